@@ -1,0 +1,26 @@
+# The two commands of the README: `make site` and `make test`.
+# Both create the virtualenv on first use (never the system Python) from pinned versions.
+PYTHON ?= python3
+VENV ?= .venv
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+REGION ?= sica
+
+.PHONY: site test env clean-store
+
+site: $(STAMP)
+	$(VENV)/bin/tflib build --region $(REGION)
+
+test: $(STAMP)
+	$(VENV)/bin/pytest -q -n 2
+
+env: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+clean-store:
+	rm -rf data/store data/archive data/quarantine data/feedback

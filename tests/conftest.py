@@ -1,0 +1,247 @@
+"""Shared test helpers.
+
+`write_small_region` writes a complete, valid params tree for a small French-speaking region
+(three West African members, one of them landlocked) so that tests can prove that a second
+region needs params only. Import it with ``from conftest import write_small_region`` or use the
+``small_region`` fixture.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tflib.paths import Project
+
+SICA_INDICATORS = Project.default().regions_dir / "sica" / "indicators.yaml"
+
+# French names and definitions for the indicator catalogue copied from the SICA region.
+INDICATORS_FR: dict[str, tuple[str, str]] = {
+    "clearance_time": (
+        "Délai de dédouanement",
+        "Heures entre l'enregistrement de la déclaration en douane et la mainlevée des marchandises, à l'importation.",
+    ),
+    "port_dwell_time": (
+        "Temps de séjour des marchandises au port",
+        "Jours pendant lesquels un conteneur importé reste au terminal, du déchargement à la sortie.",
+    ),
+    "ecoo_coverage": (
+        "Couverture du certificat d'origine électronique",
+        "Part des certificats d'origine émis et transmis par voie électronique.",
+    ),
+    "port_automation": (
+        "Automatisation des opérations portuaires",
+        "Part des formalités portuaires (arrivée, déchargement, enlèvement) traitées sans papier.",
+    ),
+    "customs_data_exchange_agencies": (
+        "Administrations connectées à l'échange de données douanières",
+        "Nombre d'administrations de contrôle aux frontières qui échangent des données électroniques avec la douane.",
+    ),
+    "inspection_rate": (
+        "Taux de visite physique",
+        "Part des déclarations d'importation orientées vers la visite physique (circuit rouge).",
+    ),
+    "aeo_count": (
+        "Opérateurs économiques agréés",
+        "Nombre d'entreprises titulaires d'une certification d'opérateur économique agréé (OEA) valide en fin de période.",
+    ),
+    "fauca_coverage": (
+        "Couverture de la déclaration unique régionale",
+        "Part des opérations de commerce intrarégional couvertes par une déclaration unique transmise par voie électronique.",
+    ),
+    "sme_simplified_uptake": (
+        "Recours des PME à la déclaration simplifiée",
+        "Part des déclarations d'exportation des micro, petites et moyennes entreprises déposées en procédure simplifiée.",
+    ),
+    "border_crossing_time": (
+        "Temps de passage aux frontières terrestres",
+        "Heures entre l'arrivée d'un camion au poste frontière et sa sortie du poste du pays voisin, par poste et par sens.",
+    ),
+    "ecommerce_clearance_time": (
+        "Délai de dédouanement des envois du commerce électronique",
+        "Heures entre l'arrivée d'un envoi de faible valeur et sa mainlevée par la douane.",
+    ),
+    "ephyto_coverage": (
+        "Couverture des certificats phytosanitaires et zoosanitaires électroniques",
+        "Part des certificats phytosanitaires et zoosanitaires d'exportation émis et transmis par voie électronique.",
+    ),
+    "single_window_coverage": (
+        "Couverture du guichet unique",
+        "Part des formalités d'importation et d'exportation réalisables par le guichet unique du commerce extérieur.",
+    ),
+    "sme_export_growth": (
+        "Croissance des exportations des PME",
+        "Variation annuelle de la valeur exportée par les micro, petites et moyennes entreprises.",
+    ),
+    "large_firm_export_growth": (
+        "Croissance des exportations des grandes entreprises",
+        "Variation annuelle de la valeur exportée par les grandes entreprises ; référence pour les PME.",
+    ),
+    "sme_compliance_cost": (
+        "Coût de conformité par envoi des PME",
+        "Coût moyen en dollars des formalités documentaires et frontalières d'un envoi d'exportation d'une PME.",
+    ),
+}
+
+
+def _text(languages: tuple[str, ...], **texts: str) -> dict[str, str]:
+    missing = [lang for lang in languages if lang not in texts]
+    if missing:
+        raise ValueError(f"write_small_region has no text for language(s) {missing}")
+    return {lang: texts[lang] for lang in languages}
+
+
+def _dump(path: Path, data: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def write_small_region(root: Path, region_id: str = "uemoa_test", languages: tuple[str, ...] = ("fr", "en")) -> Path:
+    """Write a complete valid params tree for a small region under `root`; return `root`.
+
+    Members: SEN and CIV (coastal) and BFA (landlocked), all parties. Texts exist in fr, en and
+    es; `languages` picks which ones (and their order: the first is the default). The region has
+    no indicators.yaml of its own: it uses the shared ``params/indicators.yaml``, a copy of the
+    SICA catalogue with French text added.
+    """
+    root = Path(root)
+    languages = tuple(languages)
+    params = root / "params"
+    folder = params / "regions" / region_id
+
+    def t(**texts: str) -> dict[str, str]:
+        return _text(languages, **texts)
+
+    _dump(
+        folder / "region.yaml",
+        {
+            "id": region_id,
+            "name": t(
+                fr="Union économique et monétaire ouest-africaine (test)",
+                en="West African Economic and Monetary Union (test)",
+                es="Unión Económica y Monetaria de África Occidental (prueba)",
+            ),
+            "secretariat": "Commission de l'UEMOA",
+            "languages": list(languages),
+            "currency": "XOF",
+            "as_of": "2026-06-30",
+            "members": [
+                {"iso3": "SEN", "party": True},
+                {"iso3": "CIV", "party": True},
+                {"iso3": "BFA", "party": True},
+            ],
+            "comparators": ["GHA"],
+            "stall_days": 60,
+            "submission_period": "quarter",
+            "border_crossings": [
+                {
+                    "id": "ouangolodougou-niangoloko",
+                    "name": "Ouangolodougou – Niangoloko",
+                    "countries": ["CIV", "BFA"],
+                    "posts": {"CIV": "Ouangolodougou", "BFA": "Niangoloko"},
+                    "corridor": "Corridor Abidjan–Ouagadougou",
+                }
+            ],
+            "illustrative": {"seed": 7, "start": "2025-01-01"},
+        },
+    )
+
+    def step(sid: str, fr: str, en: str, es: str, days: int, role: str, deps: list[str] | None = None) -> dict:
+        return {"id": sid, "name": t(fr=fr, en=en, es=es), "duration_days": days, "role": role, "depends_on": deps or []}
+
+    _dump(
+        folder / "strategy.yaml",
+        {
+            "id": "strategie_test",
+            "name": t(
+                fr="Stratégie régionale de facilitation des échanges (test)",
+                en="Regional trade facilitation strategy (test)",
+                es="Estrategia regional de facilitación del comercio (prueba)",
+            ),
+            "source": "Test fixture; not a real strategy.",
+            "dimensions": [
+                {"id": "logistics", "name": t(fr="Logistique", en="Logistics", es="Logística")},
+                {"id": "landlocked", "name": t(fr="Pays sans littoral", en="Landlocked", es="Sin litoral")},
+                {"id": "digital", "name": t(fr="Commerce numérique", en="Digital trade", es="Comercio digital")},
+            ],
+            "pillars": [
+                {
+                    "id": "frontieres",
+                    "name": t(fr="Gestion des frontières", en="Border management", es="Gestión de fronteras"),
+                    "measures": [
+                        {
+                            "id": "DAE",
+                            "name": t(
+                                fr="Déclaration anticipée électronique",
+                                en="Advance electronic declaration",
+                                es="Declaración anticipada electrónica",
+                            ),
+                            "tfa_articles": ["7.1"],
+                            "dimension": "logistics",
+                            "indicators": ["clearance_time", "border_crossing_time"],
+                            "deadline": "2026-12-31",
+                            "steps": [
+                                step("S1", "Texte réglementaire", "Regulation", "Reglamento", 90, "customs"),
+                                step("S2", "Adaptation du système douanier", "Customs system update",
+                                     "Adaptación del sistema aduanero", 180, "customs", ["S1"]),
+                                step("S3", "Déploiement national", "National roll-out", "Implementación nacional",
+                                     120, "customs", ["S2"]),
+                            ],
+                        },
+                        {
+                            "id": "GU",
+                            "name": t(fr="Guichet unique", en="Single window", es="Ventanilla única"),
+                            "tfa_articles": ["10.4"],
+                            "dimension": "digital",
+                            "indicators": ["single_window_coverage"],
+                            "deadline": "2028-06-30",
+                            "illustrative": True,
+                            "steps": [
+                                step("S1", "Mandat légal", "Legal mandate", "Mandato legal", 180, "trade"),
+                                step("S2", "Développement de la plateforme", "Platform development",
+                                     "Desarrollo de la plataforma", 365, "trade", ["S1"]),
+                            ],
+                        },
+                    ],
+                }
+            ],
+        },
+    )
+
+    agencies = {
+        "SEN": [("douanes", "Direction générale des Douanes"), ("commerce", "Ministère du Commerce")],
+        "CIV": [("douanes", "Direction générale des Douanes"), ("commerce", "Ministère du Commerce")],
+        "BFA": [("douanes", "Direction générale des Douanes"), ("commerce", "Ministère du Commerce")],
+    }
+    roles = {"douanes": ["customs"], "commerce": ["trade"]}
+    for code, items in agencies.items():
+        _dump(
+            folder / "countries" / f"{code}.yaml",
+            {
+                "iso3": code,
+                "language": languages[0],
+                "start": "2025-01-01",
+                "focal_point": "Comité national de facilitation des échanges",
+                "agencies": [{"id": aid, "name": name, "roles": roles[aid]} for aid, name in items],
+                "baseline": ["GU"] if code == "SEN" else [],
+                "targets": {"clearance_time": {"value": 48, "by": "2027-12-31", "statistic": "median"}},
+            },
+        )
+
+    catalogue = yaml.safe_load(SICA_INDICATORS.read_text(encoding="utf-8"))
+    for ind in catalogue["indicators"]:
+        name_fr, definition_fr = INDICATORS_FR[ind["id"]]
+        names = {**ind["name"], "fr": name_fr}
+        definitions = {**ind["definition"], "fr": definition_fr}
+        ind["name"] = _text(languages, **names)
+        ind["definition"] = _text(languages, **definitions)
+    _dump(params / "indicators.yaml", catalogue)
+    return root
+
+
+@pytest.fixture
+def small_region(tmp_path: Path) -> Path:
+    """A project folder holding only the small French region `uemoa_test`."""
+    return write_small_region(tmp_path)

@@ -1,0 +1,51 @@
+"""tflib — Trade Facilitation Reform Tracker.
+
+A few obvious calls give an economist everything as polars frames (``.to_pandas()`` works)::
+
+    import tflib
+    sica = tflib.region("sica")          # validated params: members, strategy, indicators
+    tflib.members("sica")                # ISO3, name, party, language
+    tflib.measures("sica", lang="en")    # the strategy's measures
+    tflib.progress("sica", country="CRI")
+    tflib.indicators("sica", indicator="clearance_time")
+    tflib.lpi(), tflib.doing_business()  # real World Bank reference data
+
+Tracker data shipped with the project is ILLUSTRATIVE (made by a seeded generator): every
+frame has an ``illustrative`` column so it can be labelled as such.
+"""
+
+from .params import ParamsError, RegionParams, available_regions, load_region
+from .paths import Project
+from .reference import boundaries, boundary_ids, doing_business, lpi, sieca_trade
+from .status import STATUSES
+from .tracker import action_items, counts, indicators, measures, members, progress, submissions
+
+__version__ = "0.1.0"
+
+
+def region(name: str = "sica", project=None) -> RegionParams:
+    """The region's validated params (members, languages, strategy, indicator catalogue)."""
+    return load_region(name, project)
+
+
+__all__ = [
+    "Project",
+    "ParamsError",
+    "RegionParams",
+    "STATUSES",
+    "action_items",
+    "available_regions",
+    "boundaries",
+    "boundary_ids",
+    "counts",
+    "doing_business",
+    "indicators",
+    "load_region",
+    "lpi",
+    "measures",
+    "members",
+    "progress",
+    "region",
+    "sieca_trade",
+    "submissions",
+]

@@ -1,0 +1,574 @@
+"""Region, strategy, indicator catalogue and member parameters, validated on load.
+
+Everything a region is lives in YAML under ``params/regions/<region>/``:
+
+- ``region.yaml``: members (ISO3, party flag), languages, currency, comparators, border
+  crossings, the fixed ``as_of`` date, warning thresholds;
+- ``strategy.yaml``: pillars -> measures, each with a step template;
+- ``indicators.yaml``: the indicator catalogue (falls back to ``params/indicators.yaml``);
+- ``countries/<ISO3>.yaml``: one file per member (agencies, targets, baseline, confidential).
+
+A second region is added by writing these files only. Any unknown key, bad ISO code, bad
+language or bad date is an error naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import pycountry
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from .paths import Project, resolve
+
+# ---------------------------------------------------------------------------------------------
+# Codes
+
+
+def _check_iso3(code: str) -> str:
+    code = code.strip().upper()
+    # XKX is the code the World Bank and the EU use for Kosovo; ISO has not assigned one.
+    if code != "XKX" and pycountry.countries.get(alpha_3=code) is None:
+        raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-3 country code")
+    return code
+
+
+def _check_language(code: str) -> str:
+    code = code.strip().lower()
+    if len(code) != 2 or pycountry.languages.get(alpha_2=code) is None:
+        raise ValueError(f"{code!r} is not an ISO 639-1 language code")
+    return code
+
+
+def _check_currency(code: str) -> str:
+    code = code.strip().upper()
+    if pycountry.currencies.get(alpha_3=code) is None:
+        raise ValueError(f"{code!r} is not an ISO 4217 currency code")
+    return code
+
+
+_ID = r"^[a-z0-9][a-z0-9_\-]*$"
+_STEP_ID = r"^[A-Za-z0-9][A-Za-z0-9_\-]*$"
+
+ISO3 = Annotated[str, AfterValidator(_check_iso3)]
+Language = Annotated[str, AfterValidator(_check_language)]
+Currency = Annotated[str, AfterValidator(_check_currency)]
+Slug = Annotated[str, Field(pattern=_ID)]
+MeasureId = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9\-]*$")]
+StepId = Annotated[str, Field(pattern=_STEP_ID)]
+
+# Text in several languages: {"es": "...", "en": "..."}. Completeness is checked against the
+# region's languages once the region is known (see Region.check_languages).
+Text = dict[Language, str]
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Region
+
+
+class Member(Strict):
+    iso3: ISO3
+    # Parties are bound by the strategy and scored; others are tracked and compared only.
+    party: bool
+
+
+class BorderCrossing(Strict):
+    id: Slug
+    name: str
+    countries: tuple[ISO3, ISO3]
+    # Named posts on each side, keyed by ISO3.
+    posts: dict[ISO3, str] = Field(default_factory=dict)
+    corridor: str | None = None
+
+    @model_validator(mode="after")
+    def _posts_on_crossing(self) -> "BorderCrossing":
+        if self.countries[0] == self.countries[1]:
+            raise ValueError("a border crossing joins two different countries")
+        extra = set(self.posts) - set(self.countries)
+        if extra:
+            raise ValueError(f"posts given for countries not on this crossing: {sorted(extra)}")
+        return self
+
+
+class IllustrativeSettings(Strict):
+    """How the seeded generator makes the illustrative tracker data for this region."""
+
+    seed: int = 2015
+    start: dt.date = dt.date(2024, 6, 1)
+
+
+class IncentiveFund(Strict):
+    amount: float = Field(gt=0)
+    currency: Currency
+    # Share of the fund split equally among eligible parties, the rest by score and improvement.
+    floor_share: float = Field(ge=0, le=1)
+    score_weight: float = Field(ge=0, le=1)
+    improvement_weight: float = Field(ge=0, le=1)
+    # Parties below this score get only the floor.
+    min_score: float = Field(default=0.0, ge=0, le=1)
+    improvement_window_days: int = Field(default=365, gt=0)
+
+    @model_validator(mode="after")
+    def _weights(self) -> "IncentiveFund":
+        if abs(self.score_weight + self.improvement_weight - 1.0) > 1e-9:
+            raise ValueError("score_weight + improvement_weight must equal 1")
+        return self
+
+
+class Region(Strict):
+    id: Slug
+    name: Text
+    secretariat: str
+    languages: list[Language] = Field(min_length=1)
+    currency: Currency
+    # Fixed so that a build is reproducible: never "today".
+    as_of: dt.date
+    members: list[Member] = Field(min_length=1)
+    comparators: list[ISO3] = Field(default_factory=list)
+    border_crossings: list[BorderCrossing] = Field(default_factory=list)
+    # Days without a progress update after which an open action item counts as stalled.
+    stall_days: int = Field(default=90, gt=0)
+    # How often members are expected to submit progress (drives missing-submission warnings).
+    submission_period: Literal["month", "quarter"] = "month"
+    incentive_fund: IncentiveFund | None = None
+    illustrative: IllustrativeSettings = Field(default_factory=IllustrativeSettings)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Region":
+        codes = [m.iso3 for m in self.members]
+        dupes = sorted({c for c in codes if codes.count(c) > 1})
+        if dupes:
+            raise ValueError(f"members listed twice: {dupes}")
+        if len(set(self.languages)) != len(self.languages):
+            raise ValueError("languages listed twice")
+        overlap = sorted(set(self.comparators) & set(codes))
+        if overlap:
+            raise ValueError(f"comparators that are also members: {overlap}")
+        ids = [c.id for c in self.border_crossings]
+        if len(set(ids)) != len(ids):
+            raise ValueError("border crossing ids must be unique")
+        for crossing in self.border_crossings:
+            if not any(c in codes for c in crossing.countries):
+                raise ValueError(f"border crossing {crossing.id!r} touches no member")
+        _require_languages(self.name, self.languages, "name")
+        return self
+
+    @property
+    def member_codes(self) -> list[str]:
+        return [m.iso3 for m in self.members]
+
+    @property
+    def parties(self) -> list[str]:
+        return [m.iso3 for m in self.members if m.party]
+
+    def is_party(self, iso3: str) -> bool:
+        return iso3 in self.parties
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+
+def _require_languages(text: dict[str, str], languages: list[str], where: str) -> None:
+    missing = [lang for lang in languages if not text.get(lang)]
+    if missing:
+        raise ValueError(f"{where}: no text for language(s) {missing}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Strategy
+
+
+class StepTemplate(Strict):
+    id: StepId
+    name: Text
+    duration_days: int = Field(gt=0)
+    # Agency role responsible in each country (customs, trade, agriculture, port, ...).
+    role: Slug
+    depends_on: list[StepId] = Field(default_factory=list)
+
+
+class Measure(Strict):
+    id: MeasureId
+    name: Text
+    tfa_articles: list[Annotated[str, Field(pattern=r"^\d+(\.\d+)*$")]] = Field(min_length=1)
+    dimension: Slug
+    indicators: list[Slug] = Field(default_factory=list)
+    deadline: dt.date
+    # True where a measure is not documented in the strategy's sources but drawn from WTO
+    # TFA articles to make a realistic plan: shown as illustrative on every page.
+    illustrative: bool = False
+    steps: list[StepTemplate] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _step_graph(self) -> "Measure":
+        ids = [s.id for s in self.steps]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"measure {self.id}: step ids must be unique")
+        seen: set[str] = set()
+        for step in self.steps:
+            for dep in step.depends_on:
+                if dep not in ids:
+                    raise ValueError(f"measure {self.id}: step {step.id} depends on unknown {dep!r}")
+                if dep not in seen:
+                    # Listing steps in dependency order keeps the graph acyclic by construction.
+                    raise ValueError(
+                        f"measure {self.id}: step {step.id} depends on {dep!r}, which must be listed before it"
+                    )
+            seen.add(step.id)
+        return self
+
+
+class Pillar(Strict):
+    id: Slug
+    name: Text
+    measures: list[Measure] = Field(min_length=1)
+
+
+class Dimension(Strict):
+    id: Slug
+    name: Text
+
+
+class Strategy(Strict):
+    id: Slug
+    name: Text
+    approved: dt.date | None = None
+    source: str
+    dimensions: list[Dimension] = Field(min_length=1)
+    pillars: list[Pillar] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Strategy":
+        dims = {d.id for d in self.dimensions}
+        ids = [m.id for p in self.pillars for m in p.measures]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"measure ids used twice: {dupes}")
+        for measure in self.measures:
+            if measure.dimension not in dims:
+                raise ValueError(f"measure {measure.id}: unknown dimension {measure.dimension!r}")
+        return self
+
+    @property
+    def measures(self) -> list[Measure]:
+        return [m for p in self.pillars for m in p.measures]
+
+    def measure(self, measure_id: str) -> Measure:
+        for m in self.measures:
+            if m.id == measure_id:
+                return m
+        raise KeyError(measure_id)
+
+    def pillar_of(self, measure_id: str) -> Pillar:
+        for p in self.pillars:
+            if any(m.id == measure_id for m in p.measures):
+                return p
+        raise KeyError(measure_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Indicator catalogue
+
+
+class Indicator(Strict):
+    id: Slug
+    name: Text
+    definition: Text
+    unit: str
+    polarity: Literal["higher_better", "lower_better"]
+    dimension: Slug
+    source: str
+    # Time indicators are reported as statistics of a distribution (WCO Time Release Study).
+    statistics: list[Literal["median", "mean", "p90"]] = Field(default_factory=list)
+    # Land-border indicators are recorded per crossing and direction.
+    per_crossing: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    frequency: Literal["month", "quarter", "year"] = "quarter"
+
+
+class IndicatorCatalogue(Strict):
+    indicators: list[Indicator] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> "IndicatorCatalogue":
+        ids = [i.id for i in self.indicators]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"indicator ids used twice: {dupes}")
+        return self
+
+    def get(self, indicator_id: str) -> Indicator:
+        for ind in self.indicators:
+            if ind.id == indicator_id:
+                return ind
+        raise KeyError(indicator_id)
+
+    @property
+    def ids(self) -> list[str]:
+        return [i.id for i in self.indicators]
+
+
+# ---------------------------------------------------------------------------------------------
+# Members
+
+
+class Agency(Strict):
+    id: Slug
+    name: str
+    roles: list[Slug] = Field(min_length=1)
+
+
+class Target(Strict):
+    value: float
+    by: dt.date
+    statistic: Literal["median", "mean", "p90"] | None = None
+
+
+class CountryParams(Strict):
+    iso3: ISO3
+    language: Language
+    # Date from which the country starts work on the regional commitments.
+    start: dt.date
+    agencies: list[Agency] = Field(default_factory=list)
+    # Measures the country had already implemented when the strategy was adopted.
+    baseline: list[MeasureId] = Field(default_factory=list)
+    targets: dict[Slug, Target] = Field(default_factory=dict)
+    # Indicator ids (or fields such as "note") never to be published.
+    confidential: list[str] = Field(default_factory=list)
+    focal_point: str | None = None
+
+    @field_validator("agencies")
+    @classmethod
+    def _unique_agencies(cls, agencies: list[Agency]) -> list[Agency]:
+        ids = [a.id for a in agencies]
+        if len(set(ids)) != len(ids):
+            raise ValueError("agency ids must be unique")
+        return agencies
+
+    def agency_for(self, role: str) -> Agency | None:
+        for agency in self.agencies:
+            if role in agency.roles:
+                return agency
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+class ParamsError(ValueError):
+    """A params file is missing, unreadable or invalid. The message names file and key."""
+
+
+def _read_yaml(path: Path) -> Any:
+    if not path.exists():
+        raise ParamsError(f"{path}: file not found")
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"{path}: not valid YAML: {exc}") from exc
+
+
+def _format_errors(path: Path, exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        lines.append(f"{path}: {key}: {msg}")
+    return "\n".join(lines)
+
+
+def _validate(model: type[BaseModel], path: Path, data: Any) -> Any:
+    try:
+        return model.model_validate(data if data is not None else {})
+    except ValidationError as exc:
+        raise ParamsError(_format_errors(path, exc)) from None
+
+
+class RegionParams(Strict):
+    """A region's params, all files loaded and cross-checked."""
+
+    region: Region
+    strategy: Strategy
+    indicators: IndicatorCatalogue
+    countries: dict[str, CountryParams]
+    folder: Path
+
+    @property
+    def id(self) -> str:
+        return self.region.id
+
+    @property
+    def languages(self) -> list[str]:
+        return self.region.languages
+
+    @property
+    def as_of(self) -> dt.date:
+        return self.region.as_of
+
+    @property
+    def measures(self) -> list[Measure]:
+        return self.strategy.measures
+
+    def country(self, iso3: str) -> CountryParams:
+        try:
+            return self.countries[iso3.upper()]
+        except KeyError:
+            raise KeyError(f"{iso3!r} is not a member of region {self.id!r}") from None
+
+    def text(self, value: dict[str, str], lang: str) -> str:
+        """Text in `lang`, falling back to the region's first language."""
+        return value.get(lang) or value[self.region.default_language]
+
+
+def region_folder(region: str, project: Project | str | Path | None = None) -> Path:
+    return resolve(project).regions_dir / region
+
+
+def available_regions(project: Project | str | Path | None = None) -> list[str]:
+    folder = resolve(project).regions_dir
+    return sorted(p.name for p in folder.iterdir() if (p / "region.yaml").exists()) if folder.exists() else []
+
+
+def load_region(region: str, project: Project | str | Path | None = None) -> RegionParams:
+    """Load and validate every params file of `region`. Raises ParamsError naming file and key."""
+    proj = resolve(project)
+    folder = region_folder(region, proj)
+    if not (folder / "region.yaml").exists():
+        known = ", ".join(available_regions(proj)) or "none"
+        raise ParamsError(f"{folder / 'region.yaml'}: no such region {region!r} (known: {known})")
+
+    region_path = folder / "region.yaml"
+    reg: Region = _validate(Region, region_path, _read_yaml(region_path))
+    if reg.id != region:
+        raise ParamsError(f"{region_path}: id: {reg.id!r} does not match the folder name {region!r}")
+
+    strategy_path = folder / "strategy.yaml"
+    strategy: Strategy = _validate(Strategy, strategy_path, _read_yaml(strategy_path))
+
+    indicators_path = folder / "indicators.yaml"
+    if not indicators_path.exists():
+        indicators_path = proj.params_dir / "indicators.yaml"
+    catalogue: IndicatorCatalogue = _validate(IndicatorCatalogue, indicators_path, _read_yaml(indicators_path))
+
+    countries: dict[str, CountryParams] = {}
+    for code in reg.member_codes:
+        path = folder / "countries" / f"{code}.yaml"
+        cp: CountryParams = _validate(CountryParams, path, _read_yaml(path))
+        if cp.iso3 != code:
+            raise ParamsError(f"{path}: iso3: {cp.iso3!r} does not match the file name {code!r}")
+        countries[code] = cp
+    extra = sorted(
+        p.stem for p in (folder / "countries").glob("*.yaml") if p.stem.upper() not in reg.member_codes
+    )
+    if extra:
+        raise ParamsError(f"{folder / 'countries'}: files for non-members {extra}: add them to members or remove them")
+
+    _cross_check(reg, strategy, catalogue, countries, folder, indicators_path)
+    return RegionParams(region=reg, strategy=strategy, indicators=catalogue, countries=countries, folder=folder)
+
+
+def _cross_check(
+    reg: Region,
+    strategy: Strategy,
+    catalogue: IndicatorCatalogue,
+    countries: dict[str, CountryParams],
+    folder: Path,
+    indicators_path: Path | None = None,
+) -> None:
+    langs = reg.languages
+    spath = folder / "strategy.yaml"
+
+    def need(text: dict[str, str], path: Path, key: str) -> None:
+        try:
+            _require_languages(text, langs, key)
+        except ValueError as exc:
+            raise ParamsError(f"{path}: {exc}") from None
+
+    need(strategy.name, spath, "name")
+    for d in strategy.dimensions:
+        need(d.name, spath, f"dimensions.{d.id}.name")
+    measure_ids = {m.id for m in strategy.measures}
+    for p in strategy.pillars:
+        need(p.name, spath, f"pillars.{p.id}.name")
+        for m in p.measures:
+            need(m.name, spath, f"measures.{m.id}.name")
+            for s in m.steps:
+                need(s.name, spath, f"measures.{m.id}.steps.{s.id}.name")
+            for ind in m.indicators:
+                if ind not in catalogue.ids:
+                    raise ParamsError(f"{spath}: measures.{m.id}.indicators: unknown indicator {ind!r}")
+    # The catalogue may be the shared params/indicators.yaml: name the file actually read.
+    ipath = indicators_path or folder / "indicators.yaml"
+    for ind in catalogue.indicators:
+        need(ind.name, ipath, f"indicators.{ind.id}.name")
+        need(ind.definition, ipath, f"indicators.{ind.id}.definition")
+
+    roles = {s.role for m in strategy.measures for s in m.steps}
+    for code, cp in countries.items():
+        cpath = folder / "countries" / f"{code}.yaml"
+        if cp.language not in langs:
+            raise ParamsError(f"{cpath}: language: {cp.language!r} is not one of the region's languages {langs}")
+        for mid in cp.baseline:
+            if mid not in measure_ids:
+                raise ParamsError(f"{cpath}: baseline: unknown measure {mid!r}")
+        for ind_id, target in cp.targets.items():
+            if ind_id not in catalogue.ids:
+                raise ParamsError(f"{cpath}: targets.{ind_id}: unknown indicator")
+            stats = catalogue.get(ind_id).statistics
+            if stats and target.statistic not in stats:
+                raise ParamsError(f"{cpath}: targets.{ind_id}.statistic: must be one of {stats}")
+        if reg.is_party(code):
+            missing = sorted(r for r in roles if cp.agency_for(r) is None)
+            if missing:
+                raise ParamsError(f"{cpath}: agencies: no agency holds role(s) {missing} used by the strategy")
+
+
+_PERIOD = re.compile(r"^(\d{4})(?:-(Q[1-4]|\d{2}))?$")
+
+
+def parse_period(text: str) -> tuple[dt.date, dt.date]:
+    """'2025', '2025-Q3' or '2025-07' -> (first day, last day)."""
+    m = _PERIOD.match(text.strip())
+    if not m:
+        raise ValueError(f"{text!r} is not a period (YYYY, YYYY-Qn or YYYY-MM)")
+    year = int(m.group(1))
+    part = m.group(2)
+    if part is None:
+        return dt.date(year, 1, 1), dt.date(year, 12, 31)
+    if part.startswith("Q"):
+        q = int(part[1])
+        start = dt.date(year, 3 * q - 2, 1)
+    else:
+        month = int(part)
+        if not 1 <= month <= 12:
+            raise ValueError(f"{text!r}: month must be 01-12")
+        start = dt.date(year, month, 1)
+        return start, _month_end(start)
+    end = _month_end(dt.date(year, 3 * q, 1))
+    return start, end
+
+
+def _month_end(first: dt.date) -> dt.date:
+    nxt = dt.date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1)
