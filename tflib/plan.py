@@ -18,7 +18,7 @@ import polars as pl
 from .params import Measure, RegionParams
 
 # Share of a measure's critical-path length kept as contingency before the regional deadline.
-CONTINGENCY = 0.15
+CONTINGENCY = 0.25
 
 ITEM_SCHEMA = {
     "item_id": pl.String,

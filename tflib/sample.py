@@ -135,13 +135,10 @@ class _ItemPath:
         return done
 
 
-def _capacities(params: RegionParams, rng: random.Random) -> dict[str, float]:
-    """Spread members from laggard (0.45) to leader (1.35) so both always exist."""
-    codes = list(params.countries)
-    order = codes[:]
-    rng.shuffle(order)
-    n = len(order)
-    return {c: 0.45 + 0.9 * (i / (n - 1) if n > 1 else 0.5) for i, c in enumerate(order)}
+def _capacity(seed: int, iso3: str) -> float:
+    """A member's reform capacity, from laggard (0.35) to leader (1.4), drawn from the
+    member's own stream so that adding or removing a member changes no one else's data."""
+    return random.Random(f"{seed}:{iso3}:capacity").uniform(0.35, 1.4)
 
 
 def generate(
@@ -155,33 +152,32 @@ def generate(
     as_of = params.as_of
     months = _month_ends(first, as_of)
     items = allocate(params)
-    capacity = _capacities(params, random.Random(f"{seed}:capacity"))
     if out_dir.exists():
         shutil.rmtree(out_dir)
     written: list[Path] = []
 
     for iso3, country in params.countries.items():
         rng = random.Random(f"{seed}:{iso3}")
-        cap = capacity[iso3]
+        cap = _capacity(seed, iso3)
         notes = NOTES.get(country.language, NOTES["en"])
         paths: dict[str, _ItemPath] = {}
         mine = items.filter(items["country"] == iso3).to_dicts()
         for it in mine:  # dependency order within each measure
             planned_days = (it["due"] - it["start"]).days
-            delay = int(rng.uniform(0, 90) * (1.4 - cap))
+            delay = int(rng.uniform(0, 120) * (1.5 - cap))
             start = it["start"] + dt.timedelta(days=delay)
             for dep in it["depends_on"]:
                 dep_finish = paths[dep].finish()
                 start = max(start, dep_finish if dep_finish else dt.date.max - dt.timedelta(days=4000))
-            speed = cap * rng.uniform(0.7, 1.3)
+            speed = cap**1.5 * rng.uniform(0.75, 1.25)
             stall = None
-            if rng.random() < 0.05 + 0.12 * (1.35 - cap):
+            if rng.random() < 0.05 + 0.12 * (1.4 - cap):
                 stall = start + dt.timedelta(days=int(rng.uniform(30, 360)))
             paths[it["item_id"]] = _ItemPath(start, max(planned_days / speed, 1.0), stall)
 
-        skip_p = 0.05 + 0.15 * (1.35 - cap)
+        skip_p = 0.05 + 0.15 * (1.4 - cap)
         for month_end in months:
-            if month_end != months[-1] and rng.random() < skip_p:
+            if month_end not in (months[0], months[-1]) and rng.random() < skip_p:
                 continue  # a missing monthly submission
             rows = []
             for it in mine:

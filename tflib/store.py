@@ -132,8 +132,12 @@ class Store:
             raise FileNotFoundError(f"{path}: no store yet; run `tflib ingest` or `tflib build` first")
         self.con = duckdb.connect(str(path), read_only=read_only)
         if not read_only:
-            self._ensure_schema()
-            self.sync_plan()
+            try:
+                self._ensure_schema()
+                self.sync_plan()
+            except Exception:
+                self.con.close()
+                raise
 
     @classmethod
     def open(

@@ -1,0 +1,64 @@
+"""The tracker store: schema by code, idempotent open, plan sync, one region per file."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from tflib.params import load_region
+from tflib.plan import allocate
+from tflib.store import TABLES, Store, store_path
+
+from projects import make_project
+
+
+def test_opening_a_store_twice_changes_nothing(tmp_path):
+    proj = make_project(tmp_path / "proj")
+    with Store.open("sica", proj) as store:
+        first = store.counts()
+        tables = store.con.execute("SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall()
+    with Store.open("sica", proj) as store:
+        assert store.counts() == first
+        assert store.con.execute("SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall() == tables
+        # Unchanged params: the plan is not rewritten.
+        assert store.sync_plan() is False
+    assert set(TABLES) <= {t for (t,) in tables}
+    params = load_region("sica", proj)
+    assert first["measures"] == first["commitments"] == len(params.measures)
+    assert first["action_items"] == allocate(params).height > 0
+
+
+def test_action_items_have_stable_ids_and_agencies(tmp_path):
+    proj = make_project(tmp_path / "proj")
+    params = load_region("sica", proj)
+    a, b = allocate(params), allocate(params)
+    assert a.equals(b)
+    assert a["item_id"].is_unique().all()
+    row = a.filter(a["item_id"] == "SLV-ADE-S1").row(0, named=True)
+    assert row["country"] == "SLV" and row["measure_id"] == "ADE" and row["agency_name"]
+    # Baseline measures are not re-planned (CRI already has advance electronic declaration).
+    assert "ADE" in params.country("CRI").baseline
+    assert a.filter((a["country"] == "CRI") & (a["measure_id"] == "ADE")).height == 0
+    # Due dates respect dependencies and regional deadlines for feasible plans.
+    by_id = {r["item_id"]: r for r in a.iter_rows(named=True)}
+    for r in by_id.values():
+        for dep in r["depends_on"]:
+            assert by_id[dep]["due"] <= r["start"]
+        if r["feasible"]:
+            assert r["due"] <= r["deadline"]
+
+
+def test_a_store_belongs_to_one_region(tmp_path):
+    proj = make_project(tmp_path / "proj")
+    Store.open("sica", proj).close()
+    con = duckdb.connect(str(store_path("sica", proj)))
+    con.execute("UPDATE meta SET value = 'asean' WHERE key = 'region'")
+    con.close()
+    with pytest.raises(ValueError, match="belongs to region 'asean'"):
+        Store.open("sica", proj)
+
+
+def test_read_only_open_of_a_missing_store_says_what_to_do(tmp_path):
+    proj = make_project(tmp_path / "proj")
+    with pytest.raises(FileNotFoundError, match="tflib build"):
+        Store.open("sica", proj, read_only=True)
