@@ -14,11 +14,12 @@ from . import ingest as ingest_mod
 from . import sample, tracker
 from .params import ParamsError, load_region
 from .paths import resolve
-from .store import Store
+from .store import Store, store_path
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Trade Facilitation Reform Tracker.")
-console = Console()
-err_console = Console(stderr=True)
+# soft_wrap: never break lines (problem lines must stay one `file:row:column: rule: message` each).
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 RegionOpt = Annotated[str, typer.Option("--region", "-r", help="Region id (a folder under params/regions/).")]
 
@@ -35,7 +36,9 @@ def _load(region: str):
 def info(region: RegionOpt = "sica") -> None:
     """Members (with party status) and row counts per table."""
     params = _load(region)
-    with Store.open(params) as store:
+    # Read-only when the store exists, so `info` can run beside notebooks reading it.
+    exists = store_path(params.id).exists()
+    with Store.open(params, read_only=exists) as store:
         counts = store.counts()
     members = tracker.members(params)
     table = Table(title=f"{params.text(params.region.name, 'en')} — members", show_lines=False)

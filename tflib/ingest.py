@@ -15,14 +15,17 @@ import hashlib
 import io
 import math
 import re
+import json
 import shutil
+import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from .i18n import N_, available_languages, gettext
 from .params import RegionParams, parse_period
 from .paths import Project, resolve
 from .status import parse_status
@@ -33,11 +36,28 @@ PROGRESS_OPTIONAL = ("note", "illustrative")
 INDICATOR_COLUMNS = ("country", "indicator", "period", "value")
 INDICATOR_OPTIONAL = ("statistic", "crossing", "direction", "unit", "source", "illustrative")
 KIND_COLUMNS = {"progress": PROGRESS_COLUMNS, "indicators": INDICATOR_COLUMNS}
-# Sheet names accepted in workbooks, in the languages the templates are written in.
-SHEET_NAMES = {
-    "progress": {"progress", "avance", "progreso", "progrès", "progres"},
-    "indicators": {"indicators", "indicadores", "indicateurs"},
+# Column headings as templates show them; a heading may be the id or its label in any language.
+COLUMN_LABELS = {
+    "country": N_("Country"),
+    "item_id": N_("Action item"),
+    "reported_on": N_("Reported on"),
+    "status": N_("Status"),
+    "pct_complete": N_("% complete"),
+    "note": N_("Note"),
+    "illustrative": N_("Illustrative"),
+    "indicator": N_("Indicator"),
+    "statistic": N_("Statistic"),
+    "crossing": N_("Border crossing"),
+    "direction": N_("Direction"),
+    "period": N_("Period"),
+    "value": N_("Value"),
+    "unit": N_("Unit"),
+    "source": N_("Source"),
 }
+# Sheet names of workbooks, accepted in any language tflib speaks.
+SHEET_LABELS = {"progress": N_("Progress"), "indicators": N_("Indicators")}
+# The documented JSON shape for imports from other systems (see README).
+JSON_FORMAT = "tflib-submission/1"
 DIRECTIONS = ("exit", "entry")
 # Spellings of the catalogue's units that submitters commonly write; stored as the catalogue's.
 UNIT_SYNONYMS = {
@@ -45,7 +65,7 @@ UNIT_SYNONYMS = {
     "days": {"d", "day", "days", "día", "días", "dia", "dias", "jour", "jours"},
     "%": {"%", "percent", "pct", "por ciento", "porcentaje", "pour cent"},
 }
-SUPPORTED_SUFFIXES = (".csv", ".xlsx")
+SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".json")
 
 
 @dataclass(frozen=True)
@@ -55,6 +75,7 @@ class Problem:
     column: str | None
     rule: str
     message: str
+    value: str | None = None  # the value as submitted, for feedback
 
     def __str__(self) -> str:
         return f"{self.file}:{self.row if self.row is not None else '-'}:{self.column or '-'}: {self.rule}: {self.message}"
@@ -74,6 +95,8 @@ class IngestResult:
     archive_path: str | None = None
     quarantine_path: str | None = None
     countries: list[str] = field(default_factory=list)
+    skipped_blank: int = 0  # template rows left unfilled: not data, not counted in rows_in
+    feedback_paths: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -93,8 +116,32 @@ class UnreadableFile(Exception):
 # Reading files into (row number, {column: value}) records
 
 
+def _fold(text: str) -> str:
+    """Lower case, accents stripped, runs of other characters as one underscore."""
+    plain = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", plain.lower()).strip("_")
+
+
+def _aliases() -> dict[str, str]:
+    table = {}
+    for column, label in COLUMN_LABELS.items():
+        table[_fold(column)] = column
+        for lang in available_languages():
+            table.setdefault(_fold(gettext(label, lang)), column)
+    return table
+
+
 def _normalise_header(name: Any) -> str:
-    return re.sub(r"\s+", "_", str(name or "").strip().lower())
+    folded = _fold(name)
+    return _aliases().get(folded, folded)
+
+
+def _sheet_kind(title: str) -> str | None:
+    folded = _fold(title)
+    for kind, label in SHEET_LABELS.items():
+        if folded == kind or any(folded == _fold(gettext(label, lang)) for lang in available_languages()):
+            return kind
+    return None
 
 
 def _read_csv(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
@@ -136,20 +183,15 @@ def _read_xlsx(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, Any]]]
     except Exception as exc:  # openpyxl raises many types for a damaged workbook
         raise UnreadableFile("format", f"not a readable XLSX workbook ({type(exc).__name__})") from None
     try:
-        names = {ws.title.strip().lower(): ws.title for ws in wb.worksheets}
-        chosen = None
-        for kind, accepted in SHEET_NAMES.items():
-            hit = sorted(set(names) & accepted)
-            if hit:
-                chosen = names[hit[0]]
-                break
+        kinds = {ws.title: _sheet_kind(ws.title) for ws in wb.worksheets}
+        chosen = next((title for title, kind in kinds.items() if kind), None)
         if chosen is None:
             if len(wb.worksheets) == 1:
                 chosen = wb.worksheets[0].title
             else:
-                wanted = " or ".join(sorted(SHEET_NAMES["progress"] | SHEET_NAMES["indicators"]))
+                wanted = ", ".join(sorted({gettext(lbl, lang) for lbl in SHEET_LABELS.values() for lang in available_languages()}))
                 raise UnreadableFile(
-                    "wrong_sheet", f"no sheet named {wanted}; sheets found: {', '.join(names.values())}"
+                    "wrong_sheet", f"no sheet named {wanted}; sheets found: {', '.join(kinds)}"
                 )
         ws = wb[chosen]
         rows = ws.iter_rows(values_only=True)
@@ -165,6 +207,43 @@ def _read_xlsx(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, Any]]]
         return header, records, chosen
     finally:
         wb.close()
+
+
+def _read_json(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, Any]]], str | None]:
+    """The JSON import shape: {"format": "tflib-submission/1", "kind": "progress"|"indicators",
+    "country": "CRI" (optional default for rows), "rows": [{column: value, ...}, ...]}.
+    Row numbers are 1-based positions in `rows`."""
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise UnreadableFile("encoding", "the file is not UTF-8; JSON must be UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise UnreadableFile("format", f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("rows"), list):
+        raise UnreadableFile("format", f'expected an object with "format": "{JSON_FORMAT}" and a "rows" list')
+    if doc.get("format") != JSON_FORMAT:
+        raise UnreadableFile("format", f'"format" must be "{JSON_FORMAT}", not {doc.get("format")!r}')
+    kind = doc.get("kind")
+    if kind not in (None, *KIND_COLUMNS):
+        raise UnreadableFile("format", f'"kind" must be one of {", ".join(KIND_COLUMNS)}, not {kind!r}')
+    if not doc["rows"]:
+        raise UnreadableFile("empty_file", "the file has no rows")
+    default_country = doc.get("country")
+    header: list[str] = []
+    records = []
+    for n, row in enumerate(doc["rows"], start=1):
+        if not isinstance(row, dict):
+            row = {"__extra__": [row]}
+        record = {_normalise_header(k): v for k, v in row.items() if k != "__extra__"}
+        if "__extra__" in row:
+            record["__extra__"] = row["__extra__"]
+        if default_country and _blank(record.get("country")):
+            record["country"] = default_country
+        for key in record:
+            if key not in header and key != "__extra__":
+                header.append(key)
+        records.append((n, record))
+    return header, records, kind
 
 
 # ---------------------------------------------------------------------------------------------
@@ -490,20 +569,32 @@ def ingest_file(path: str | Path, store: Store, project: Project | str | Path | 
 
     try:
         suffix = path.suffix.lower()
+        declared_kind = None
         if suffix == ".csv":
             header, records = _read_csv(data)
         elif suffix == ".xlsx":
             header, records, _sheet = _read_xlsx(data)
+            declared_kind = _sheet_kind(_sheet)
+        elif suffix == ".json":
+            header, records, declared_kind = _read_json(data)
         else:
             raise UnreadableFile("format", f"unsupported file type {suffix or '(none)'}; send {' or '.join(SUPPORTED_SUFFIXES)}")
     except UnreadableFile as exc:
         result.outcome = "unreadable"
         result.problems.append(Problem(name, None, None, exc.rule, exc.message))
+        _feedback(result, store.params, proj, [], [])
         store.log_submission(_log_entry(result, illustrative=False))
         return result
 
-    result.rows_in = len(records)
     kind, missing = _detect_kind(header)
+    if kind is None and declared_kind is not None:
+        missing = [c for c in KIND_COLUMNS[declared_kind] if c not in header]
+    if kind == "progress":
+        # Template rows come pre-filled with country and item: unfilled ones are not data.
+        filled = [(n, r) for n, r in records if not all(_blank(r.get(c)) for c in ("reported_on", "status", "pct_complete", "note"))]
+        result.skipped_blank = len(records) - len(filled)
+        records = filled
+    result.rows_in = len(records)
     result.kind = kind
     accepted: list[dict] = []
     rejected: list[tuple[int, dict, list[Problem]]] = []
@@ -523,6 +614,7 @@ def ingest_file(path: str | Path, store: Store, project: Project | str | Path | 
                 rejected.append((row, record, [Problem(name, row, None, "extra_values", "the row has more values than the header has columns")]))
                 continue
             clean, problems = check(row, record)
+            problems = [replace(p, value=None if _blank(record.get(p.column)) else _text(record.get(p.column))) for p in problems]
             if clean is not None:
                 key = _duplicate_key(kind, clean)
                 if key in first_row:
@@ -547,6 +639,7 @@ def ingest_file(path: str | Path, store: Store, project: Project | str | Path | 
         _write_quarantine(qpath, header, rejected)
         result.quarantine_path = str(qpath.relative_to(proj.root)) if qpath.is_relative_to(proj.root) else str(qpath)
     result.outcome = "accepted" if not rejected else ("partial" if accepted else "rejected")
+    _feedback(result, store.params, proj, [r["country"] for r in accepted], rejected)
 
     with store._transaction():
         if accepted:
@@ -563,6 +656,14 @@ def ingest_file(path: str | Path, store: Store, project: Project | str | Path | 
                 result.inserted = store.add_observations(frame)
         store.log_submission(_log_entry(result, illustrative=illustrative))
     return result
+
+
+def _feedback(result: IngestResult, params: RegionParams, proj: Project, accepted_countries: list[str], rejected: list) -> None:
+    from .feedback import write_feedback
+
+    folder = proj.feedback_dir / params.id
+    paths = write_feedback(result, params, folder, accepted_countries, rejected, dt.date.today())
+    result.feedback_paths = [str(p.relative_to(proj.root)) if p.is_relative_to(proj.root) else str(p) for p in paths]
 
 
 def _log_entry(result: IngestResult, illustrative: bool) -> dict:

@@ -145,6 +145,8 @@ class Region(Strict):
     stall_days: int = Field(default=90, gt=0)
     # How often members are expected to submit progress (drives missing-submission warnings).
     submission_period: Literal["month", "quarter"] = "month"
+    # Relative worsening of an indicator, period on period, that raises a regression warning.
+    regression_tolerance: float = Field(default=0.05, ge=0, le=1)
     incentive_fund: IncentiveFund | None = None
     illustrative: IllustrativeSettings = Field(default_factory=IllustrativeSettings)
 

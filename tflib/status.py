@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from .i18n import N_, available_languages, gettext
+
 STATUSES: tuple[str, ...] = ("not_applicable", "not_started", "pilot", "partial", "full")
 Status = Literal["not_applicable", "not_started", "pilot", "partial", "full"]
 
@@ -21,25 +23,26 @@ POINTS: dict[str, int | None] = {
 }
 MAX_POINTS = 3
 
-LABELS: dict[str, dict[str, str]] = {
-    "not_applicable": {"en": "Not applicable", "es": "No aplica", "fr": "Sans objet"},
-    "not_started": {"en": "Not started", "es": "No iniciado", "fr": "Non commencé"},
-    "pilot": {"en": "Pilot", "es": "Piloto", "fr": "Pilote"},
-    "partial": {"en": "Partial", "es": "Parcial", "fr": "Partiel"},
-    "full": {"en": "Full", "es": "Completo", "fr": "Complet"},
+# English labels; translations are in the message catalogs (tflib/locale).
+LABELS: dict[str, str] = {
+    "not_applicable": N_("Not applicable"),
+    "not_started": N_("Not started"),
+    "pilot": N_("Pilot"),
+    "partial": N_("Partial"),
+    "full": N_("Full"),
 }
 
 
 def label(status: str, lang: str) -> str:
-    labels = LABELS[status]
-    return labels.get(lang, labels["en"])
+    return gettext(LABELS[status], lang)
 
 
 def parse_status(text: str) -> str:
-    """A status code from its code or its label in any supported language (case-insensitive)."""
+    """A status code from its code or its label in any language tflib speaks (case-insensitive)."""
     key = " ".join(str(text).strip().lower().replace("_", " ").split())
-    for code, labels in LABELS.items():
-        if key == code.replace("_", " ") or key in (v.lower() for v in labels.values()):
+    for code in STATUSES:
+        names = {code.replace("_", " ")} | {label(code, lang).lower() for lang in available_languages()}
+        if key in names:
             return code
     allowed = ", ".join(STATUSES)
     raise ValueError(f"{text!r} is not on the status scale ({allowed})")

@@ -138,7 +138,7 @@ def progress(
         )
         SELECT a.item_id, a.country, a.measure_id, a.step_id, a.agency_id, a.agency_name, a.start, a.due,
                l.reported_on, l.status, l.pct_complete, l.note,
-               coalesce(l.illustrative, false) AS illustrative
+               l.illustrative  -- null where never reported: no data
         FROM action_items a LEFT JOIN latest l USING (item_id)
         {item_filter}
         ORDER BY a.country, a.item_id"""
