@@ -5,7 +5,7 @@ VENV ?= .venv
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 REGION ?= sica
 
-.PHONY: site test env clean-store
+.PHONY: site test env clean-store i18n
 
 site: $(STAMP)
 	$(VENV)/bin/tflib build --region $(REGION)
@@ -24,3 +24,9 @@ $(STAMP): pyproject.toml constraints.txt
 
 clean-store:
 	rm -rf data/store data/archive data/quarantine data/feedback
+
+# Refresh the message template and merge new messages into every catalog (then translate them).
+i18n: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k t -k gettext -k N_ --no-location --sort-output -o tflib/locale/tflib.pot .
+	for lang in $$(ls tflib/locale | grep -v '\.pot$$'); do \
+		$(VENV)/bin/pybabel update --no-fuzzy-matching --ignore-obsolete -i tflib/locale/tflib.pot -d tflib/locale -D tflib -l $$lang; done

@@ -246,3 +246,76 @@ def test_rows_in_equals_accepted_plus_quarantined(project, batches, tmp_path_fac
         assert res.inserted <= res.accepted
         added += res.inserted
     assert tflib.counts("sica", project)["progress_updates"] == before + added
+
+
+def test_json_import_shape(project):
+    import json
+
+    item = an_item(project, "PAN")
+    doc = {
+        "format": "tflib-submission/1",
+        "kind": "progress",
+        "country": "PAN",
+        "rows": [
+            {"item_id": item, "reported_on": "2026-08-31", "status": "partial", "pct_complete": 55},
+            {"item_id": item, "reported_on": "2026-09-30", "status": "full", "pct_complete": 90},
+        ],
+    }
+    path = project.root / "in" / "pdcc_export.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    (res,) = ingest([path], "sica", project)
+    assert (res.rows_in, res.accepted, res.quarantined) == (2, 1, 1)
+    assert [str(p).split(": ")[0] for p in res.problems] == ["pdcc_export.json:2:pct_complete"]
+    bad = project.root / "in" / "wrong.json"
+    bad.write_text(json.dumps({"format": "other/9", "rows": []}), encoding="utf-8")
+    (res,) = ingest([bad], "sica", project)
+    assert res.outcome == "unreadable" and res.problems[0].rule == "format"
+
+
+def test_feedback_file_in_the_countrys_language(project):
+    item = an_item(project, "CRI")
+    path = write_csv(
+        project.root / "in" / "cri.csv",
+        HEADER,
+        [
+            ["CRI", item, "2026-08-31", "partial", "40", ""],
+            ["CRI", item, "2026-07-31", "partial", "140", "<script>alert(1)</script> | x"],
+        ],
+    )
+    (res,) = ingest([path], "sica", project)
+    (fb,) = res.feedback_paths
+    assert fb.endswith(".CRI.es.md")
+    text = (project.root / fb).read_text(encoding="utf-8")
+    assert "2 filas recibidas: 1 aceptadas, 1 rechazadas." in text
+    assert "| 3 | pct\\_complete | 140 | El porcentaje está fuera del rango 0-100. |" in text
+    assert "<script>" not in text  # submitted text is escaped, never markup
+
+    blz_item = an_item(project, "BLZ")
+    path = write_csv(project.root / "in" / "blz.csv", HEADER, [["BLZ", blz_item, "2026-08-31", "pilot", "10", ""]])
+    (res,) = ingest([path], "sica", project)
+    (fb,) = res.feedback_paths
+    text = (project.root / fb).read_text(encoding="utf-8")
+    assert fb.endswith(".BLZ.en.md") and "Every row was accepted" in text
+
+
+def test_localized_headings_are_read(project):
+    item = an_item(project, "SLV")
+    header = ["País", "Acción", "Fecha del informe", "Estado", "% completado", "Nota"]
+    path = write_csv(project.root / "in" / "slv.csv", header, [["SLV", item, "2026-08-31", "Piloto", "15", "inicio"]])
+    (res,) = ingest([path], "sica", project)
+    assert res.outcome == "accepted" and res.kind == "progress"
+
+
+def test_workbook_without_a_known_sheet_is_unreadable(project):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "Hoja1"
+    wb.create_sheet("Hoja2")
+    path = project.root / "in" / "two_sheets.xlsx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    (res,) = ingest([path], "sica", project)
+    assert res.outcome == "unreadable" and res.exit_code == 2
+    assert res.problems[0].rule == "wrong_sheet" and "Hoja1, Hoja2" in res.problems[0].message

@@ -62,3 +62,22 @@ def test_read_only_open_of_a_missing_store_says_what_to_do(tmp_path):
     proj = make_project(tmp_path / "proj")
     with pytest.raises(FileNotFoundError, match="tflib build"):
         Store.open("sica", proj, read_only=True)
+
+
+def test_a_late_start_is_flagged_infeasible(tmp_path):
+    proj = make_project(tmp_path / "proj")
+    path = proj.regions_dir / "sica" / "countries" / "NIC.yaml"
+    text = path.read_text(encoding="utf-8")
+    import re
+
+    path.write_text(re.sub(r"(?m)^start: .*$", "start: 2025-11-01", text), encoding="utf-8")
+    params = load_region("sica", proj)
+    items = allocate(params)
+    nic = items.filter(items["country"] == "NIC")
+    bad = nic.filter(~nic["feasible"])["measure_id"].unique().to_list()
+    # Short-term measures due by mid-2026 cannot fit a plan that only starts in November 2025.
+    assert "ADE" in bad and "CAM" in bad
+    assert set(items.filter(items["country"] != "NIC")["feasible"]) == {True}
+    # The critical path of a measure ends on its last step.
+    ade = nic.filter(nic["measure_id"] == "ADE")
+    assert ade.filter(ade["due"] == ade["due"].max())["on_critical_path"].all()

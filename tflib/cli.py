@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import time
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -37,8 +40,11 @@ def info(region: RegionOpt = "sica") -> None:
     """Members (with party status) and row counts per table."""
     params = _load(region)
     # Read-only when the store exists, so `info` can run beside notebooks reading it.
-    exists = store_path(params.id).exists()
-    with Store.open(params, read_only=exists) as store:
+    try:
+        store = Store.open(params, read_only=store_path(params.id).exists())
+    except RuntimeError:  # an older schema: opening for writing upgrades it
+        store = Store.open(params)
+    with store:
         counts = store.counts()
     members = tracker.members(params)
     table = Table(title=f"{params.text(params.region.name, 'en')} — members", show_lines=False)
@@ -122,6 +128,142 @@ def build(region: RegionOpt = "sica") -> None:
     info(region)
     console.print(f"done in {time.perf_counter() - started:.1f} s")
     raise typer.Exit(worst)
+
+
+def _date_opt(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Date (YYYY-MM-DD); default: the region's as_of.")]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table or json.")]
+LangOpt = Annotated[str | None, typer.Option("--lang", help="Language of messages; default: the region's first.")]
+
+
+def _emit_json(frame) -> None:
+    typer.echo(json.dumps(frame.to_dicts(), default=str, ensure_ascii=False, indent=2))
+
+
+@app.command()
+def plan(
+    region: RegionOpt = "sica",
+    out: Annotated[Path, typer.Option("--out", help="Folder for work plans, templates and the regional CSV.")] = Path("reports/plans"),
+    replan_: Annotated[bool, typer.Option("--replan", help="Reschedule remaining steps from recorded progress.")] = False,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Write per-member work plans and submission templates (XLSX) and the regional item list.
+
+    With --replan, remaining steps are rescheduled from recorded progress (ids kept) and the
+    moves are reported and recorded in the store.
+    """
+    from . import monitor, workbook
+    from .plan import replan
+
+    params = _load(region)
+    when = _date_opt(as_of) or params.as_of
+    with Store.open(params):
+        pass  # make sure the store and the plan exist
+    items = tracker.action_items(params)
+    updates = tracker.progress(params, history=True, as_of=when)
+    status = monitor.item_status(items, updates, when, params.region.stall_days)
+    if replan_:
+        items, moves = replan(items, status, when)
+        with Store.open(params) as store:
+            store.add_revisions(moves, when)
+        _print_moves(moves, params)
+        status = monitor.item_status(items, updates, when, params.region.stall_days)
+    infeasible = items.filter(~items["feasible"]).select("country", "measure_id").unique().sort("country", "measure_id")
+    written = workbook.write_plan_outputs(params, items, out, status=status)
+    n_files = sum(len(v) for v in written.values())
+    console.print(f"{items.height:,} action items for {len(params.countries)} members; wrote {n_files} files to {out}", markup=False)
+    if infeasible.height:
+        console.print(f"[yellow]{infeasible.height} country x measure plans cannot meet the regional deadline:[/yellow]")
+        for c, m in infeasible.iter_rows():
+            console.print(f"  {c} {m}", markup=False)
+
+
+def _print_moves(moves, params) -> None:
+    if moves.is_empty():
+        console.print("replan: nothing moved")
+        return
+    later = moves.filter(moves["shift_days"] > 0).height
+    console.print(f"replan: {moves.height} items moved ({later} later, {moves.height - later} earlier)")
+    table = Table(title="Largest moves")
+    for col in ("item", "old due", "new due", "shift (days)", "why"):
+        table.add_column(col)
+    for r in moves.head(15).iter_rows(named=True):
+        table.add_row(r["item_id"], str(r["old_due"]), str(r["new_due"]), f"{r['shift_days']:+d}", r["reason"])
+    console.print(table)
+
+
+@app.command()
+def warnings(
+    region: RegionOpt = "sica",
+    country: Annotated[str | None, typer.Option("--country", help="ISO3 of one member.")] = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = "table",
+    lang: LangOpt = None,
+) -> None:
+    """Early warnings: overdue, at risk, stalled, missing submissions, indicator regressions."""
+    from . import monitor
+
+    params = _load(region)
+    if country and country.upper() not in params.region.member_codes:
+        err_console.print(f"{country!r} is not a member of {region}", markup=False)
+        raise typer.Exit(2)
+    lang = lang or params.region.default_language
+    found = monitor.warnings_for_region(params, country=country, as_of=_date_opt(as_of))
+    messages = [monitor.warning_message(r, lang, params) for r in found.iter_rows(named=True)]
+    found = found.with_columns(message=pl.Series(messages, dtype=pl.String))
+    if fmt == "json":
+        _emit_json(found)
+        return
+    table = Table(title=f"Early warnings as of {_date_opt(as_of) or params.as_of} ({found.height})")
+    for col in ("country", "severity", "kind", "message"):
+        table.add_column(col)
+    for r in found.iter_rows(named=True):
+        table.add_row(r["country"], r["severity"], monitor.kind_label(r["kind"], lang), r["message"])
+    console.print(table)
+    if found["illustrative"].any():
+        console.print("Figures from illustrative (generated) data are included.", style="italic")
+
+
+@app.command()
+def scores(
+    region: RegionOpt = "sica",
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = "table",
+    lang: LangOpt = None,
+) -> None:
+    """Implementation scores, ranking and the incentive fund for the parties."""
+    from . import scores as sc
+
+    params = _load(region)
+    lang = lang or params.region.default_language
+    when = _date_opt(as_of) or params.as_of
+    ranking = sc.ranking(params, as_of=when)
+    fund = sc.fund(params, as_of=when, lang=lang) if params.region.incentive_fund else None
+    if fmt == "json":
+        payload = {"as_of": when.isoformat(), "ranking": ranking.to_dicts(), "fund": fund.to_dicts() if fund is not None else None}
+        typer.echo(json.dumps(payload, default=str, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"Implementation scores as of {when}")
+    for col in ranking.columns:
+        table.add_column(col)
+    for r in ranking.iter_rows():
+        table.add_row(*["" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v)) for v in r])
+    console.print(table)
+    if fund is not None:
+        ftable = Table(title="Incentive fund")
+        for col in ("country", "total", "share", "explanation"):
+            ftable.add_column(col)
+        for r in fund.iter_rows(named=True):
+            ftable.add_row(r["country"], f"{r['total']:,.2f}", f"{r['share']:.1%}", "\n".join(r["explanation"]))
+        console.print(ftable)
 
 
 def main() -> None:

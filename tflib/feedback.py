@@ -45,7 +45,7 @@ RULE_HELP: dict[str, tuple[str, str]] = {
     "pct_range": (N_("The percentage is outside 0-100."), N_("Write a percentage between 0 and 100.")),
     "status_pct": (
         N_("The status and the percentage disagree."),
-        N_("Full means 100 % complete and not started means 0 %: correct one of the two."),
+        N_("Full means 100 % complete (and 100 % means full); not started means 0 %: correct one of the two."),
     ),
     "duplicate": (
         N_("The same item and date (or indicator and period) appear twice in the file."),

@@ -382,6 +382,8 @@ class _Checker:
         if status is not None and pct is not None:
             if status == "full" and pct != 100:
                 problems.append(self._problem(row, "pct_complete", "status_pct", f"status 'full' needs 100% complete, not {pct:g}"))
+            if status in ("pilot", "partial") and pct == 100:
+                problems.append(self._problem(row, "pct_complete", "status_pct", f"100% complete needs status 'full', not {status!r}"))
             if status == "not_started" and pct != 0:
                 problems.append(self._problem(row, "pct_complete", "status_pct", f"status 'not_started' needs 0% complete, not {pct:g}"))
         note = self._field(row, record, "note", problems, required=False)

@@ -22,7 +22,7 @@ from pathlib import Path
 import polars as pl
 
 from .i18n import N_, fmt_date, fmt_number, t
-from .params import RegionParams, load_region
+from .params import DIRECTION_LABELS, STATISTIC_LABELS, RegionParams, load_region
 from .paths import Project
 
 ProjectLike = Project | str | Path | None
@@ -256,12 +256,13 @@ def warning_message(row: dict, lang: str, params: RegionParams) -> str:
     ind = params.indicators.get(row["indicator_id"])
     name = params.text(ind.name, lang)
     if row["statistic"]:
-        name = f"{name} ({row['statistic']})"
+        name = f"{name} ({t(STATISTIC_LABELS[row['statistic']], lang)})"
     if row["crossing_id"]:
-        name = f"{name}, {row['crossing_id']} ({row['direction']})"
+        crossing = next((c.name for c in params.region.border_crossings if c.id == row["crossing_id"]), row["crossing_id"])
+        name = f"{name}, {crossing} ({t(DIRECTION_LABELS[row['direction']], lang)})"
     digits = 0 if float(row["value"]).is_integer() and float(row["reference"]).is_integer() else 1
     if row["basis"] == "target":
-        return t("{indicator} was {value} {unit} in {period}, worse than the national target of {target} {unit} for {by}.", lang, indicator=name, value=fmt_number(row["value"], lang, digits), unit=ind.unit, period=row["period"], target=fmt_number(row["reference"], lang, digits), by=fmt_date(row["due"], lang))
+        return t("{indicator} was {value} {unit} in {period}, worse than the national target of {target} {unit} set for {by}.", lang, indicator=name, value=fmt_number(row["value"], lang, digits), unit=ind.unit, period=row["period"], target=fmt_number(row["reference"], lang, digits), by=fmt_date(row["due"], lang))
     return t("{indicator} worsened to {value} {unit} in {period}, from {previous} {unit} the period before.", lang, indicator=name, value=fmt_number(row["value"], lang, digits), unit=ind.unit, period=row["period"], previous=fmt_number(row["reference"], lang, digits))
 
 

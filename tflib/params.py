@@ -31,6 +31,7 @@ from pydantic import (
     model_validator,
 )
 
+from .i18n import N_
 from .paths import Project, resolve
 
 # ---------------------------------------------------------------------------------------------
@@ -303,6 +304,11 @@ class Indicator(Strict):
     minimum: float | None = None
     maximum: float | None = None
     frequency: Literal["month", "quarter", "year"] = "quarter"
+
+
+# Labels of the statistics and directions indicators are reported in (translated where shown).
+STATISTIC_LABELS = {"median": N_("median"), "mean": N_("mean"), "p90": N_("90th percentile")}
+DIRECTION_LABELS = {"exit": N_("exit"), "entry": N_("entry")}
 
 
 class IndicatorCatalogue(Strict):

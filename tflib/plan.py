@@ -115,3 +115,86 @@ def allocate(params: RegionParams) -> pl.DataFrame:
                     }
                 )
     return pl.DataFrame(rows, schema=ITEM_SCHEMA)
+
+
+# ---------------------------------------------------------------------------------------------
+# Replanning from recorded progress
+
+MOVE_SCHEMA = {
+    "item_id": pl.String,
+    "country": pl.String,
+    "measure_id": pl.String,
+    "old_start": pl.Date,
+    "old_due": pl.Date,
+    "new_start": pl.Date,
+    "new_due": pl.Date,
+    "shift_days": pl.Int64,
+    "reason": pl.String,
+}
+
+
+def replan(items: pl.DataFrame, status: pl.DataFrame, as_of: dt.date) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Reschedule the remaining steps from recorded progress; ids never change.
+
+    `status` is ``tflib.monitor.item_status`` for the same items. Finished steps keep their
+    dates (due = the date they were reported full); steps under way end when their pace
+    projects (at least tomorrow); steps not started begin when their dependencies end and
+    not before `as_of`, for their planned duration. Returns (items with new start/due and
+    feasibility, the moves).
+    """
+    st = {r["item_id"]: r for r in status.iter_rows(named=True)}
+    new_dates: dict[str, tuple[dt.date, dt.date, str]] = {}
+    rows = items.to_dicts()
+    by_id = {r["item_id"]: r for r in rows}
+
+    def schedule(item_id: str) -> tuple[dt.date, dt.date, str]:
+        if item_id in new_dates:
+            return new_dates[item_id]
+        r = by_id[item_id]
+        s = st.get(item_id, {})
+        duration = dt.timedelta(days=(r["due"] - r["start"]).days)
+        state = s.get("status")
+        pct = s.get("pct_complete") or 0.0
+        if state in ("full", "not_applicable"):
+            done = s.get("projected") or s.get("last_reported") or r["due"]
+            result = (r["start"], min(done, r["due"]) if state == "not_applicable" else done, "done")
+        elif pct > 0:
+            projected = s.get("projected")
+            remaining = dt.timedelta(days=round(duration.days * (100 - pct) / 100))
+            due = projected if projected is not None else as_of + remaining
+            result = (r["start"], max(due, as_of + dt.timedelta(days=1)), "pace")
+        else:
+            deps_end = max((schedule(d)[1] for d in r["depends_on"] if d in by_id), default=r["start"])
+            start = max(r["start"], deps_end, as_of)
+            result = (start, start + duration, "not started" if start == r["start"] else "shifted")
+        new_dates[item_id] = result
+        return result
+
+    moves = []
+    for r in rows:
+        start, due, reason = schedule(r["item_id"])
+        if (start, due) != (r["start"], r["due"]):
+            moves.append(
+                {
+                    "item_id": r["item_id"],
+                    "country": r["country"],
+                    "measure_id": r["measure_id"],
+                    "old_start": r["start"],
+                    "old_due": r["due"],
+                    "new_start": start,
+                    "new_due": due,
+                    "shift_days": (due - r["due"]).days,
+                    "reason": reason,
+                }
+            )
+    starts = [new_dates[r["item_id"]][0] for r in rows]
+    dues = [new_dates[r["item_id"]][1] for r in rows]
+    out = items.with_columns(start=pl.Series(starts, dtype=pl.Date), due=pl.Series(dues, dtype=pl.Date))
+    finish = out.group_by("country", "measure_id").agg(pl.col("due").max().alias("_finish"))
+    out = (
+        out.join(finish, on=["country", "measure_id"], how="left")
+        .with_columns(feasible=pl.col("_finish") <= pl.col("deadline"))
+        .drop("_finish")
+    )
+    moves_df = pl.DataFrame(moves, schema=MOVE_SCHEMA).sort(pl.col("shift_days").abs(), descending=True)
+    return out, moves_df

@@ -20,7 +20,7 @@ from .params import RegionParams, load_region
 from .paths import Project, resolve
 from .plan import allocate
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 _DDL = [
     """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
@@ -88,6 +88,15 @@ _DDL = [
         source_file VARCHAR NOT NULL,
         source_row INTEGER NOT NULL
     )""",
+    """CREATE TABLE IF NOT EXISTS schedule_revisions (
+        revision_id BIGINT PRIMARY KEY,
+        item_id VARCHAR NOT NULL,
+        as_of DATE NOT NULL,                 -- the progress the replan was based on
+        start DATE NOT NULL,
+        due DATE NOT NULL,
+        reason VARCHAR NOT NULL,
+        revised_at TIMESTAMP NOT NULL
+    )""",
     """CREATE TABLE IF NOT EXISTS submissions (
         submission_id VARCHAR PRIMARY KEY,   -- SHA-256 of the raw file
         file_name VARCHAR NOT NULL,
@@ -111,6 +120,7 @@ TABLES = (
     "action_items",
     "progress_updates",
     "indicator_observations",
+    "schedule_revisions",
     "submissions",
 )
 
@@ -131,7 +141,15 @@ class Store:
         elif not path.exists():
             raise FileNotFoundError(f"{path}: no store yet; run `tflib ingest` or `tflib build` first")
         self.con = duckdb.connect(str(path), read_only=read_only)
-        if not read_only:
+        if read_only:
+            row = self._one("SELECT value FROM meta WHERE key = 'schema_version'")
+            if row is None or row[0] != SCHEMA_VERSION:
+                self.con.close()
+                raise RuntimeError(
+                    f"{path}: store schema {row[0] if row else '?'} is older than this tflib's ({SCHEMA_VERSION}); "
+                    "run `tflib build` (or any ingest) once to upgrade it"
+                )
+        else:
             try:
                 self._ensure_schema()
                 self.sync_plan()
@@ -164,13 +182,15 @@ class Store:
     def _ensure_schema(self) -> None:
         for ddl in _DDL:
             self.con.execute(ddl)
+        # Every DDL statement is idempotent, so an older store gains what it lacks here.
         self.con.execute(
-            "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING", [SCHEMA_VERSION]
+            "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [SCHEMA_VERSION],
         )
         self.con.execute(
             "INSERT INTO meta VALUES ('region', ?) ON CONFLICT (key) DO NOTHING", [self.params.id]
         )
-        stored = self.con.execute("SELECT value FROM meta WHERE key = 'region'").fetchone()
+        stored = self._one("SELECT value FROM meta WHERE key = 'region'")
         if stored and stored[0] != self.params.id:
             raise ValueError(f"{self.path}: this store belongs to region {stored[0]!r}, not {self.params.id!r}")
 
@@ -190,7 +210,7 @@ class Store:
         progress already recorded stays attached to its item.
         """
         fingerprint = self._plan_fingerprint()
-        row = self.con.execute("SELECT value FROM meta WHERE key = 'plan_fingerprint'").fetchone()
+        row = self._one("SELECT value FROM meta WHERE key = 'plan_fingerprint'")
         if items is None and not force and row and row[0] == fingerprint:
             return False
         strategy = self.params.strategy
@@ -240,9 +260,7 @@ class Store:
     # -- writing -----------------------------------------------------------------------------
 
     def submission_seen(self, sha256: str) -> dict | None:
-        row = self.con.execute(
-            "SELECT file_name, received_at, outcome FROM submissions WHERE submission_id = ?", [sha256]
-        ).fetchone()
+        row = self._one("SELECT file_name, received_at, outcome FROM submissions WHERE submission_id = ?", [sha256])
         return None if row is None else {"file_name": row[0], "received_at": row[1], "outcome": row[2]}
 
     def add_progress(self, rows: pl.DataFrame) -> int:
@@ -295,6 +313,19 @@ class Store:
         self.con.unregister("incoming")
         return self._count("indicator_observations") - before
 
+    def add_revisions(self, moves: pl.DataFrame, as_of: dt.date) -> int:
+        """Record replanned dates (append-only: the latest revision of an item is current)."""
+        if moves.is_empty():
+            return 0
+        self.con.register("moves", moves.select("item_id", "new_start", "new_due", "reason").to_arrow())
+        self.con.execute(
+            """INSERT INTO schedule_revisions
+               SELECT nextval('row_seq'), item_id, ?, new_start, new_due, reason, now()::TIMESTAMP FROM moves""",
+            [as_of],
+        )
+        self.con.unregister("moves")
+        return moves.height
+
     def log_submission(self, entry: dict) -> None:
         self.con.execute(
             """INSERT INTO submissions BY NAME SELECT * FROM (SELECT
@@ -321,8 +352,14 @@ class Store:
 
     # -- reading -----------------------------------------------------------------------------
 
+    def _one(self, sql: str, args: list | None = None) -> tuple | None:
+        """The first row, or None. Fetches everything: DuckDB 2 refuses new work on a
+        connection whose last result was left half-read."""
+        rows = self.con.execute(sql, args or []).fetchall()
+        return rows[0] if rows else None
+
     def _count(self, table: str) -> int:
-        return self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608 (fixed names)
+        return self._one(f"SELECT count(*) FROM {table}")[0]  # noqa: S608 (fixed names)
 
     def counts(self) -> dict[str, int]:
         return {t: self._count(t) for t in TABLES}

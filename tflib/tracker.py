@@ -46,7 +46,16 @@ def country_name(iso3: str, lang: str = "en") -> str:
         tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
     except OSError:
         return name
-    return tr.gettext(country.name)
+    # Prefer the short common name ("Bolivia"), as English does, when it is translated.
+    common = getattr(country, "common_name", None)
+    if common and tr.gettext(common) != common:
+        return tr.gettext(common)
+    translated = tr.gettext(country.name)
+    # "Bolivia, Plurinational State of" has the short name before the comma in every
+    # language; only cut where English does the same, so the two Koreas stay distinct.
+    if common and country.name.split(",")[0] == common and "," in translated:
+        return translated.split(",")[0]
+    return translated
 
 
 def members(region: str | RegionParams = "sica", project: ProjectLike = None) -> pl.DataFrame:
@@ -98,7 +107,19 @@ def action_items(
     params = _params(region, project)
     lang = lang or params.region.default_language
     where, args = ("WHERE country = ?", [country.upper()]) if country else ("", [])
-    df = _read(params, project, f"SELECT * FROM action_items {where} ORDER BY item_id", args)
+    # Current dates are the latest replan (if any); planned_* keep the original allocation.
+    sql = f"""
+        WITH rev AS (
+            SELECT * FROM schedule_revisions
+            QUALIFY row_number() OVER (PARTITION BY item_id ORDER BY revision_id DESC) = 1
+        ), cur AS (
+            SELECT a.* REPLACE (coalesce(r.start, a.start) AS start, coalesce(r.due, a.due) AS due),
+                   a.start AS planned_start, a.due AS planned_due, r.as_of AS replanned_as_of
+            FROM action_items a LEFT JOIN rev r USING (item_id)
+        )
+        SELECT * REPLACE (max(due) OVER (PARTITION BY country, measure_id) <= deadline AS feasible)
+        FROM cur {where} ORDER BY item_id"""
+    df = _read(params, project, sql, args)
     names = [params.text(json.loads(s), lang) for s in df["step_name"].to_list()]
     return df.with_columns(step_name=pl.Series(names, dtype=pl.String))
 
