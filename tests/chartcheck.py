@@ -1,0 +1,98 @@
+"""Read the charts of an executed notebook and check every value drawn against its loader.
+
+A chart declares how to check it in ``usermeta.tflib.check`` (see tflib.charts.check_spec):
+the loader (a tflib function returning a tidy frame), its keyword arguments, the keys that
+join a chart row to a loader row, and the value fields to compare. Every chart row must find
+its loader row and carry the same value (nulls included: "no data" is never 0).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import nbformat
+import polars as pl
+
+import tflib
+from tflib import scores
+
+
+def chart_specs(nb: nbformat.NotebookNode) -> list[dict[str, Any]]:
+    specs = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            for mime, value in out.get("data", {}).items():
+                if mime.startswith("application/vnd.vegalite"):
+                    specs.append(value)
+    return specs
+
+
+def chart_rows(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows of every inline dataset of the chart (layers included), TopoJSON left out."""
+    rows: list[dict[str, Any]] = []
+    for values in (spec.get("datasets") or {}).values():
+        if isinstance(values, list):
+            rows.extend(v for v in values if isinstance(v, dict))
+    return rows
+
+
+def _loader(name: str, region: str, project: Any, as_of: Any, args: dict[str, Any]) -> pl.DataFrame:
+    if name == "lpi":
+        return tflib.lpi(project)
+    if name == "doing_business":
+        return tflib.doing_business(project, **args)
+    if name == "indicators":
+        return tflib.indicators(region, project=project, **args)
+    if name == "progress":
+        return tflib.progress(region, as_of=as_of, project=project, **args)
+    if name == "action_items":
+        return tflib.action_items(region, project=project, **args)
+    if name == "scores":
+        return scores.scores(region, as_of=as_of, project=project)
+    if name == "sieca_trade":
+        return tflib.sieca_trade(project)
+    raise KeyError(f"unknown loader {name!r}")
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
+    return str(a)[:10] == str(b)[:10] if hasattr(b, "isoformat") else a == b
+
+
+def check_chart(spec: dict[str, Any], region: str, project: Any, as_of: Any) -> int:
+    """Check one chart; returns the number of values compared. Raises AssertionError."""
+    meta = (spec.get("usermeta") or {}).get("tflib") or {}
+    check = meta.get("check")
+    title = spec.get("title", {}).get("text") if isinstance(spec.get("title"), dict) else spec.get("title")
+    assert check is not None, f"chart {title!r} declares no check"
+    if check.get("loader") is None:
+        assert check.get("why"), f"chart {title!r}: a chart without a loader check must say why"
+        return 0
+    loader = _loader(check["loader"], region, project, as_of, check.get("args", {}))
+    for field, value in (check.get("filter") or {}).items():
+        loader = loader.filter(pl.col(field).is_in(value) if isinstance(value, list) else pl.col(field) == value)
+    keys: dict[str, str] = check["key"]
+    values: dict[str, str] = check["value"]
+    scale = check.get("scale", 1)
+    index: dict[tuple, dict[str, Any]] = {}
+    for row in loader.iter_rows(named=True):
+        k = tuple(str(row[lk])[:10] if hasattr(row[lk], "isoformat") else row[lk] for lk in keys.values())
+        index[k] = row
+    compared = 0
+    rows = [r for r in chart_rows(spec) if all(ck in r for ck in keys)]
+    assert rows, f"chart {title!r}: no data rows with keys {list(keys)}"
+    for r in rows:
+        k = tuple(str(r[ck])[:10] if isinstance(r[ck], str) and len(r[ck]) >= 10 and r[ck][4] == "-" else r[ck] for ck in keys)
+        assert k in index, f"chart {title!r}: row {k} not in loader {check['loader']}"
+        for cv, lv in values.items():
+            if cv not in r:
+                continue
+            expected = index[k][lv]
+            expected = expected * scale if isinstance(expected, (int, float)) and expected is not None else expected
+            assert _same(r[cv], expected), f"chart {title!r}: {k} {cv}={r[cv]!r} but loader {lv}={expected!r}"
+            compared += 1
+    return compared

@@ -1,0 +1,172 @@
+"""Implementation progress of one member: timeline, status mix, score over time, warnings,
+what is due next and who owns it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import altair as alt
+import polars as pl
+
+from .. import charts, monitor, scores, tracker
+from ..i18n import fmt_date, fmt_percent, gettext, t
+from ..page import Context, public
+from ..status import STATUSES, label
+
+SOURCE = "national progress reports to the secretariat (tflib tracker)"
+# How far ahead "due next" looks.
+DUE_NEXT_DAYS = 120
+
+
+def _inputs(ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame]:
+    items = tracker.action_items(ctx.params, lang=ctx.lang, project=ctx.project)
+    updates = tracker.progress(ctx.params, history=True, as_of=ctx.as_of, project=ctx.project)
+    return items, public(updates, ctx)
+
+
+def item_table(ctx: Context) -> pl.DataFrame:
+    """The country's action items with their status as of the page date."""
+    items, updates = _inputs(ctx)
+    mine = items.filter(pl.col("country") == ctx.country)
+    st = monitor.item_status(mine, updates, ctx.as_of, ctx.params.region.stall_days)
+    names = {m.id: ctx.text(m.name) for m in ctx.params.measures}
+    illus = {m.id: m.illustrative for m in ctx.params.measures}
+    nodata = gettext("no data", ctx.lang)
+    return (
+        mine.select("item_id", "measure_id", "step_name", "agency_name", "start", "due", "planned_due", "on_critical_path")
+        .join(st.select("item_id", "status", "pct_complete", "last_reported", "projected", "overdue", "at_risk", "stalled", "illustrative"), on="item_id", how="left")
+        .with_columns(
+            measure=pl.col("measure_id").replace_strict(names, return_dtype=pl.String),
+            measure_illustrative=pl.col("measure_id").replace_strict(illus, return_dtype=pl.Boolean),
+            status_label=pl.col("status").replace_strict({s: label(s, ctx.lang) for s in STATUSES}, default=nodata, return_dtype=pl.String),
+        )
+        .sort("start", "item_id")
+    )
+
+
+def status_mix(ctx: Context) -> pl.DataFrame:
+    """Items per status (never-reported items counted as no data), in scale order."""
+    items = item_table(ctx)
+    order = [label(s, ctx.lang) for s in STATUSES] + [gettext("no data", ctx.lang)]
+    counts = items.group_by("status_label").len("items")
+    return (
+        pl.DataFrame({"status_label": order, "order": list(range(len(order)))})
+        .join(counts, on="status_label", how="left")
+        .with_columns(pl.col("items").fill_null(0))
+        .filter(pl.col("items") > 0)
+        .sort("order")
+    )
+
+
+def timeline_chart(ctx: Context, items: pl.DataFrame) -> alt.TopLevelMixin:
+    df = items.select(
+        "item_id", "measure", "agency_name", "start", "due", "status_label",
+        pct=pl.col("pct_complete"),
+    )
+    chart = (
+        alt.Chart(df)
+        .mark_bar(cornerRadius=2, height=10)
+        .encode(
+            y=alt.Y("item_id:N", sort=alt.EncodingSortField("start"), title=None, axis=alt.Axis(labelFontSize=9)),
+            x=alt.X("start:T", title=t("Planned dates", ctx.lang)),
+            x2="due:T",
+            color=alt.Color("status_label:N", title=t("Status", ctx.lang), scale=charts.status_colour_scale(ctx.lang)),
+            tooltip=[alt.Tooltip("item_id:N"), alt.Tooltip("measure:N"), alt.Tooltip("agency_name:N"), alt.Tooltip("start:T"), alt.Tooltip("due:T"), alt.Tooltip("status_label:N"), alt.Tooltip("pct:Q", format=",.0f")],
+        )
+        .properties(width=charts.WIDTH, height=alt.Step(12))
+    )
+    as_of_rule = alt.Chart(pl.DataFrame({"as_of": [ctx.as_of]})).mark_rule(color="#b5446e", strokeDash=[4, 3]).encode(x="as_of:T")
+    return charts.finish(
+        chart + as_of_rule,
+        lang=ctx.lang,
+        title=t("Action items of {country} over time", ctx.lang, country=ctx.country_name),
+        source=SOURCE,
+        unit=t("dates; the dashed line is the data date", ctx.lang),
+        illustrative=bool(items["illustrative"].fill_null(False).any()),
+        check=charts.check_spec("action_items", args={"country": ctx.country}, key={"item_id": "item_id"}, value={"start": "start", "due": "due"}),
+    )
+
+
+def status_chart(ctx: Context, mix: pl.DataFrame, illustrative: bool) -> alt.TopLevelMixin:
+    chart = charts.bar_compare(mix, category="status_label", value="items", value_title=t("Action items", ctx.lang), value_format=",.0f", sort_descending=False)
+    return charts.finish(
+        chart,
+        lang=ctx.lang,
+        title=t("Status of the action items of {country}", ctx.lang, country=ctx.country_name),
+        source=SOURCE,
+        unit=t("number of action items", ctx.lang),
+        illustrative=illustrative,
+        check=charts.check_spec(None, why="counts of the action items per status, derived from the progress reports"),
+    )
+
+
+def score_history(ctx: Context) -> pl.DataFrame:
+    """Month-end overall score of the country and the median of the parties."""
+    items, updates = _inputs(ctx)
+    start = ctx.params.region.illustrative.start
+    dates = []
+    y, m = start.year, start.month
+    while True:
+        nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
+        end = nxt - dt.timedelta(days=1)
+        if end > ctx.as_of:
+            break
+        dates.append(end)
+        y, m = nxt.year, nxt.month
+    series = scores.score_series(ctx.params, items, updates, dates)
+    mine = series.filter(pl.col("country") == ctx.country).select("date", "score", "regional_median")
+    return mine
+
+
+def score_chart(ctx: Context, history: pl.DataFrame) -> alt.TopLevelMixin:
+    me, med = ctx.country_name, t("Median of the parties", ctx.lang)
+    long = pl.concat(
+        [
+            history.select("date", pl.col("score").alias("value"), pl.lit(me).alias("series")),
+            history.select("date", pl.col("regional_median").alias("value"), pl.lit(med).alias("series")),
+        ]
+    ).with_columns((pl.col("value") * 100).alias("value"))
+    chart = charts.line_over_time(long, x="date", y="value", color="series", x_title=t("Month", ctx.lang), y_title=t("Implementation score (% of maximum points)", ctx.lang), y_format=",.0f", focus=me)
+    return charts.finish(
+        chart,
+        lang=ctx.lang,
+        title=t("Implementation score of {country} against the regional median", ctx.lang, country=ctx.country_name),
+        source=SOURCE,
+        unit=t("% of maximum points (full 3, partial 2, pilot 1, not started 0)", ctx.lang),
+        illustrative=True,
+        check=charts.check_spec(None, why="monthly scores recomputed from the progress history (tflib.scores.score_series)"),
+    )
+
+
+def warnings_frame(ctx: Context) -> pl.DataFrame:
+    found = monitor.warnings_for_region(ctx.params, country=ctx.country, as_of=ctx.as_of, project=ctx.project)
+    # Warnings about a confidential indicator stay with the secretariat.
+    found = public(found, ctx)
+    messages = [monitor.warning_message(r, ctx.lang, ctx.params) for r in found.iter_rows(named=True)]
+    return found.with_columns(
+        message=pl.Series(messages, dtype=pl.String),
+        kind_label=pl.col("kind").replace_strict({k: monitor.kind_label(k, ctx.lang) for k in monitor.KINDS}, return_dtype=pl.String),
+        severity_label=pl.col("severity").replace_strict({"high": t("high", ctx.lang), "medium": t("medium", ctx.lang), "low": t("low", ctx.lang)}, return_dtype=pl.String),
+    )
+
+
+def due_next(ctx: Context, items: pl.DataFrame) -> pl.DataFrame:
+    horizon = ctx.as_of + dt.timedelta(days=DUE_NEXT_DAYS)
+    return items.filter(
+        ~pl.col("status").fill_null("").is_in(["full", "not_applicable"]) & (pl.col("due") > ctx.as_of) & (pl.col("due") <= horizon)
+    ).sort("due").select("item_id", "measure", "step_name", "agency_name", "due", "status_label", "pct_complete")
+
+
+def summary_sentences(ctx: Context, items: pl.DataFrame, history: pl.DataFrame, warnings: pl.DataFrame) -> list[str]:
+    """The page's opening paragraph, built from the data."""
+    n = items.height
+    full = items.filter(pl.col("status") == "full").height
+    reported = items.filter(pl.col("status").is_not_null()).height
+    out = [t("{country} has {n} action items in the regional plan; {full} are fully implemented and {unreported} have never been reported on.", ctx.lang, country=ctx.country_name, n=n, full=full, unreported=n - reported)]
+    if ctx.params.region.is_party(ctx.country) and history.height:
+        last = history.row(-1, named=True)
+        if last["score"] is not None:
+            out.append(t("Its implementation score is {score} of the maximum, against a median of {median} for the parties.", ctx.lang, score=fmt_percent(last["score"], ctx.lang), median=fmt_percent(last["regional_median"], ctx.lang)))
+    counts = {k: warnings.filter(pl.col("kind") == k).height for k in monitor.KINDS}
+    out.append(t("Early warnings: {overdue} overdue, {at_risk} at risk, {stalled} stalled, {missing} missing monthly reports.", ctx.lang, overdue=counts["overdue"], at_risk=counts["at_risk"], stalled=counts["stalled"], missing=counts["missing_submission"]))
+    return out

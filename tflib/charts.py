@@ -1,0 +1,252 @@
+"""The one Altair theme of tflib and the chart builders every page uses.
+
+Every chart leaves here *finished*: a title, a subtitle that names the units, the source line
+and, for illustrative data, the word "illustrative"; number and date formats of the page's
+language (Vega's own locale config, so 3,34 in Spanish); and ``usermeta.tflib`` describing
+the data so tests can compare every value drawn with the loaders. Nothing here is global:
+the theme is applied to each chart, never registered, so pages cannot leak state.
+Charts carry pre-aggregated data only (a few hundred rows at most).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+import polars as pl
+import vl_convert
+
+from .i18n import gettext, t
+
+# Colours: a calm, colour-blind-safe palette; the focus country always in the accent.
+ACCENT = "#0b6e99"
+PEER = "#9db4c0"
+COMPARATOR = "#c98c2b"
+NO_DATA = "#e3e3e3"
+STATUS_COLOURS = {
+    "not_applicable": "#d9d9d9",
+    "not_started": "#f1c6b8",
+    "pilot": "#f6dd8a",
+    "partial": "#9cc9a4",
+    "full": "#2f7d4a",
+}
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+WIDTH = 560
+
+_LOCALES = {"es": "es-ES", "en": "en-US", "fr": "fr-FR", "pt": "pt-BR"}
+
+
+def vega_locale(lang: str) -> dict[str, Any]:
+    """Vega's number and time format locale for `lang` (bundled with vl-convert: offline)."""
+    tag = _LOCALES.get(lang, "en-US")
+    return {"number": vl_convert.get_format_locale(tag), "time": vl_convert.get_time_format_locale(tag)}
+
+
+def theme_config(lang: str) -> dict[str, Any]:
+    return {
+        "font": FONT,
+        "locale": vega_locale(lang),
+        "view": {"stroke": None},
+        "title": {"anchor": "start", "fontSize": 15, "fontWeight": 600, "subtitleColor": "#555", "subtitleFontSize": 11, "offset": 10},
+        "axis": {"labelFontSize": 11, "titleFontSize": 11, "titleColor": "#333", "gridColor": "#eee", "domainColor": "#999"},
+        "legend": {"labelFontSize": 11, "titleFontSize": 11, "orient": "bottom"},
+        "range": {"category": [ACCENT, COMPARATOR, "#6a4c93", "#2f7d4a", "#b5446e", "#7a7a7a", "#3d5a80", "#98c1d9"]},
+        "bar": {"color": ACCENT},
+        "line": {"color": ACCENT, "strokeWidth": 2},
+        "point": {"color": ACCENT},
+    }
+
+
+def subtitle_lines(lang: str, source: str, unit: str | None = None, illustrative: bool = False, note: str | None = None) -> list[str]:
+    lines = []
+    if unit:
+        lines.append(t("Unit: {unit}", lang, unit=unit))
+    if note:
+        lines.append(note)
+    lines.append(t("Source: {source}", lang, source=source))
+    if illustrative:
+        lines.append(t("Illustrative data (generated), not real figures", lang))
+    return lines
+
+
+def finish(
+    chart: alt.TopLevelMixin,
+    *,
+    lang: str,
+    title: str,
+    source: str,
+    unit: str | None = None,
+    illustrative: bool = False,
+    note: str | None = None,
+    meta: dict[str, Any] | None = None,
+    check: dict[str, Any] | None = None,
+) -> alt.TopLevelMixin:
+    """Title, subtitle (unit, note, source, illustrative), theme and test metadata.
+    `check` (from `check_spec`) tells tests how to compare the chart's values with loaders."""
+    subtitle = subtitle_lines(lang, source, unit, illustrative, note)
+    usermeta = {"tflib": {"source": source, "unit": unit, "illustrative": illustrative, "check": check, **(meta or {})}}
+    return chart.properties(title=alt.Title(title, subtitle=subtitle), usermeta=usermeta).configure(**theme_config(lang))
+
+
+def check_spec(
+    loader: str | None,
+    *,
+    key: dict[str, str] | None = None,
+    value: dict[str, str] | None = None,
+    args: dict[str, Any] | None = None,
+    filter: dict[str, Any] | None = None,
+    scale: float = 1,
+    why: str | None = None,
+) -> dict[str, Any]:
+    """How a test re-derives a chart's values: call `loader` (lpi, doing_business,
+    indicators, progress, action_items, scores, sieca_trade) with `args`, keep rows matching
+    `filter`, join chart rows to loader rows on `key` ({chart field: loader field}) and
+    compare `value` fields ({chart field: loader field}, loader value x `scale`). A chart of
+    derived figures with no loader says `why`."""
+    return {"loader": loader, "key": key or {}, "value": value or {}, "args": args or {}, "filter": filter or {}, "scale": scale, "why": why}
+
+
+def no_data_label(lang: str) -> str:
+    return gettext("no data", lang)
+
+
+# ---------------------------------------------------------------------------------------------
+# Builders. Each takes a tidy, pre-aggregated polars frame.
+
+
+def line_over_time(
+    df: pl.DataFrame,
+    *,
+    x: str,
+    y: str,
+    color: str | None = None,
+    x_title: str,
+    y_title: str,
+    x_type: str = "T",
+    y_format: str = ",.1f",
+    dash: str | None = None,
+    focus: str | None = None,
+) -> alt.Chart:
+    """Lines with points; `focus` (a value of `color`) is drawn thicker and in the accent."""
+    enc: dict[str, Any] = {
+        "x": alt.X(f"{x}:{x_type}", title=x_title),
+        "y": alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format)),
+        "tooltip": [alt.Tooltip(f"{c}", format=y_format) if c == y else alt.Tooltip(c) for c in df.columns if not c.startswith("_")],
+    }
+    if color:
+        enc["color"] = alt.Color(f"{color}:N", title=None)
+        if focus is not None:
+            enc["strokeWidth"] = alt.condition(alt.datum[color] == focus, alt.value(3), alt.value(1.2))
+            enc["opacity"] = alt.condition(alt.datum[color] == focus, alt.value(1), alt.value(0.6))
+    if dash:
+        enc["strokeDash"] = alt.StrokeDash(f"{dash}:N", title=None)
+    return alt.Chart(df).mark_line(point=True).encode(**enc).properties(width=WIDTH, height=260)
+
+
+def bar_compare(
+    df: pl.DataFrame,
+    *,
+    category: str,
+    value: str,
+    value_title: str,
+    focus: str | None = None,
+    role: str | None = None,
+    sort_descending: bool = True,
+    value_format: str = ",.1f",
+    label: str | None = None,
+) -> alt.Chart:
+    """Horizontal bars, one per category, the focus in the accent, comparators in amber."""
+    colour: Any = alt.value(PEER)
+    if role is not None:
+        colour = alt.Color(
+            f"{role}:N",
+            scale=alt.Scale(domain=["focus", "peer", "comparator"], range=[ACCENT, PEER, COMPARATOR]),
+            legend=None,
+        )
+    elif focus is not None:
+        colour = alt.condition(alt.datum[category] == focus, alt.value(ACCENT), alt.value(PEER))
+    label_field = label or category
+    base = alt.Chart(df).encode(
+        y=alt.Y(f"{label_field}:N", sort=alt.EncodingSortField(field=value, order="descending" if sort_descending else "ascending"), title=None),
+        x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=value_format)),
+        tooltip=[alt.Tooltip(label_field), alt.Tooltip(value, format=value_format)],
+    )
+    bars = base.mark_bar().encode(color=colour)
+    text = base.mark_text(align="left", dx=3, fontSize=10, color="#333").encode(text=alt.Text(f"{value}:Q", format=value_format))
+    return (bars + text).properties(width=WIDTH - 140, height=alt.Step(18))
+
+
+def choropleth(
+    values: pl.DataFrame,
+    topology: dict[str, Any],
+    *,
+    value: str,
+    value_title: str,
+    lang: str,
+    iso3_in_view: list[str],
+    scheme: str = "blues",
+    reverse: bool = False,
+    value_format: str = ",.2f",
+    name: str = "name",
+) -> alt.LayerChart:
+    """A map: grey base layer for every country in view (so "no data" still shows), the
+    values drawn over it. `values` has iso3, `name` and `value`; null values are no data."""
+    nodata = no_data_label(lang)
+    vals = values.with_columns(
+        pl.when(pl.col(value).is_null()).then(pl.lit(nodata)).otherwise(pl.lit("")).alias("_no_data")
+    )
+    # Inline only the countries in view: a few KB per map instead of the world.
+    geo = alt.InlineData(values=subset_topology(topology, iso3_in_view), format=alt.DataFormat(type="topojson", feature="countries"))
+    in_view = alt.FieldOneOfPredicate(field="properties.adm0A3", oneOf=iso3_in_view)
+    base = (
+        alt.Chart(geo)
+        .mark_geoshape(fill=NO_DATA, stroke="white", strokeWidth=0.6)
+        .transform_filter(in_view)
+        .transform_lookup(lookup="properties.adm0A3", from_=alt.LookupData(vals.to_pandas(), "iso3", [name, "_no_data"]))
+        .encode(tooltip=[alt.Tooltip(f"{name}:N", title=None), alt.Tooltip("_no_data:N", title=None)])
+    )
+    filled = (
+        alt.Chart(geo)
+        .mark_geoshape(stroke="white", strokeWidth=0.6)
+        .transform_filter(in_view)
+        .transform_lookup(lookup="properties.adm0A3", from_=alt.LookupData(vals.to_pandas(), "iso3", [name, value]))
+        .transform_filter(alt.datum[value] != None)  # noqa: E711 - Vega expression, not Python
+        .encode(
+            color=alt.Color(f"{value}:Q", title=value_title, scale=alt.Scale(scheme=scheme, reverse=reverse), legend=alt.Legend(format=value_format, orient="bottom", direction="horizontal")),
+            tooltip=[alt.Tooltip(f"{name}:N", title=None), alt.Tooltip(f"{value}:Q", format=value_format, title=value_title)],
+        )
+    )
+    return alt.layer(base, filled).project(type="mercator").properties(width=WIDTH, height=340)
+
+
+def status_colour_scale(lang: str) -> alt.Scale:
+    """Status labels in scale order, then "no data" in grey."""
+    from .status import STATUSES, label
+
+    return alt.Scale(
+        domain=[label(s, lang) for s in STATUSES] + [no_data_label(lang)],
+        range=[STATUS_COLOURS[s] for s in STATUSES] + [NO_DATA],
+    )
+
+
+def subset_topology(topology: dict[str, Any], iso3: list[str]) -> dict[str, Any]:
+    """The TopoJSON reduced to the `countries` whose adm0A3 is in `iso3`, arcs re-indexed."""
+    wanted = set(iso3)
+    geoms = [g for g in topology["objects"]["countries"]["geometries"] if g.get("properties", {}).get("adm0A3") in wanted]
+    used: dict[int, int] = {}
+
+    def remap(arcs: Any) -> Any:
+        if isinstance(arcs, int):
+            idx = arcs if arcs >= 0 else ~arcs
+            new = used.setdefault(idx, len(used))
+            return new if arcs >= 0 else ~new
+        return [remap(a) for a in arcs]
+
+    out_geoms = [{**g, "arcs": remap(g["arcs"])} for g in geoms if "arcs" in g]
+    arcs = [None] * len(used)
+    for old, new in used.items():
+        arcs[new] = topology["arcs"][old]
+    result = {k: v for k, v in topology.items() if k not in ("objects", "arcs", "bbox")}
+    result["arcs"] = arcs
+    result["objects"] = {"countries": {"type": "GeometryCollection", "geometries": out_geoms}}
+    return result
