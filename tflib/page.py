@@ -227,8 +227,12 @@ def table(
     """A great-tables table: labelled columns, numbers in the page's format, missing = no data."""
     from great_tables import GT
 
+    import hashlib
+
     df = frame.select(list(columns))
-    gt = GT(df).cols_label(**columns)
+    # A stable id (great-tables draws a random one) so equal pages are equal files.
+    digest = hashlib.sha1(f"{list(columns.items())}{title}{df.write_csv()}".encode()).hexdigest()[:10]
+    gt = GT(df, id=f"t{digest}").cols_label(**columns)
     locale = ctx.lang
     for col, d in (decimals or {}).items():
         gt = gt.fmt_number(columns=col, decimals=d, locale=locale)
