@@ -18,7 +18,9 @@ KEYWORDS = {"t": None, "gettext": None, "N_": None}
 def used_messages() -> set[str]:
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
-        str(PACKAGE), method_map=[("**.py", "python")], keywords=KEYWORDS
+        str(PACKAGE.parent),
+        method_map=[("tflib/**.py", "python"), ("notebooks/**.ipynb", "tflib.i18n:extract_notebook")],
+        keywords=KEYWORDS,
     ):
         found.add(message if isinstance(message, str) else message[0])
     return found

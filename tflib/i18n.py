@@ -81,3 +81,20 @@ def fmt_money(value: float | None, currency: str, lang: str) -> str:
     if value is None:
         return gettext("no data", lang)
     return format_currency(value, currency, locale=lang)
+
+
+def extract_notebook(fileobj, keywords, comment_tags, options):  # pragma: no cover - run by pybabel
+    """Babel extractor for notebooks: the Python extractor run over every code cell, so that
+    text written in notebooks reaches the catalogs like text in the package."""
+    import io
+    import json as _json
+
+    from babel.messages.extract import extract_python
+
+    nb = _json.load(fileobj)
+    for index, cell in enumerate(nb.get("cells", [])):
+        if cell.get("cell_type") != "code":
+            continue
+        source = "".join(cell.get("source", []))
+        for lineno, funcname, message, comments in extract_python(io.BytesIO(source.encode("utf-8")), keywords, comment_tags, options):
+            yield index * 1000 + lineno, funcname, message, comments
