@@ -11,7 +11,7 @@ site: $(STAMP)
 	$(VENV)/bin/tflib build --region $(REGION)
 
 test: $(STAMP)
-	$(VENV)/bin/pytest -q -n 2
+	$(VENV)/bin/pytest -q -n 2 --dist loadgroup
 
 env: $(STAMP)
 

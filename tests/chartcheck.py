@@ -55,12 +55,24 @@ def _loader(name: str, region: str, project: Any, as_of: Any, args: dict[str, An
     raise KeyError(f"unknown loader {name!r}")
 
 
+_ISO_DATE = __import__("re").compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _norm(value: Any) -> Any:
+    """Dates compare as YYYY-MM-DD on both sides (charts carry them as ISO text)."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        return value[:10]
+    return value
+
+
 def _same(a: Any, b: Any) -> bool:
     if a is None or b is None:
         return a is None and b is None
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
-    return str(a)[:10] == str(b)[:10] if hasattr(b, "isoformat") else a == b
+    return _norm(a) == _norm(b)
 
 
 def check_chart(spec: dict[str, Any], region: str, project: Any, as_of: Any) -> int:
@@ -80,13 +92,13 @@ def check_chart(spec: dict[str, Any], region: str, project: Any, as_of: Any) -> 
     scale = check.get("scale", 1)
     index: dict[tuple, dict[str, Any]] = {}
     for row in loader.iter_rows(named=True):
-        k = tuple(str(row[lk])[:10] if hasattr(row[lk], "isoformat") else row[lk] for lk in keys.values())
+        k = tuple(_norm(row[lk]) for lk in keys.values())
         index[k] = row
     compared = 0
     rows = [r for r in chart_rows(spec) if all(ck in r for ck in keys)]
     assert rows, f"chart {title!r}: no data rows with keys {list(keys)}"
     for r in rows:
-        k = tuple(str(r[ck])[:10] if isinstance(r[ck], str) and len(r[ck]) >= 10 and r[ck][4] == "-" else r[ck] for ck in keys)
+        k = tuple(_norm(r[ck]) for ck in keys)
         assert k in index, f"chart {title!r}: row {k} not in loader {check['loader']}"
         for cv, lv in values.items():
             if cv not in r:

@@ -245,3 +245,23 @@ def write_small_region(root: Path, region_id: str = "uemoa_test", languages: tup
 def small_region(tmp_path: Path) -> Path:
     """A project folder holding only the small French region `uemoa_test`."""
     return write_small_region(tmp_path)
+
+
+# -- one built site shared by the report, site and browser tests ---------------------------------
+
+SITE_GROUP = "site"  # tests using `site_build` run in one xdist worker (--dist loadgroup)
+
+
+@pytest.fixture(scope="session")
+def site_build(tmp_path_factory):
+    """The whole SICA site built once from the shipped data, in a temporary project."""
+    from projects import make_project
+
+    from tflib.build import build
+    from tflib.ingest import ingest
+
+    root = tmp_path_factory.mktemp("site") / "proj"
+    proj = make_project(root, with_submissions=True)
+    ingest([proj.submissions_dir / "sica"], "sica", proj)
+    report = build("sica", project=proj, workers=2)
+    return proj, report

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -20,7 +21,9 @@ import tflib
 from tflib import i18n
 from tflib.ingest import ingest
 from tflib.params import load_region
-from tflib.runner import Job, run_jobs
+from tflib.build import NOTEBOOKS as NOTEBOOK_FILES
+from tflib.build import plan_pages
+from tflib.runner import Job, JobResult, RunSummary, run_jobs
 
 import chartcheck
 from projects import REPO, make_project
@@ -34,26 +37,22 @@ def is_regional(nb_path: Path) -> bool:
     return re.search(r"^country\s*=\s*None", src, re.M) is not None
 
 
+pytestmark = pytest.mark.xdist_group("site")
+
+
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    proj = make_project(tmp_path_factory.mktemp("reports") / "proj", with_submissions=True)
-    ingest([proj.submissions_dir / "sica"], "sica", proj)
+def built(site_build):
+    """The executed pages of the shared site build, as (job, result) records."""
+    proj, report = site_build
     params = load_region("sica", proj)
-    jobs = []
-    out = proj.reports_dir / "pages"
-    for nb in NOTEBOOKS:
-        countries = [None] if is_regional(nb) else params.region.member_codes
-        for country in countries:
-            for lang in params.languages:
-                label = f"{nb.stem}/{country or 'region'}/{lang}"
-                jobs.append(Job(nb, out / nb.stem / f"{country or 'region'}.{lang}.ipynb", {"region": "sica", "country": country, "lang": lang}, label))
-    summary = run_jobs(jobs, workers=2, warm=True, env={"TFLIB_ROOT": str(proj.root)})
-    return proj, params, summary
-
-
-def pages(built):
-    _, _, summary = built
-    return [(r.job, nbformat.read(r.job.output, as_version=4)) for r in summary.results if r.ok]
+    manifest = json.loads((proj.reports_dir / "work" / "sica" / "manifest.json").read_text())
+    results = []
+    for page in plan_pages(params, notebooks_dir=REPO.root / "notebooks"):
+        entry = manifest["pages"][page.page_id]
+        out = proj.reports_dir / "work" / "sica" / "pages" / page.lang / (page.country or "region") / f"{page.dimension}.ipynb"
+        job = Job(REPO.root / "notebooks" / NOTEBOOK_FILES[page.dimension], out, page.parameters("sica"), page.page_id)
+        results.append(JobResult(job, entry["ok"], entry.get("seconds", 0), entry.get("error")))
+    return proj, params, RunSummary(results)
 
 
 def test_there_are_pages_for_every_dimension():

@@ -22,9 +22,9 @@ from .i18n import gettext, t
 ACCENT = "#0b6e99"
 PEER = "#9db4c0"
 COMPARATOR = "#c98c2b"
-NO_DATA = "#e3e3e3"
+NO_DATA = "#ececec"
 STATUS_COLOURS = {
-    "not_applicable": "#d9d9d9",
+    "not_applicable": "#a9a9a9",
     "not_started": "#f1c6b8",
     "pilot": "#f6dd8a",
     "partial": "#9cc9a4",
@@ -58,12 +58,13 @@ def theme_config(lang: str) -> dict[str, Any]:
 
 
 def subtitle_lines(lang: str, source: str, unit: str | None = None, illustrative: bool = False, note: str | None = None) -> list[str]:
+    # Source and unit may be msgids (translated here) or text already in `lang`.
     lines = []
     if unit:
-        lines.append(t("Unit: {unit}", lang, unit=unit))
+        lines.append(t("Unit: {unit}", lang, unit=gettext(unit, lang)))
     if note:
         lines.append(note)
-    lines.append(t("Source: {source}", lang, source=source))
+    lines.append(t("Source: {source}", lang, source=gettext(source, lang)))
     if illustrative:
         lines.append(t("Illustrative data (generated), not real figures", lang))
     return lines
@@ -131,7 +132,7 @@ def line_over_time(
     enc: dict[str, Any] = {
         "x": alt.X(f"{x}:{x_type}", title=x_title),
         "y": alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format)),
-        "tooltip": [alt.Tooltip(f"{c}", format=y_format) if c == y else alt.Tooltip(c) for c in df.columns if not c.startswith("_")],
+        "tooltip": [alt.Tooltip(f"{x}:{x_type}", title=x_title), alt.Tooltip(f"{y}:Q", format=y_format, title=y_title)] + ([alt.Tooltip(f"{color}:N", title=" ")] if color else []),
     }
     if color:
         enc["color"] = alt.Color(f"{color}:N", title=None)
@@ -192,9 +193,10 @@ def choropleth(
     """A map: grey base layer for every country in view (so "no data" still shows), the
     values drawn over it. `values` has iso3, `name` and `value`; null values are no data."""
     nodata = no_data_label(lang)
-    vals = values.with_columns(
-        pl.when(pl.col(value).is_null()).then(pl.lit(nodata)).otherwise(pl.lit("")).alias("_no_data")
-    )
+    # The grey base layer names every country (no data included) under `map_id`; only rows
+    # with a value carry `iso3`, so every keyed row is a real value of the loader.
+    names = values.select(pl.col("iso3").alias("map_id"), pl.col(name).alias("map_name"), pl.when(pl.col(value).is_null()).then(pl.lit(nodata)).otherwise(pl.lit("")).alias("_no_data"))
+    drawn = values.filter(pl.col(value).is_not_null())
     # Inline only the countries in view: a few KB per map instead of the world.
     geo = alt.InlineData(values=subset_topology(topology, iso3_in_view), format=alt.DataFormat(type="topojson", feature="countries"))
     in_view = alt.FieldOneOfPredicate(field="properties.adm0A3", oneOf=iso3_in_view)
@@ -202,14 +204,14 @@ def choropleth(
         alt.Chart(geo)
         .mark_geoshape(fill=NO_DATA, stroke="white", strokeWidth=0.6)
         .transform_filter(in_view)
-        .transform_lookup(lookup="properties.adm0A3", from_=alt.LookupData(vals.to_pandas(), "iso3", [name, "_no_data"]))
-        .encode(tooltip=[alt.Tooltip(f"{name}:N", title=None), alt.Tooltip("_no_data:N", title=None)])
+        .transform_lookup(lookup="properties.adm0A3", from_=alt.LookupData(names, "map_id", ["map_name", "_no_data"]))
+        .encode(tooltip=[alt.Tooltip("map_name:N", title=None), alt.Tooltip("_no_data:N", title=None)])
     )
     filled = (
         alt.Chart(geo)
         .mark_geoshape(stroke="white", strokeWidth=0.6)
         .transform_filter(in_view)
-        .transform_lookup(lookup="properties.adm0A3", from_=alt.LookupData(vals.to_pandas(), "iso3", [name, value]))
+        .transform_lookup(lookup="properties.adm0A3", from_=alt.LookupData(drawn, "iso3", [name, value]))
         .transform_filter(alt.datum[value] != None)  # noqa: E711 - Vega expression, not Python
         .encode(
             color=alt.Color(f"{value}:Q", title=value_title, scale=alt.Scale(scheme=scheme, reverse=reverse), legend=alt.Legend(format=value_format, orient="bottom", direction="horizontal")),

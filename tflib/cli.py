@@ -115,19 +115,101 @@ def generate(
 
 
 @app.command()
-def build(region: RegionOpt = "sica") -> None:
-    """Load the shipped data into the region's store and print a summary."""
+def build(
+    region: RegionOpt = "sica",
+    countries: Annotated[list[str] | None, typer.Option("--countries", help="ISO3 codes (repeat or comma-separate).")] = None,
+    dimensions: Annotated[list[str] | None, typer.Option("--dimensions", help="progress, logistics, sme, landlocked, digital, overview, impact.")] = None,
+    lang: Annotated[list[str] | None, typer.Option("--lang", help="Languages (default: all of the region's).")] = None,
+    workers: Annotated[int, typer.Option(help="Warm kernels running pages in parallel.")] = 2,
+    engine: Annotated[str, typer.Option(help="Site engine: builtin (offline, default) or quarto.")] = "builtin",
+    scheduler: Annotated[str | None, typer.Option(help="Run pages on a Dask cluster: tcp://HOST:PORT.")] = None,
+    force: Annotated[bool, typer.Option(help="Re-run every page even if its inputs did not change.")] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds a page's cell may run.")] = 300,
+) -> None:
+    """Ingest the shipped submissions, run the report pages whose inputs changed, publish the site.
+
+    Exit 0 when every page ran (or was unchanged), 1 when any page failed (the others are
+    still published and the failed ones marked), 2 on a setup error.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from . import build as build_mod
+
     started = time.perf_counter()
     params = _load(region)
+    if engine == "quarto":
+        from .site import quarto
+
+        problem = quarto.missing_quarto()
+        if problem:
+            err_console.print(problem, markup=False)
+            raise typer.Exit(2)
     folder = resolve(None).submissions_dir / region
-    if not folder.exists():
-        err_console.print(f"no submissions in {folder}; run `tflib generate --region {region}` first")
+    if folder.exists():
+        results = ingest_mod.ingest([folder], params)
+        _print_results(results, verbose=False)
+    with Store.open(params):
+        pass
+    split = lambda values: [v.strip() for item in (values or []) for v in item.split(",") if v.strip()] or None  # noqa: E731
+    log_path = resolve(None).reports_dir / "work" / params.id / "build.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=False) as progress, log_path.open("a", encoding="utf-8") as log:
+        task = progress.add_task("pages", total=None)
+
+        def on_start(n: int) -> None:
+            progress.update(task, total=n)
+
+        def on_done(res) -> None:
+            progress.advance(task)
+            line = f"{dt.datetime.now().isoformat(timespec='seconds')} {res.job.label} {'ok' if res.ok else 'FAILED'} {res.seconds:.1f}s" + (f" {res.error}" if res.error else "")
+            log.write(line + "\n")
+            if not res.ok:
+                progress.console.print(f"[red]failed[/red] {res.job.label}: {res.error}", highlight=False)
+
+        try:
+            report = build_mod.build(
+                params,
+                countries=split(countries),
+                dimensions=split(dimensions),
+                langs=split(lang),
+                workers=workers,
+                engine=engine,
+                scheduler=scheduler,
+                force=force,
+                timeout=timeout,
+                on_start=on_start,
+                on_done=on_done,
+            )
+        except ValueError as exc:
+            err_console.print(str(exc), markup=False)
+            raise typer.Exit(2) from None
+    console.print(
+        f"pages run {report.pages_run}, skipped (unchanged) {report.pages_skipped}, failed {len(report.failures)}; "
+        f"wall time {time.perf_counter() - started:.1f} s",
+        markup=False,
+    )
+    for page, error in report.failures:
+        console.print(f"  FAILED {page.country or 'region'} {page.dimension} {page.lang}: {error}", markup=False, highlight=False)
+    if report.site is not None:
+        console.print(f"site: {report.site / 'index.html'} (release {report.release.release_id})", markup=False)
+        console.print("open it from disk, or serve it (search needs serving): tflib serve", markup=False)
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8000,
+    site: Annotated[Path | None, typer.Option(help="Site folder (default reports/_site).")] = None,
+) -> None:
+    """Serve the published site on http://127.0.0.1:PORT (static files only)."""
+    from .site.builtin import serve as serve_site
+
+    folder = site or resolve(None).reports_dir / "_site"
+    if not (folder / "index.html").exists():
+        err_console.print(f"no site at {folder}; run `tflib build` first", markup=False)
         raise typer.Exit(2)
-    results = ingest_mod.ingest([folder], params)
-    worst = _print_results(results, verbose=False)
-    info(region)
-    console.print(f"done in {time.perf_counter() - started:.1f} s")
-    raise typer.Exit(worst)
+    console.print(f"serving {folder} on http://127.0.0.1:{port}/ (Ctrl-C to stop)", markup=False)
+    serve_site(folder, port)
 
 
 def _date_opt(value: str | None) -> dt.date | None:

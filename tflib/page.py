@@ -241,7 +241,7 @@ def table(
         gt = gt.tab_header(title=title)
     notes = []
     if source:
-        notes.append(t("Source: {source}", ctx.lang, source=source))
+        notes.append(t("Source: {source}", ctx.lang, source=gettext(source, ctx.lang)))
     if illustrative:
         notes.append(t("Illustrative data (generated), not real figures", ctx.lang))
     for note in notes:

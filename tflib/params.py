@@ -296,7 +296,8 @@ class Indicator(Strict):
     unit: str
     polarity: Literal["higher_better", "lower_better"]
     dimension: Slug
-    source: str
+    # Who produces the figures: one text, or a text per language.
+    source: str | Text
     # Time indicators are reported as statistics of a distribution (WCO Time Release Study).
     statistics: list[Literal["median", "mean", "p90"]] = Field(default_factory=list)
     # Land-border indicators are recorded per crossing and direction.
@@ -309,6 +310,13 @@ class Indicator(Strict):
 # Labels of the statistics and directions indicators are reported in (translated where shown).
 STATISTIC_LABELS = {"median": N_("median"), "mean": N_("mean"), "p90": N_("90th percentile")}
 DIRECTION_LABELS = {"exit": N_("exit"), "entry": N_("entry")}
+
+
+def text_in(value: str | dict[str, str], lang: str) -> str:
+    """A params text in `lang`: the same text for all, or the language's, else English."""
+    if isinstance(value, str):
+        return value
+    return value.get(lang) or value.get("en") or next(iter(value.values()))
 
 
 class IndicatorCatalogue(Strict):

@@ -9,11 +9,11 @@ import altair as alt
 import polars as pl
 
 from .. import charts, monitor, scores, tracker
-from ..i18n import fmt_date, fmt_percent, gettext, t
+from ..i18n import N_, fmt_percent, gettext, t
 from ..page import Context, public
 from ..status import STATUSES, label
 
-SOURCE = "national progress reports to the secretariat (tflib tracker)"
+SOURCE = N_("national progress reports to the secretariat (tflib tracker)")
 # How far ahead "due next" looks.
 DUE_NEXT_DAYS = 120
 
@@ -80,7 +80,7 @@ def timeline_chart(ctx: Context, items: pl.DataFrame) -> alt.TopLevelMixin:
         chart + as_of_rule,
         lang=ctx.lang,
         title=t("Action items of {country} over time", ctx.lang, country=ctx.country_name),
-        source=SOURCE,
+        source=t(SOURCE, ctx.lang),
         unit=t("dates; the dashed line is the data date", ctx.lang),
         illustrative=bool(items["illustrative"].fill_null(False).any()),
         check=charts.check_spec("action_items", args={"country": ctx.country}, key={"item_id": "item_id"}, value={"start": "start", "due": "due"}),
@@ -93,7 +93,7 @@ def status_chart(ctx: Context, mix: pl.DataFrame, illustrative: bool) -> alt.Top
         chart,
         lang=ctx.lang,
         title=t("Status of the action items of {country}", ctx.lang, country=ctx.country_name),
-        source=SOURCE,
+        source=t(SOURCE, ctx.lang),
         unit=t("number of action items", ctx.lang),
         illustrative=illustrative,
         check=charts.check_spec(None, why="counts of the action items per status, derived from the progress reports"),
@@ -131,7 +131,7 @@ def score_chart(ctx: Context, history: pl.DataFrame) -> alt.TopLevelMixin:
         chart,
         lang=ctx.lang,
         title=t("Implementation score of {country} against the regional median", ctx.lang, country=ctx.country_name),
-        source=SOURCE,
+        source=t(SOURCE, ctx.lang),
         unit=t("% of maximum points (full 3, partial 2, pilot 1, not started 0)", ctx.lang),
         illustrative=True,
         check=charts.check_spec(None, why="monthly scores recomputed from the progress history (tflib.scores.score_series)"),

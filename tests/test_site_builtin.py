@@ -1,0 +1,531 @@
+"""The built-in site engine: executed notebooks -> one static site that works from disk.
+
+A module fixture runs a few report pages (CRI and BLZ, Spanish and English, plus the regional
+overview when its notebook exists), adds one failed page, and publishes them once. The tests
+read that site: pages and landing pages exist, every local link resolves, the language switch
+keeps the page, charts carry parseable specs, the Vega bundle is local and written once, no
+external resource is loaded, failed pages are marked, search is indexed, and a publish that
+fails midway leaves the previous site as it was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import html
+import json
+import re
+import threading
+import urllib.parse
+import urllib.request
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import polars as pl
+import pytest
+
+from tflib import monitor, page
+from tflib.i18n import fmt_number, fmt_percent, t
+from tflib.ingest import ingest
+from tflib.params import load_region
+from tflib.runner import Job, run_jobs
+from tflib.scores import scores
+from tflib.site import builtin
+from tflib.site.model import PageRecord, Release
+
+from projects import REPO, make_project
+
+NOTEBOOKS = REPO.root / "notebooks"
+COUNTRY_PAGES = {"01_implementation": "progress", "02_logistics": "logistics"}
+REGION_PAGES = {"06_regional_overview": "overview"}
+COUNTRIES = ["CRI", "BLZ"]
+LANGS = ["es", "en"]
+FAILED = ("sme", "CRI", "es")
+FAILED_ERROR = "cell 3: ValueError: boom <b>not bold</b>"
+EXTERNAL_OK = set(builtin.EXTERNAL_LINKS.values())
+
+
+class Tags(HTMLParser):
+    """Every start tag of a page with its attributes."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def tags(path: Path) -> list[tuple[str, dict[str, str | None]]]:
+    parser = Tags()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser.tags
+
+
+def resolve_link(page: Path, href: str) -> Path:
+    target = urllib.parse.unquote(href.split("#", 1)[0].split("?", 1)[0])
+    return (page.parent / target).resolve()
+
+
+def is_external(url: str) -> bool:
+    return bool(re.match(r"^(?:[a-z][a-z0-9+.-]*:)?//", url.strip(), re.I))
+
+
+def lang_switch(path: Path) -> dict[str, str]:
+    """hreflang -> href of the page's language switch."""
+    return {a["hreflang"]: a["href"] for tag, a in tags(path) if tag == "a" and a.get("rel") == "alternate" and a.get("hreflang")}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("site")
+    proj = make_project(tmp / "proj", with_submissions=True)
+    ingest([proj.submissions_dir / "sica"], "sica", proj)
+    params = load_region("sica", proj)
+    jobs: list[tuple[Job, str, str | None, str]] = []
+    out = tmp / "pages"
+    for stem, dim in {**COUNTRY_PAGES, **REGION_PAGES}.items():
+        nb = NOTEBOOKS / f"{stem}.ipynb"
+        if not nb.exists():
+            continue
+        for country in ([None] if stem in REGION_PAGES else COUNTRIES):
+            for lang in LANGS:
+                output = out / lang / (country or "region") / f"{dim}.ipynb"
+                jobs.append((Job(nb, output, {"region": "sica", "country": country, "lang": lang}, f"{lang}/{country}/{dim}"), dim, country, lang))
+    summary = run_jobs([j for j, *_ in jobs], workers=2, env={"TFLIB_ROOT": str(proj.root)})
+    by_job = {id(r.job): r for r in summary.results}
+    records = [PageRecord(dim, country, lang, job.output, by_job[id(job)].ok, by_job[id(job)].error) for job, dim, country, lang in jobs]
+    dim, country, lang = FAILED
+    records.append(PageRecord(dim, country, lang, tmp / "never-ran.ipynb", ok=False, error=FAILED_ERROR))
+    release = Release(
+        release_id="sica-2026-09-30-r2",
+        region="sica",
+        as_of=params.as_of,
+        built_on=dt.date(2026, 10, 1),
+        tflib_version="0.1.0",
+        changed_pages=[r.page_id for r in records],
+        previous_release="sica-2026-09-30-r1",
+        changes=["5 page(s) re-run (CRI; es)"],
+    )
+    site = builtin.publish(params, records, proj.reports_dir / "_site", release, project=proj)
+    return {"proj": proj, "params": params, "records": records, "release": release, "site": site, "summary": summary}
+
+
+def html_files(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+def test_notebooks_ran(built):
+    assert [f"{r.job.label}: {r.error}" for r in built["summary"].failures] == []
+
+
+def test_index_pages_exist_for_every_language(built):
+    site, params = built["site"], built["params"]
+    assert site == built["proj"].reports_dir.absolute() / "_site"
+    assert (site / "index.html").exists()
+    root = (site / "index.html").read_text(encoding="utf-8")
+    assert 'url=es/index.html' in root and 'href="en/index.html"' in root
+    for lang in LANGS:
+        for name in ("index", "methods", "cite", "changes", "search"):
+            assert (site / lang / f"{name}.html").exists(), (lang, name)
+        for iso3 in params.region.member_codes:
+            assert (site / lang / iso3 / "index.html").exists(), (lang, iso3)
+    for rec in built["records"]:
+        assert (site / f"{rec.page_id}.html").exists(), rec.page_id
+    if (NOTEBOOKS / "06_regional_overview.ipynb").exists():
+        assert (site / "es" / "region" / "overview.html").exists()
+
+
+def test_every_page_declares_its_language(built):
+    site = built["site"]
+    for path in html_files(site):
+        if path.parent.name == "pagefind" or "pagefind" in path.relative_to(site).parts:
+            continue
+        lang = path.relative_to(site).parts[0]
+        first = next(a for tag, a in tags(path) if tag == "html")
+        assert first.get("lang") == (lang if lang in LANGS else "es"), path
+
+
+def test_every_local_link_resolves(built):
+    site = built["site"]
+    checked = 0
+    for path in html_files(site):
+        if "pagefind" in path.relative_to(site).parts:
+            continue
+        for tag, attrs in tags(path):
+            for name in ("href", "src", "action"):
+                url = attrs.get(name)
+                if not url or url.startswith(("#", "data:", "mailto:")) or is_external(url):
+                    continue
+                assert not url.startswith("/"), f"{path}: absolute link {url}"
+                target = resolve_link(path, url)
+                assert target.exists(), f"{path.relative_to(site)}: {name}={url} does not resolve"
+                assert site.resolve() in target.parents, f"{path}: {url} leaves the site"
+                checked += 1
+    assert checked > 500
+
+
+def test_navigation_reaches_members_dimensions_and_back(built):
+    site, params = built["site"], built["params"]
+    page = site / "es" / "CRI" / "progress.html"
+    hrefs = {resolve_link(page, a["href"]) for tag, a in tags(page) if tag == "a" and a.get("href")}
+    for iso3 in params.region.member_codes:
+        assert (site / "es" / iso3 / "index.html").resolve() in hrefs
+    for name in ("index", "methods", "cite", "changes"):
+        assert (site / "es" / f"{name}.html").resolve() in hrefs
+    assert (site / "es" / "CRI" / "sme.html").resolve() in hrefs  # the failed page stays reachable
+    text = page.read_text(encoding="utf-8")
+    assert 'class="tf-breadcrumbs"' in text
+    assert text.count(t("party", "es")) >= len(params.region.parties)
+
+
+def test_language_switch_keeps_the_page(built):
+    site = built["site"]
+    page = site / "es" / "CRI" / "progress.html"
+    assert resolve_link(page, lang_switch(page)["en"]) == (site / "en" / "CRI" / "progress.html").resolve()
+    back = site / "en" / "CRI" / "progress.html"
+    assert resolve_link(back, lang_switch(back)["es"]) == page.resolve()
+    for path in (site / "es").rglob("*.html"):
+        if "downloads" in path.parts:
+            continue
+        twin = site / "en" / path.relative_to(site / "es")
+        expected = twin if twin.exists() else site / "en" / "index.html"
+        assert resolve_link(path, lang_switch(path)["en"]) == expected.resolve(), path
+    # The failed page exists in Spanish only: its switch falls back to the English home.
+    failed = site / "es" / "CRI" / "sme.html"
+    assert resolve_link(failed, lang_switch(failed)["en"]) == (site / "en" / "index.html").resolve()
+
+
+def test_charts_are_figures_with_parseable_specs(built):
+    site = built["site"]
+    compared = 0
+    for rec in built["records"]:
+        if not rec.ok:
+            continue
+        nb = nbformat.read(rec.notebook, as_version=4)
+        expected = builtin.chart_specs(nb)
+        text = (site / f"{rec.page_id}.html").read_text(encoding="utf-8")
+        assert "application/vnd.vegalite" not in text
+        specs = re.findall(r'<script[^>]*class="tf-spec"[^>]*>(.*?)</script>', text, re.S)
+        assert len(specs) == len(expected), rec.page_id
+        for n, (raw, spec) in enumerate(zip(specs, expected), 1):
+            assert "</" not in raw
+            assert json.loads(raw) == spec
+            assert f'id="chart-{n}"' in text
+            compared += 1
+    assert compared >= 4
+
+
+def test_vega_bundle_written_once_and_linked_relatively(built):
+    site = built["site"]
+    bundles = [p for p in site.rglob("*") if p.is_file() and "vega" in p.name.lower() and p.suffix == ".js"]
+    assert bundles == [site / "assets" / "vega-bundle.js"]
+    bundle = bundles[0].read_text(encoding="utf-8")
+    assert "vegaEmbed" in bundle and len(bundle) > 100_000
+    for rec in built["records"]:
+        if not rec.ok:
+            continue
+        page = site / f"{rec.page_id}.html"
+        scripts = [a["src"] for tag, a in tags(page) if tag == "script" and a.get("src")]
+        vega = [s for s in scripts if s.endswith("vega-bundle.js")]
+        assert vega == ["../../assets/vega-bundle.js"], page
+        assert resolve_link(page, vega[0]) == bundles[0].resolve()
+        assert any(s.endswith("assets/site.js") for s in scripts)
+        assert "vegaEmbed=" not in page.read_text(encoding="utf-8")  # referenced, never inlined
+    site_js = (site / "assets" / "site.js").read_text(encoding="utf-8")
+    assert 'actions: false, renderer: "svg"' in site_js and ".tf-spec" in site_js
+
+
+def test_no_external_resources_anywhere(built):
+    site = built["site"]
+    attr = re.compile(r"""\b(src|href|action|srcset|poster|data)\s*=\s*["']?\s*((?:https?:)?//[^"'\s>]+)""", re.I)
+    css_url = re.compile(r"""(?:url\(|@import\s+)["']?\s*((?:https?:)?//[^"')\s]+)""", re.I)
+    external_links = []
+    for path in site.rglob("*"):
+        if not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue  # binary (png, wasm, pdf, xlsx, dta, pagefind index)
+        rel = path.relative_to(site).as_posix()
+        for m in attr.finditer(text):
+            name, url = m.group(1).lower(), m.group(2)
+            assert name == "href", f"{rel}: external {name}={url}"
+            assert path.suffix == ".html", f"{rel}: external link {url}"
+            external_links.append((rel, url))
+        assert not css_url.findall(text), f"{rel}: external url() {css_url.findall(text)}"
+        if path.suffix == ".html":
+            assert "cdn" not in " ".join(a.get("src", "") or "" for _, a in tags(path)).lower()
+    # External links only cite the sources, only on the methods pages.
+    assert external_links, "the methods pages cite their sources"
+    for rel, url in external_links:
+        assert rel.endswith("/methods.html"), (rel, url)
+        assert url in EXTERNAL_OK, (rel, url)
+
+
+def test_failed_page_says_so_and_landing_pages_mark_it(built):
+    site = built["site"]
+    dim, country, lang = FAILED
+    page = site / lang / country / f"{dim}.html"
+    text = page.read_text(encoding="utf-8")
+    assert t("This page failed in this build.", lang) in text
+    assert html.escape(FAILED_ERROR) in text and "<b>not bold</b>" not in text
+    assert 'class="tf-sidebar"' in text and 'class="tf-lang"' in text  # navigation still works
+    landing = (site / lang / country / "index.html").read_text(encoding="utf-8")
+    item = re.search(r'<li class="tf-failed"><a href="sme.html">[^<]*</a>\s*<span class="tf-flag-failed">([^<]*)</span>', landing)
+    assert item and item.group(1) == t("failed", lang)
+    home = (site / lang / "index.html").read_text(encoding="utf-8")
+    assert 'class="tf-flag-failed" href="CRI/sme.html"' in home
+    # Pages that ran are not marked.
+    assert "tf-failed" not in re.search(r'<ul class="tf-page-list">(.*?)</ul>', (site / lang / "BLZ" / "index.html").read_text(encoding="utf-8"), re.S).group(1)
+
+
+def test_landing_pages_show_score_rank_and_warnings(built):
+    site, params, proj = built["site"], built["params"], built["proj"]
+    table = scores(params, as_of=params.as_of, project=proj)
+    row = table.filter(pl.col("country") == "CRI").to_dicts()[0]
+    ctx = page.Context(params=params, country=None, lang="en", as_of=params.as_of, project=proj)
+    warns = page.public(monitor.warnings_for_region(params, as_of=params.as_of, project=proj), ctx).filter(pl.col("country") == "CRI")
+    for lang in LANGS:
+        text = (site / lang / "CRI" / "index.html").read_text(encoding="utf-8")
+        assert html.escape(fmt_percent(row["score"], lang)) in text
+        assert t("{rank} of {n}", lang, rank=row["rank"], n=len(params.region.parties)) in text
+        for kind in monitor.KINDS:
+            n = warns.filter(pl.col("kind") == kind).height
+            assert re.search(rf"<th scope=\"row\">{re.escape(html.escape(monitor.kind_label(kind, lang)))}</th><td class=\"tf-num\">{re.escape(fmt_number(n, lang, 0))}</td>", text), (lang, kind)
+        assert (site / lang / "CRI" / "progress.html").exists()
+        assert 'href="progress.html"' in text
+    blz = (site / "en" / "BLZ" / "index.html").read_text(encoding="utf-8")
+    assert t("{country} is tracked and compared, not scored: it is not bound by the strategy.", "en", country="Belize") in blz
+    home = (site / "es" / "index.html").read_text(encoding="utf-8")
+    assert home.count('href="CRI/index.html"') >= 1 and home.count('href="BLZ/index.html"') >= 1
+
+
+def test_illustrative_badge_and_methods_page(built):
+    site, params = built["site"], built["params"]
+    progress = (site / "es" / "CRI" / "progress.html").read_text(encoding="utf-8")
+    assert f'<p class="tf-badge" data-pagefind-ignore>{t("Illustrative data", "es")}</p>' in progress
+    methods = (site / "en" / "methods.html").read_text(encoding="utf-8")
+    for m in params.measures:
+        if m.illustrative:
+            assert f"<code>{m.id}</code>" in methods
+    assert "CC BY 4.0" in methods and "Natural Earth" in methods and "Doing Business" in methods
+    assert "lpi_2010_2023.csv" in methods  # the provenance text, escaped
+    assert "<script" not in methods.split('class="tf-provenance"', 1)[1].split("</main>", 1)[0]
+    cite = (site / "es" / "cite.html").read_text(encoding="utf-8")
+    assert "sica-2026-09-30-r2" in cite and params.region.secretariat in cite and "[URL]" in cite
+    changes = (site / "en" / "changes.html").read_text(encoding="utf-8")
+    assert "sica-2026-09-30-r1" in changes and "5 page(s) re-run (CRI; es)" in changes
+    assert 'href="CRI/progress.html"' in changes
+
+
+def test_search_index_and_offline_note(built):
+    site = built["site"]
+    assert (site / "pagefind" / "pagefind.js").exists()
+    assert (site / "pagefind" / "pagefind-ui.js").exists() and (site / "pagefind" / "pagefind-ui.css").exists()
+    metas = {p.name.split("_")[0] for p in (site / "pagefind").glob("pagefind.*.pf_meta")}
+    assert metas == {f"pagefind.{lang}" for lang in LANGS}  # one index per language
+    search = (site / "es" / "search.html").read_text(encoding="utf-8")
+    assert 'src="../pagefind/pagefind-ui.js"' in search and 'href="../pagefind/pagefind-ui.css"' in search
+    assert 'class="tf-search-offline" hidden' in search
+    site_js = (site / "assets" / "site.js").read_text(encoding="utf-8")
+    assert 'location.protocol !== "file:"' in site_js and "PagefindUI" in site_js
+    # Every other page has the header widget (live when served, a plain form from disk).
+    progress = (site / "es" / "CRI" / "progress.html").read_text(encoding="utf-8")
+    assert 'data-pagefind-path="../../pagefind/"' in progress and 'action="../search.html"' in progress
+    assert 'src="../../pagefind/pagefind-ui.js"' in progress
+    assert "data-pagefind-body" in (site / "es" / "CRI" / "progress.html").read_text(encoding="utf-8")
+    assert "data-pagefind-body" not in search
+
+
+def test_serve_gives_the_right_types(built):
+    site = built["site"]
+    server = builtin.make_server(site, 0)
+    host, port = server.server_address[:2]
+    assert host == "127.0.0.1"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        wasm = next((site / "pagefind").glob("wasm.*.pagefind")).name
+        for path, mime in [("es/index.html", "text/html"), ("assets/site.js", "text/javascript"), ("pagefind/pagefind.js", "text/javascript"), (f"pagefind/{wasm}", "application/octet-stream"), ("assets/site.css", "text/css")]:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/{path}", timeout=10) as resp:
+                assert resp.status == 200
+                assert resp.headers["Content-Type"].startswith(mime), (path, resp.headers["Content-Type"])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert builtin.MIME_TYPES[".wasm"] == "application/wasm"
+    assert builtin.MIME_TYPES[".pf_meta"] == "application/octet-stream"
+
+
+# ---------------------------------------------------------------------------------------------
+# Atomic publishing and the download hooks (a small site: one page, fake writers)
+
+
+class FakeDownloads:
+    """Stands in for tflib.site.downloads: one file per chart and one per page."""
+
+    @staticmethod
+    def write_page_downloads(record, specs, out_dir, lang):
+        out = {"page": []}
+        for n, _ in enumerate(specs, 1):
+            path = out_dir / f"chart-{n}.csv"
+            path.write_text("x\n1\n", encoding="utf-8")
+            out[f"chart-{n}"] = [("CSV", path)]
+        data = out_dir / "data.csv"
+        data.write_text("x\n1\n", encoding="utf-8")
+        out["page"] = [("CSV", data)]
+        return out
+
+    @staticmethod
+    def write_bulk_export(params, out_dir, project=None):
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path = out_dir / "all.zip"
+        path.write_bytes(b"PK")
+        return [("All tables (ZIP)", path)]
+
+
+class FakeBrief:
+    @staticmethod
+    def write_country_brief(params, country, lang, out_path, project=None):
+        out_path.write_bytes(b"%PDF-1.4\n")
+        return out_path
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def small(built, tmp_path_factory):
+    params, proj = built["params"], built["proj"]
+    records = [r for r in built["records"] if r.page_id == "es/CRI/progress"]
+    release = dataclasses.replace(built["release"], release_id="sica-2026-09-30-r7", changed_pages=[], changes=[])
+    return params, proj, records, release, tmp_path_factory.mktemp("small") / "_site"
+
+
+def test_hooks_are_linked_from_the_pages(small, monkeypatch):
+    params, proj, records, release, site = small
+    monkeypatch.setattr(builtin, "_downloads_module", lambda: FakeDownloads)
+    monkeypatch.setattr(builtin, "_brief_module", lambda: FakeBrief)
+    builtin.publish(params, records, site, release, project=proj)
+    page = site / "es" / "CRI" / "progress.html"
+    links = [a["href"] for tag, a in tags(page) if tag == "a" and "download" in a]
+    assert "downloads/progress/chart-1.csv" in links and "downloads/progress/data.csv" in links
+    assert re.search(r'<figcaption[^>]*>.*?href="downloads/progress/chart-1.csv"', page.read_text(encoding="utf-8"))
+    assert (site / "es" / "CRI" / "downloads" / "progress" / "chart-1.csv").exists()
+    landing = (site / "es" / "CRI" / "index.html").read_text(encoding="utf-8")
+    assert 'href="brief.pdf"' in landing and (site / "es" / "CRI" / "brief.pdf").exists()
+    assert (site / "en" / "CRI" / "brief.pdf").exists()
+    assert not (site / "es" / "BLZ" / "brief.pdf").exists()  # no pages for BLZ in this build
+    home = (site / "en" / "index.html").read_text(encoding="utf-8")
+    assert 'href="../downloads/all.zip"' in home
+
+
+def test_a_failing_publish_keeps_the_previous_site(small, monkeypatch):
+    params, proj, records, release, site = small
+    monkeypatch.setattr(builtin, "_downloads_module", lambda: None)
+    monkeypatch.setattr(builtin, "_brief_module", lambda: None)
+    builtin.publish(params, records, site, release, project=proj)
+    before = snapshot(site)
+    assert "sica-2026-09-30-r7" in before["es/index.html"].decode()
+    newer = dataclasses.replace(release, release_id="sica-2026-09-30-r8")
+
+    # Midway: the Spanish pages are written, then the English ones fail.
+    real_landing = builtin._landing
+
+    def failing(site_, lang, iso3):
+        if lang == "en":
+            raise RuntimeError("disk full")
+        return real_landing(site_, lang, iso3)
+
+    monkeypatch.setattr(builtin, "_landing", failing)
+    with pytest.raises(RuntimeError, match="disk full"):
+        builtin.publish(params, records, site, newer, project=proj)
+    assert snapshot(site) == before
+    monkeypatch.setattr(builtin, "_landing", real_landing)
+
+    # An interruption (Ctrl+C) once the site is complete, just before the swap.
+    real_index = builtin.index_search
+
+    def interrupted(folder):
+        real_index(folder)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(builtin, "index_search", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        builtin.publish(params, records, site, newer, project=proj)
+    assert snapshot(site) == before
+    # Nothing half-built is left beside the site.
+    assert sorted(p.name for p in site.parent.iterdir()) == ["._site.lock", "_site"]
+    monkeypatch.setattr(builtin, "index_search", real_index)
+
+    # A publish that succeeds replaces the site as a whole.
+    builtin.publish(params, records, site, newer, project=proj)
+    assert "sica-2026-09-30-r8" in (site / "es" / "index.html").read_text(encoding="utf-8")
+    assert sorted(p.name for p in site.parent.iterdir()) == ["._site.lock", "_site"]
+
+
+def test_a_swap_that_fails_puts_the_old_site_back(tmp_path, monkeypatch):
+    site = tmp_path / "_site"
+    site.mkdir()
+    (site / "index.html").write_text("old", encoding="utf-8")
+    new = tmp_path / "new"
+    new.mkdir()
+    (new / "index.html").write_text("new", encoding="utf-8")
+    real = builtin.os.replace
+    calls = []
+
+    def flaky(src, dst):
+        calls.append((src, dst))
+        if len(calls) == 2:  # old -> backup worked, new -> site fails
+            raise OSError("interrupted")
+        return real(src, dst)
+
+    monkeypatch.setattr(builtin.os, "replace", flaky)
+    with pytest.raises(OSError):
+        builtin._swap(new, site)
+    monkeypatch.undo()
+    assert (site / "index.html").read_text(encoding="utf-8") == "old"
+    # A crash between the two renames (old moved aside, new not in place) is undone next time.
+    backup = tmp_path / "._site.old-x"
+    real(site, backup)
+    builtin._recover(site)
+    assert (site / "index.html").read_text(encoding="utf-8") == "old" and not backup.exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Small pieces
+
+
+def test_spec_json_cannot_end_its_script():
+    spec = {"title": "a </script><script>alert(1)</script> & <!-- b", "mark": "bar"}
+    text = builtin.spec_json(spec)
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text) == spec
+
+
+def test_provenance_text_is_escaped():
+    out = builtin.text_blocks("# Title\n\nSome `code` and <script>alert(1)</script>\n- item <b>\n  continued\n")
+    assert "<script>" not in out and "&lt;script&gt;" in out
+    assert "<h3>Title</h3>" in out and "<code>code</code>" in out
+    assert "<li>item &lt;b&gt; continued</li>" in out
+
+
+def test_template_messages_reach_the_catalogs():
+    used = set()
+    for path in builtin.TEMPLATES.glob("*.j2"):
+        for double, single in re.findall(r"""_\(\s*(?:"([^"]+)"|'([^']+)')""", path.read_text(encoding="utf-8")):
+            used.add(double or single)
+    assert used and used <= set(builtin.TEMPLATE_MESSAGES), sorted(used - set(builtin.TEMPLATE_MESSAGES))
+
+
+def test_records_must_belong_to_the_region(built, tmp_path):
+    params = built["params"]
+    bad = PageRecord("progress", "MEX", "es", tmp_path / "x.ipynb", ok=False, error="x")
+    with pytest.raises(ValueError, match="not a member"):
+        builtin.publish(params, [bad], tmp_path / "_site", built["release"], project=built["proj"])
+    assert not (tmp_path / "_site").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["._site.lock"]

@@ -1,0 +1,581 @@
+"""Building blocks shared by the dimension pages (SME inclusion, digital trade, ...).
+
+- Indicator series of one member: every reporting period from the member's start to the page
+  date, the periods without a value kept as gaps (never 0) and labelled "no data" on charts.
+- The latest period across members, with the members that did not report it as no data.
+- The strategy's measures of one dimension for a member (status, completion, steps) and the
+  status of their action items.
+
+Charts drawn here carry the loader's own column names (country, indicator_id, statistic,
+period, value; item_id, status, pct_complete) so tests re-derive every value drawn. Rows that
+only mark "no data" or a national target are kept in separate datasets without those keys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import altair as alt
+import polars as pl
+from babel.dates import format_date
+
+from .. import charts, scores, tracker
+from ..i18n import N_, fmt_date, fmt_money, fmt_number, fmt_percent, gettext, t
+from ..page import Context, public
+from ..params import STATISTIC_LABELS, Indicator, text_in
+from ..status import STATUSES, label
+
+# How a chart row is matched to its indicators-loader row.
+INDICATOR_KEY = {"country": "country", "indicator_id": "indicator_id", "statistic": "statistic", "period": "period"}
+PROGRESS_KEY = {"item_id": "item_id"}
+TRACKER_SOURCE = N_("{agency}, reported to the secretariat (tflib tracker)")
+PROGRESS_SOURCE = N_("national progress reports to the secretariat (tflib tracker)")
+HEIGHT = 240
+
+
+def require_country(ctx: Context) -> str:
+    if not ctx.country:
+        raise ValueError("this page is about one member: pass a country")
+    return ctx.country
+
+
+# ---------------------------------------------------------------------------------------------
+# Periods
+
+
+def period_bounds(period: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a period written YYYY, YYYY-Qn or YYYY-MM."""
+    year = int(period[:4])
+    if len(period) == 4:
+        return dt.date(year, 1, 1), dt.date(year, 12, 31)
+    if period[5] == "Q":
+        first_month = (int(period[6]) - 1) * 3 + 1
+        months = 3
+    else:
+        first_month, months = int(period[5:7]), 1
+    start = dt.date(year, first_month, 1)
+    ny, nm = (year + 1, first_month + months - 12) if first_month + months > 12 else (year, first_month + months)
+    return start, dt.date(ny, nm, 1) - dt.timedelta(days=1)
+
+
+def period_of(day: dt.date, frequency: str) -> str:
+    if frequency == "year":
+        return f"{day.year}"
+    if frequency == "quarter":
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    return f"{day.year}-{day.month:02d}"
+
+
+def periods_between(frequency: str, first: dt.date, as_of: dt.date) -> list[str]:
+    """Every period from the one holding `first` to the last one ending on or before `as_of`."""
+    out = []
+    period = period_of(first, frequency)
+    while True:
+        start, end = period_bounds(period)
+        if end > as_of:
+            return out
+        out.append(period)
+        period = period_of(end + dt.timedelta(days=1), frequency)
+
+
+def period_label(period: str, lang: str) -> str:
+    """A period as readers write it: 2025, Q3 2026 (T3 2026), Sep 2026 (sept 2026)."""
+    if len(period) == 4:
+        return period
+    if period[5] == "Q":
+        return t("Q{quarter} {year}", lang, quarter=period[6], year=period[:4])
+    return format_date(period_bounds(period)[0], "MMM y", locale=lang)
+
+
+# ---------------------------------------------------------------------------------------------
+# Values in words
+
+
+def fmt_value(value: float | None, unit: str, lang: str, digits: int = 1) -> str:
+    """A value with its unit, in the page's language (no data stays no data)."""
+    if value is None:
+        return gettext("no data", lang)
+    if unit == "%":
+        return fmt_percent(value / 100, lang, digits)
+    if unit == "USD":
+        return fmt_money(value, "USD", lang)
+    if unit == "h":
+        return t("{value} h", lang, value=fmt_number(value, lang, digits))
+    return f"{fmt_number(value, lang, digits)} {unit}"
+
+
+def fmt_signed_percent(value: float | None, lang: str) -> str:
+    """A growth rate in % with its sign (+7.5%, −0.4%)."""
+    if value is None:
+        return gettext("no data", lang)
+    sign = "+" if value > 0 else ("−" if value < 0 else "")
+    return sign + fmt_percent(abs(value) / 100, lang, 1)
+
+
+def fmt_gap(value: float, unit: str, lang: str) -> str:
+    """A difference between two values of the same unit (percentage points for %)."""
+    if unit == "%":
+        return t("{value} percentage points", lang, value=fmt_number(abs(value), lang, 1))
+    return fmt_value(abs(value), unit, lang)
+
+
+def unit_label(indicator: Indicator, lang: str) -> str:
+    return {
+        "%": t("% (share)", lang),
+        "USD": t("US dollars per shipment", lang),
+        "h": t("hours", lang),
+    }.get(indicator.unit, indicator.unit)
+
+
+def source_of(ctx: Context, indicator: Indicator) -> str:
+    return t(TRACKER_SOURCE, ctx.lang, agency=text_in(indicator.source, ctx.lang))
+
+
+def statistic_label(statistic: str | None, lang: str) -> str | None:
+    return gettext(STATISTIC_LABELS[statistic], lang) if statistic else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Observations
+
+
+def observations(ctx: Context, indicator_id: str, country: str | None = None) -> pl.DataFrame:
+    """Published observations of one indicator (members, periods ended by the page date):
+    confidential series removed, latest revision per period."""
+    df = tracker.indicators(ctx.params, country=country, indicator=indicator_id, project=ctx.project)
+    df = public(df, ctx)
+    return (
+        df.filter(
+            pl.col("country").is_in(ctx.params.region.member_codes)
+            & (pl.col("period_end") <= ctx.as_of)
+            & pl.col("crossing_id").is_null()
+            & pl.col("direction").is_null()
+        )
+        .select("country", "indicator_id", "statistic", "period", "period_start", "value", "unit", "illustrative")
+        .sort("country", "statistic", "period_start", nulls_last=True)
+    )
+
+
+@dataclass(frozen=True)
+class Series:
+    """One member's series of one indicator over every expected period."""
+
+    indicator: Indicator
+    country: str
+    periods: list[str]          # every expected period, in order
+    frame: pl.DataFrame         # observed rows (loader columns + period_label, series, _seg)
+    missing: pl.DataFrame       # period, period_label, series: expected but not reported
+    statistics: list[str | None]
+    names: dict[str | None, str]  # statistic -> series label
+    confidential: bool = False    # the member does not publish this indicator
+
+    @property
+    def empty(self) -> bool:
+        return self.frame.is_empty()
+
+    @property
+    def illustrative(self) -> bool:
+        return bool(self.frame["illustrative"].fill_null(False).any()) if self.frame.height else False
+
+    def values(self, statistic: str | None = None) -> pl.DataFrame:
+        """Observed (period, value) of one statistic, oldest first."""
+        f = self.frame.filter(pl.col("statistic").is_null() if statistic is None else pl.col("statistic") == statistic)
+        return f.sort("period_start").select("period", "value")
+
+
+def series(ctx: Context, indicator_id: str, statistics: list[str] | None = None) -> Series:
+    """The page country's series, with a gap for every period it did not report."""
+    iso3 = require_country(ctx)
+    ind = ctx.params.indicators.get(indicator_id)
+    obs = observations(ctx, indicator_id, iso3)
+    stats: list[str | None] = list(statistics or ind.statistics or [None])
+    obs = obs.filter(pl.col("statistic").is_in([s for s in stats if s]) if stats != [None] else pl.col("statistic").is_null())
+    first = ctx.params.countries[iso3].start
+    if obs.height:
+        first = min(first, obs["period_start"].min())
+    periods = periods_between(ind.frequency, first, ctx.as_of)
+    order = {p: i for i, p in enumerate(periods)}
+    names = {s: (statistic_label(s, ctx.lang) if s else ctx.text(ind.name)) for s in stats}
+    frame = obs.with_columns(
+        period_label=pl.col("period").map_elements(lambda p: period_label(p, ctx.lang), return_dtype=pl.String),
+        series=pl.col("statistic").replace_strict(names, default=ctx.text(ind.name), return_dtype=pl.String),
+        _idx=pl.col("period").replace_strict(order, default=-1, return_dtype=pl.Int64),
+    ).filter(pl.col("value").is_not_null() & (pl.col("_idx") >= 0))
+    # Consecutive periods share a line segment; a missing period starts a new one.
+    frame = frame.sort("series", "_idx").with_columns(
+        _seg=pl.col("series") + "-" + (pl.col("_idx") - pl.int_range(pl.len()).over("series")).cast(pl.String)
+    ).drop("_idx")
+    rows = []
+    for s in stats:
+        seen = set(frame.filter(pl.col("series") == names[s])["period"].to_list())
+        rows += [{"period": p, "period_label": period_label(p, ctx.lang), "series": names[s]} for p in periods if p not in seen]
+    missing = pl.DataFrame(rows, schema={"period": pl.String, "period_label": pl.String, "series": pl.String})
+    return Series(ind, iso3, periods, frame, missing, stats, names, indicator_id in ctx.confidential(iso3))
+
+
+def target_of(ctx: Context, indicator_id: str) -> dict[str, Any] | None:
+    """The page country's national target for the indicator (params), if it has one."""
+    target = ctx.params.countries[require_country(ctx)].targets.get(indicator_id)
+    return None if target is None else {"value": target.value, "by": target.by, "statistic": target.statistic}
+
+
+def trend_sentences(ctx: Context, s: Series, statistic: str | None = None) -> list[str]:
+    """Latest value against the first, the direction by the indicator's polarity, and gaps."""
+    ind, lang = s.indicator, ctx.lang
+    name = ctx.text(ind.name)
+    if s.confidential:
+        return [t("{country} does not publish {indicator}.", lang, country=ctx.country_name, indicator=name)]
+    if statistic:
+        name = t("{indicator} ({statistic})", lang, indicator=name, statistic=statistic_label(statistic, lang))
+    vals = s.values(statistic)
+    if vals.is_empty():
+        return [t("{country} has reported no value of {indicator} since {start}.", lang, country=ctx.country_name, indicator=name, start=period_label(s.periods[0], lang) if s.periods else fmt_date(ctx.as_of, lang))]
+    first, last = vals.row(0, named=True), vals.row(-1, named=True)
+    value, period = fmt_value(last["value"], ind.unit, lang), period_label(last["period"], lang)
+    if vals.height == 1:
+        out = [t("{indicator} in {country}: {value} in {period}.", lang, indicator=name, country=ctx.country_name, value=value, period=period)]
+    else:
+        better = (last["value"] > first["value"]) == (ind.polarity == "higher_better")
+        args = dict(indicator=name, country=ctx.country_name, value=value, period=period, first=fmt_value(first["value"], ind.unit, lang), first_period=period_label(first["period"], lang))
+        if last["value"] == first["value"]:
+            out = [t("{indicator} in {country}: {value} in {period}, the same as in {first_period}.", lang, **args)]
+        elif better:
+            out = [t("{indicator} in {country}: {value} in {period}, against {first} in {first_period} (an improvement).", lang, **args)]
+        else:
+            out = [t("{indicator} in {country}: {value} in {period}, against {first} in {first_period} (a deterioration).", lang, **args)]
+    gaps = s.missing.filter(pl.col("series") == s.names[statistic]).height
+    if gaps:
+        out.append(t("Periods without data since {start}: {n} of {total}.", lang, n=gaps, total=len(s.periods), start=period_label(s.periods[0], lang)))
+    return out
+
+
+def target_sentence(ctx: Context, s: Series) -> str | None:
+    target = target_of(ctx, s.indicator.id)
+    if target is None or s.confidential:
+        return None
+    ind, lang = s.indicator, ctx.lang
+    vals = s.values(target["statistic"])
+    args = dict(target=fmt_value(target["value"], ind.unit, lang, 0 if float(target["value"]).is_integer() else 1), by=fmt_date(target["by"], lang, "long"))
+    if vals.is_empty():
+        return t("The national target is {target} by {by}; there is no value to compare with it.", lang, **args)
+    last = vals.row(-1, named=True)
+    args |= dict(value=fmt_value(last["value"], ind.unit, lang), period=period_label(last["period"], lang))
+    gap = last["value"] - target["value"]
+    met = gap >= 0 if ind.polarity == "higher_better" else gap <= 0
+    if met:
+        return t("The latest value ({value}, {period}) meets the national target of {target} set for {by}.", lang, **args)
+    return t("The latest value ({value}, {period}) is {gap} short of the national target of {target} set for {by}.", lang, gap=fmt_gap(gap, ind.unit, lang), **args)
+
+
+# ---------------------------------------------------------------------------------------------
+# Charts of one member's series
+
+
+def _x_axis(s: Series, lang: str, title: str) -> alt.X:
+    labels = [period_label(p, lang) for p in s.periods]
+    ticks = labels
+    if s.indicator.frequency == "month" and len(labels) > 12:
+        # One label a quarter keeps a monthly axis readable; every month keeps its slot.
+        ticks = [period_label(p, lang) for p in s.periods if int(p[5:7]) in (1, 4, 7, 10)]
+    return alt.X("period_label:O", title=title, scale=alt.Scale(domain=labels), sort=labels, axis=alt.Axis(values=ticks, labelAngle=0, labelOverlap=False))
+
+
+def _x_title(s: Series, lang: str) -> str:
+    return {"year": t("Year", lang), "quarter": t("Quarter", lang), "month": t("Month", lang)}[s.indicator.frequency]
+
+
+def series_chart(ctx: Context, s: Series, *, title: str, kind: str = "line", y_format: str = ",.0f", show_target: bool = True) -> alt.TopLevelMixin:
+    """One member's series of one indicator: a line (or bars) over every expected period, a
+    grey "no data" band where a period was not reported, and the national target if any."""
+    ind, lang = s.indicator, ctx.lang
+    x = _x_axis(s, lang, _x_title(s, lang))
+    y_title = unit_label(ind, lang)
+    # Zero-based; the top follows the data (and the target), so small shares still show their trend.
+    y_scale = alt.Scale(zero=True, nice=True)
+    data = s.frame.select("country", "indicator_id", "statistic", "period", "period_label", "series", "value", "_seg")
+    tooltip = [alt.Tooltip("series:N", title=t("Series", lang)), alt.Tooltip("period_label:N", title=t("Period", lang)), alt.Tooltip("value:Q", title=y_title, format=",.1f")]
+    several = len(s.statistics) > 1
+    if kind == "line":
+        main = charts.line_over_time(data, x="period_label", y="value", color="series" if several else None, x_title=_x_title(s, lang), y_title=y_title, x_type="O", y_format=y_format)
+        main = main.encode(x=x, y=alt.Y("value:Q", title=y_title, scale=y_scale, axis=alt.Axis(format=y_format)), detail="_seg:N", tooltip=tooltip)
+    else:
+        bars = alt.Chart(data).mark_bar(color=charts.ACCENT, width=alt.RelativeBandSize(0.6)).encode(x=x, y=alt.Y("value:Q", title=y_title, scale=y_scale, axis=alt.Axis(format=y_format)), tooltip=tooltip)
+        text = alt.Chart(data).mark_text(dy=-6, fontSize=10, color="#333").encode(x=x, y="value:Q", text=alt.Text("value:Q", format=",.1f"))
+        main = bars + text
+    layers = []
+    if s.missing.height:
+        nodata = charts.no_data_label(lang)
+        gaps = s.missing.group_by("period_label").agg(pl.col("series").sort().str.join(", ").alias("series")).with_columns(_no_data=pl.lit(nodata))
+        band = alt.Chart(gaps).mark_bar(color=charts.NO_DATA, opacity=0.55, width=alt.RelativeBandSize(0.6)).encode(
+            x=x, tooltip=[alt.Tooltip("period_label:N", title=t("Period", lang)), alt.Tooltip("_no_data:N", title=t("Value", lang)), alt.Tooltip("series:N", title=t("Series", lang))]
+        )
+        words = alt.Chart(gaps).mark_text(angle=270, align="left", baseline="middle", fontSize=9, color="#777").encode(x=x, y=alt.value(HEIGHT - 6), text="_no_data:N")
+        layers += [band, words]
+    layers.append(main)
+    target = target_of(ctx, ind.id) if show_target and not s.confidential else None
+    if target is not None:
+        text = t("National target: {value} by {by}", lang, value=fmt_value(target["value"], ind.unit, lang, 0), by=fmt_date(target["by"], lang))
+        tdf = pl.DataFrame({"target": [target["value"]], "_label": [text]})
+        rule = alt.Chart(tdf).mark_rule(color="#b5446e", strokeDash=[5, 3]).encode(y="target:Q")
+        tlabel = alt.Chart(tdf).mark_text(align="right", baseline="bottom", dx=-2, dy=-3, fontSize=10, color="#b5446e").encode(y="target:Q", x=alt.value(charts.WIDTH), text="_label:N")
+        layers += [rule, tlabel]
+    chart = alt.layer(*layers).properties(width=charts.WIDTH, height=HEIGHT)
+    note = t("Grey bands: periods with no data.", lang) if s.missing.height else None
+    return charts.finish(
+        chart,
+        lang=lang,
+        title=title,
+        source=source_of(ctx, ind),
+        unit=y_title,
+        illustrative=s.illustrative,
+        note=note,
+        check=charts.check_spec("indicators", args={"country": s.country, "indicator": ind.id}, key=INDICATOR_KEY, value={"value": "value"}),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Latest period across members
+
+
+@dataclass(frozen=True)
+class Latest:
+    indicator: Indicator
+    statistic: str | None
+    period: str | None            # the latest period any member reported (None: nobody did)
+    frame: pl.DataFrame           # every member: loader columns, value null where not reported
+
+    @property
+    def reported(self) -> pl.DataFrame:
+        return self.frame.filter(pl.col("value").is_not_null())
+
+    @property
+    def illustrative(self) -> bool:
+        return bool(self.frame["illustrative"].fill_null(False).any())
+
+
+def latest(ctx: Context, indicator_id: str, statistic: str | None = None) -> Latest:
+    """Every member's value of the latest period reported by any member (no data = null)."""
+    ind = ctx.params.indicators.get(indicator_id)
+    obs = observations(ctx, indicator_id)
+    obs = obs.filter(pl.col("statistic").is_null() if statistic is None else pl.col("statistic") == statistic).filter(pl.col("value").is_not_null())
+    members = ctx.params.region.member_codes
+    period = obs.sort("period_start")["period"][-1] if obs.height else None
+    frame = (
+        pl.DataFrame({"country": members, "name": [ctx.name_of(c) for c in members], "_order": list(range(len(members)))})
+        .join(obs.filter(pl.col("period") == period).select("country", "indicator_id", "statistic", "period", "value", "illustrative"), on="country", how="left")
+        .sort("_order")
+        .drop("_order")
+    )
+    return Latest(ind, statistic, period, frame)
+
+
+def rank_sentence(ctx: Context, lt: Latest, what: str) -> str:
+    """Where the page country stands among the members that reported the latest period."""
+    lang = ctx.lang
+    if lt.period is None:
+        return t("No member has reported {what} yet.", lang, what=what)
+    rep = lt.reported
+    med = rep["value"].median()
+    args = dict(what=what, period=period_label(lt.period, lang), n=rep.height, median=fmt_value(med, lt.indicator.unit, lang), country=ctx.country_name)
+    mine = rep.filter(pl.col("country") == ctx.country)
+    if mine.is_empty():
+        return t("{country} has no data on {what} for {period}; the median of the {n} members that reported is {median}.", lang, **args)
+    value = mine["value"][0]
+    better = rep.filter(pl.col("value") > value if lt.indicator.polarity == "higher_better" else pl.col("value") < value).height
+    return t("On {what} in {period}, {country} ({value}) ranks {rank} of the {n} members that reported; their median is {median}.", lang, value=fmt_value(value, lt.indicator.unit, lang), rank=better + 1, **args)
+
+
+def compare_chart(
+    ctx: Context,
+    frame: pl.DataFrame,
+    *,
+    value: str,
+    title: str,
+    source: str,
+    unit: str,
+    value_title: str,
+    check: dict[str, Any],
+    higher_better: bool,
+    illustrative: bool,
+    value_format: str = ",.1f",
+    note: str | None = None,
+    missing_text: dict[str, str] | None = None,
+) -> alt.TopLevelMixin:
+    """Horizontal bars, one per country (`frame` has country, name, role and `value`), best
+    first; countries without a value listed last with "no data" (or `missing_text[iso3]`)."""
+    lang = ctx.lang
+    have = frame.filter(pl.col(value).is_not_null()).sort(value, descending=higher_better)
+    lack = frame.filter(pl.col(value).is_null())
+    order = have["name"].to_list() + lack["name"].to_list()
+    y = alt.Y("name:N", sort=order, scale=alt.Scale(domain=order), title=None)
+    colour = alt.Color("role:N", scale=alt.Scale(domain=["focus", "peer", "comparator"], range=[charts.ACCENT, charts.PEER, charts.COMPARATOR]), legend=None)
+    tip = [alt.Tooltip("name:N", title=t("Country", lang)), alt.Tooltip(f"{value}:Q", title=value_title, format=value_format)]
+    bars = alt.Chart(have).mark_bar().encode(y=y, x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=",~f")), color=colour, tooltip=tip)
+    text = alt.Chart(have).mark_text(align="left", dx=3, fontSize=10, color="#333").encode(y=y, x=f"{value}:Q", text=alt.Text(f"{value}:Q", format=value_format))
+    layers = [bars, text]
+    if lack.height:
+        nodata = charts.no_data_label(lang)
+        words = [(missing_text or {}).get(c, nodata) for c in lack["country"].to_list()]
+        gaps = pl.DataFrame({"name": lack["name"].to_list(), "_no_data": words})
+        layers.append(alt.Chart(gaps).mark_text(align="left", dx=3, fontSize=10, fontStyle="italic", color="#777").encode(y=y, x=alt.value(0), text="_no_data:N"))
+    chart = alt.layer(*layers).properties(width=charts.WIDTH - 160, height=alt.Step(20))
+    return charts.finish(chart, lang=lang, title=title, source=source, unit=unit, illustrative=illustrative, note=note, check=check)
+
+
+def latest_chart(ctx: Context, lt: Latest, *, title: str, value_format: str = ",.1f") -> alt.TopLevelMixin:
+    """The members' values of the latest period, the page country in the accent."""
+    ind, lang = lt.indicator, ctx.lang
+    frame = lt.frame.with_columns(role=pl.when(pl.col("country") == ctx.country).then(pl.lit("focus")).otherwise(pl.lit("peer")))
+    frame = frame.select("country", "name", "role", "indicator_id", "statistic", "period", "value")
+    lower = ind.polarity == "lower_better"
+    note = t("Lower is better.", lang) if lower else None
+    args: dict[str, Any] = {"indicator": ind.id}
+    hidden = {c: t("not published", lang) for c in frame["country"].to_list() if ind.id in ctx.confidential(c)}
+    return compare_chart(
+        ctx,
+        frame,
+        missing_text=hidden,
+        value="value",
+        title=title,
+        source=source_of(ctx, ind),
+        unit=unit_label(ind, lang),
+        value_title=unit_label(ind, lang),
+        check=charts.check_spec("indicators", args=args, key=INDICATOR_KEY, value={"value": "value"}),
+        higher_better=not lower,
+        illustrative=lt.illustrative,
+        value_format=value_format,
+        note=note,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Measures of a dimension
+
+
+def dimension_measures(ctx: Context, dimension: str) -> list:
+    return [m for m in ctx.params.measures if m.dimension == dimension]
+
+
+def measure_name(ctx: Context, measure) -> str:
+    name = ctx.text(measure.name)
+    if not measure.illustrative:
+        return name
+    return t("{measure} (illustrative measure)", ctx.lang, measure=name)
+
+
+def measure_frames(ctx: Context, dimension: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(status of the dimension's measures for every member, the page country's action items
+    of those measures with their latest progress)."""
+    ids = [m.id for m in dimension_measures(ctx, dimension)]
+    items = tracker.action_items(ctx.params, lang=ctx.lang, project=ctx.project)
+    updates = public(tracker.progress(ctx.params, history=True, as_of=ctx.as_of, project=ctx.project), ctx)
+    status = scores.measure_status(ctx.params, items, updates, ctx.as_of).filter(pl.col("measure_id").is_in(ids))
+    nodata = gettext("no data", ctx.lang)
+    names = {m.id: measure_name(ctx, m) for m in dimension_measures(ctx, dimension)}
+    order = {m: i for i, m in enumerate(ids)}
+    status = status.with_columns(
+        measure=pl.col("measure_id").replace_strict(names, return_dtype=pl.String),
+        status_label=pl.col("status").replace_strict({s: label(s, ctx.lang) for s in STATUSES}, default=nodata, return_dtype=pl.String),
+        name=pl.col("country").map_elements(ctx.name_of, return_dtype=pl.String),
+    )
+    iso3 = require_country(ctx)
+    current = public(tracker.progress(ctx.params, country=iso3, as_of=ctx.as_of, project=ctx.project), ctx)
+    mine = items.filter((pl.col("country") == iso3) & pl.col("measure_id").is_in(ids)).select("item_id", "step_id", "step_name", "planned_due")
+    steps = (
+        current.filter(pl.col("measure_id").is_in(ids))
+        .join(mine, on=["item_id", "step_id"], how="left")
+        .with_columns(
+            measure=pl.col("measure_id").replace_strict(names, return_dtype=pl.String),
+            status_label=pl.col("status").replace_strict({s: label(s, ctx.lang) for s in STATUSES}, default=nodata, return_dtype=pl.String),
+            _order=pl.col("measure_id").replace_strict(order, return_dtype=pl.Int64),
+        )
+        .sort("_order", "step_id")
+        .drop("_order")
+    )
+    return status, steps
+
+
+def measure_sentences(ctx: Context, status: pl.DataFrame, steps: pl.DataFrame) -> list[str]:
+    """One sentence per measure of the dimension for the page country."""
+    lang, out = ctx.lang, []
+    mine = status.filter(pl.col("country") == ctx.country)
+    for row in mine.iter_rows(named=True):
+        s = steps.filter(pl.col("measure_id") == row["measure_id"])
+        args = dict(measure=row["measure"], country=ctx.country_name, deadline=fmt_date(row["deadline"], lang, "long"))
+        if row["source"] == "baseline":
+            out.append(t("{measure}: already implemented in {country} before the strategy (baseline).", lang, **args))
+        elif row["source"] == "no_data":
+            out.append(t("{measure}: {country} has not reported progress yet; regional deadline {deadline}.", lang, **args))
+        elif row["status"] == "full":
+            out.append(t("{measure}: fully implemented in {country} since {date}.", lang, date=fmt_date(row["implemented_on"], lang, "long"), **args))
+        else:
+            args |= dict(status=row["status_label"].lower(), completion=fmt_percent((row["completion"] or 0) / 100, lang),
+                         full=s.filter(pl.col("status") == "full").height, n=s.height)
+            if row["deadline"] < ctx.as_of:
+                out.append(t("{measure}: status {status} in {country}, {completion} complete ({full} of {n} steps fully implemented); the regional deadline of {deadline} has passed.", lang, **args))
+            else:
+                out.append(t("{measure}: status {status} in {country}, {completion} complete ({full} of {n} steps fully implemented); regional deadline {deadline}.", lang, **args))
+    return out
+
+
+def steps_chart(ctx: Context, steps: pl.DataFrame, *, title: str) -> alt.TopLevelMixin:
+    """The page country's action items of a dimension: % complete, coloured by status."""
+    lang = ctx.lang
+    nodata = gettext("no data", lang)
+    df = steps.select(
+        "item_id", "measure_id", "measure", "step_name", "agency_name", "due", "status", "status_label", "pct_complete",
+        _label=pl.when(pl.col("pct_complete").is_null()).then(pl.lit(nodata)).otherwise(
+            pl.col("pct_complete").map_elements(lambda v: fmt_percent(v / 100, lang), return_dtype=pl.String)
+        ),
+        _item=pl.col("item_id") + " · " + pl.col("step_name"),
+    )
+    order = df["_item"].to_list()
+    y = alt.Y("_item:N", sort=order, title=None, axis=alt.Axis(labelLimit=330, labelFontSize=10))
+    tip = [
+        alt.Tooltip("measure:N", title=t("Measure", lang)), alt.Tooltip("step_name:N", title=t("Step", lang)),
+        alt.Tooltip("agency_name:N", title=t("Responsible agency", lang)), alt.Tooltip("due:T", title=t("Due", lang)),
+        alt.Tooltip("status_label:N", title=t("Status", lang)), alt.Tooltip("_label:N", title=t("% complete", lang)),
+    ]
+    bars = alt.Chart(df).mark_bar(height=12).encode(
+        y=y, x=alt.X("pct_complete:Q", title=t("% complete", lang), scale=alt.Scale(domain=[0, 100])),
+        color=alt.Color("status_label:N", title=t("Status", lang), scale=charts.status_colour_scale(lang)), tooltip=tip,
+    )
+    # A dot in the status colour at the end of each bar, so 0 % and never-reported items
+    # (no bar; labelled "no data") still show their status.
+    dots = alt.Chart(df).mark_point(filled=True, size=60, stroke="#666", strokeWidth=0.5).encode(
+        y=y, x=alt.X("_x:Q"), color=alt.Color("status_label:N", title=t("Status", lang), scale=charts.status_colour_scale(lang)), tooltip=tip
+    ).transform_calculate(_x="datum.pct_complete == null ? 0 : datum.pct_complete")
+    text = alt.Chart(df).mark_text(align="left", dx=7, fontSize=10, color="#333").encode(
+        y=y, x=alt.X("_x:Q"), text="_label:N", tooltip=tip
+    ).transform_calculate(_x="datum.pct_complete == null ? 0 : datum.pct_complete")
+    chart = alt.layer(bars, dots, text).properties(width=210, height=alt.Step(18))
+    return charts.finish(
+        chart, lang=lang, title=title, source=t(PROGRESS_SOURCE, lang),
+        unit=t("% complete of each action item, as last reported", lang),
+        illustrative=steps_illustrative(ctx, steps),
+        check=charts.check_spec("progress", args={"country": ctx.country}, key=PROGRESS_KEY, value={"pct_complete": "pct_complete", "status": "status"}),
+    )
+
+
+def steps_illustrative(ctx: Context, steps: pl.DataFrame) -> bool:
+    """True when any progress shown is illustrative or any measure is an illustrative one."""
+    ids = set(steps["measure_id"].to_list())
+    return bool(steps["illustrative"].fill_null(False).any()) or any(m.illustrative for m in ctx.params.measures if m.id in ids)
+
+
+def steps_table_frame(ctx: Context, steps: pl.DataFrame) -> pl.DataFrame:
+    """The action items as a table: dates in the page's language, no data kept missing."""
+    def day(col: str) -> pl.Expr:
+        return pl.col(col).map_elements(lambda d: fmt_date(d, ctx.lang), return_dtype=pl.String)
+
+    return steps.select("item_id", "measure", "step_name", "agency_name", day("due"), "status_label", "pct_complete", day("reported_on"))
+
+
+def steps_table_columns(lang: str) -> dict[str, str]:
+    return {
+        "item_id": t("Action item", lang), "measure": t("Measure", lang), "step_name": t("Step", lang),
+        "agency_name": t("Responsible agency", lang), "due": t("Due", lang), "status_label": t("Status", lang),
+        "pct_complete": t("% complete", lang), "reported_on": t("Reported on", lang),
+    }

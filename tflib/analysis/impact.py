@@ -1,0 +1,507 @@
+"""Impact estimate of one member: the value of the time its reforms saved.
+
+Method of Hummels and Schaur (2013, "Time as a Trade Barrier", AER 103(7)): each day in
+transit is worth 0.6-2.1 % of the goods' value. The range is applied only to the trade each
+measured delay affects:
+
+    value of time saved = affected trade value x days saved x (low .. high per day)
+
+Days saved are the fall in a tracker indicator (customs clearance, land-border crossing)
+between the country's first and latest period. Every assumption lives in the region's
+``impact.yaml`` (validated here, strictly). No sourced file gives trade values per country,
+so a country's estimate is given per USD 1 million of affected trade; the region-level figure
+uses the real SIECA 2019 aggregates. Figures are always a range, never a point, and before /
+after comparisons are descriptive, not causal.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import altair as alt
+import polars as pl
+from pydantic import Field, model_validator
+
+from .. import charts, tracker
+from ..i18n import N_, fmt_number, fmt_percent, gettext, t
+from ..page import Context, public
+from ..params import STATISTIC_LABELS, ParamsError, RegionParams, Slug, Strict, Text, _read_yaml, _require_languages, _validate
+from ..reference import sieca_trade
+
+IMPACT_FILE = "impact.yaml"
+# Source lines (translated where shown: t(SOURCE, lang)).
+SOURCE = N_("tflib estimate from the tracker's indicators and the assumptions in impact.yaml")
+SOURCE_SIECA = N_("SIECA 2019 regional aggregates, as reported by Diario de Centro América (2020)")
+SIECA_FLOWS = {"intra_regional_exports": N_("Intra-regional exports"), "extra_regional_exports": N_("Extra-regional exports")}
+
+# ---------------------------------------------------------------------------------------------
+# Params: impact.yaml
+
+
+class PerDay(Strict):
+    """Value of one day in transit, as a share of the goods' value (ad valorem)."""
+
+    low: float = Field(gt=0, lt=1)
+    high: float = Field(gt=0, lt=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "PerDay":
+        if self.low > self.high:
+            raise ValueError("low must not exceed high")
+        return self
+
+
+class Method(Strict):
+    citation: str = Field(min_length=1)
+    per_day_ad_valorem: PerDay
+    hours_per_day: float = Field(default=24, gt=0)
+
+
+class AffectedTrade(Strict):
+    # An indicator of the SIECA aggregates (tflib.reference.sieca_trade), in USD million.
+    flow: Slug
+    share: float = Field(ge=0, le=1)
+    illustrative: bool
+    description: Text
+
+
+class Channel(Strict):
+    id: Slug
+    name: Text
+    indicator: Slug
+    statistic: Literal["median", "mean", "p90"] | None = None
+    trade: AffectedTrade
+
+
+class RegionSummary(Strict):
+    members: Literal["parties", "members"] = "parties"
+    statistic: Literal["median", "mean"] = "median"
+
+
+class ImpactParams(Strict):
+    method: Method
+    per_trade_value_usd: float = Field(gt=0)
+    channels: list[Channel] = Field(min_length=1)
+    region_summary: RegionSummary = Field(default_factory=RegionSummary)
+
+    @model_validator(mode="after")
+    def _unique(self) -> "ImpactParams":
+        ids = [c.id for c in self.channels]
+        if len(set(ids)) != len(ids):
+            raise ValueError("channel ids must be unique")
+        return self
+
+
+def impact_path(params: RegionParams) -> Path:
+    return params.folder / IMPACT_FILE
+
+
+def params_file(ctx: Context) -> str:
+    """Where the assumptions live, relative to the project (for the page's source line)."""
+    path = impact_path(ctx.params)
+    try:
+        return str(path.relative_to(ctx.project.root))
+    except ValueError:
+        return str(path)
+
+
+def load_impact(params: RegionParams) -> ImpactParams:
+    """The region's impact.yaml, validated and cross-checked against its indicator catalogue
+    and languages. Raises ParamsError naming the file and the key."""
+    path = impact_path(params)
+    imp: ImpactParams = _validate(ImpactParams, path, _read_yaml(path))
+    for i, ch in enumerate(imp.channels):
+        where = f"channels.{i}"
+        if ch.indicator not in params.indicators.ids:
+            raise ParamsError(f"{path}: {where}.indicator: unknown indicator {ch.indicator!r}")
+        stats = params.indicators.get(ch.indicator).statistics
+        if stats and ch.statistic not in stats:
+            raise ParamsError(f"{path}: {where}.statistic: must be one of {stats} for {ch.indicator}")
+        if not stats and ch.statistic is not None:
+            raise ParamsError(f"{path}: {where}.statistic: {ch.indicator} has no statistics")
+        for key, text in ((f"{where}.name", ch.name), (f"{where}.trade.description", ch.trade.description)):
+            try:
+                _require_languages(text, params.languages, key)
+            except ValueError as exc:
+                raise ParamsError(f"{path}: {exc}") from None
+    return imp
+
+
+# ---------------------------------------------------------------------------------------------
+# The computation (plain functions on frames, so tests reach them)
+
+
+@dataclass(frozen=True)
+class Saving:
+    """Time saved on one indicator between a country's first and latest period."""
+
+    first_period: str
+    latest_period: str
+    first_value: float  # mean over the series (crossings x directions) that qualify
+    latest_value: float
+    hours_saved: float  # negative: the time rose
+    days_saved: float
+    series: int
+
+
+def days_saved(obs: pl.DataFrame, statistic: str | None, hours_per_day: float = 24) -> Saving | None:
+    """Fall of an indicator from its first to its latest period, in hours and days.
+
+    `obs` holds one country's observations of one indicator (columns statistic, crossing_id,
+    direction, period, period_start, value). Each series (crossing x direction; one series for
+    a national indicator) with at least two periods gives first - latest; the fall is their
+    unweighted mean. No series with two periods: None (no estimate, which is not 0).
+    """
+    if obs.is_empty():
+        return None
+    df = obs.filter(pl.col("value").is_not_null())
+    if statistic is not None:
+        df = df.filter(pl.col("statistic") == statistic)
+    series = (
+        df.sort("period_start")
+        .group_by("crossing_id", "direction")
+        .agg(
+            n=pl.col("period").n_unique(),
+            first_period=pl.col("period").first(),
+            latest_period=pl.col("period").last(),
+            first_value=pl.col("value").first(),
+            latest_value=pl.col("value").last(),
+            first_start=pl.col("period_start").first(),
+            latest_start=pl.col("period_start").last(),
+        )
+        .filter(pl.col("n") >= 2)
+    )
+    if series.is_empty():
+        return None
+    first_value = float(series["first_value"].mean())
+    latest_value = float(series["latest_value"].mean())
+    hours = float((series["first_value"] - series["latest_value"]).mean())
+    first = series.sort("first_start").row(0, named=True)["first_period"]
+    latest = series.sort("latest_start").row(-1, named=True)["latest_period"]
+    return Saving(first, latest, first_value, latest_value, hours, hours / hours_per_day, series.height)
+
+
+def value_of_time(trade_value: float | None, days: float | None, low: float, high: float) -> tuple[float, float] | None:
+    """(low, high) value of the days saved on `trade_value` of affected trade, at `low` and
+    `high` of the goods' value per day. None when the days or the trade value are unknown.
+    Negative days (time rose) give a negative range: a cost; low <= high always."""
+    if trade_value is None or days is None:
+        return None
+    a, b = trade_value * days * low, trade_value * days * high
+    return (min(a, b), max(a, b))
+
+
+# ---------------------------------------------------------------------------------------------
+# Page data
+
+
+def assumptions(ctx: Context) -> ImpactParams:
+    return load_impact(ctx.params)
+
+
+def _observations(ctx: Context, indicator: str, country: str | None) -> pl.DataFrame:
+    obs = tracker.indicators(ctx.params, country=country, indicator=indicator, project=ctx.project)
+    return public(obs, ctx).filter(pl.col("period_end") <= ctx.as_of)
+
+
+def _indicator_name(ctx: Context, indicator: str) -> str:
+    return ctx.text(ctx.params.indicators.get(indicator).name)
+
+
+def channel_inputs(ctx: Context, imp: ImpactParams) -> pl.DataFrame:
+    """One row per channel: the country's first and latest values, hours and days saved, and the
+    value of that time per `per_trade_value_usd` of affected trade (low, high; null = no estimate)."""
+    per_day = imp.method.per_day_ad_valorem
+    rows = []
+    for ch in imp.channels:
+        obs = _observations(ctx, ch.indicator, ctx.country)
+        saving = days_saved(obs, ch.statistic, imp.method.hours_per_day)
+        rng = value_of_time(imp.per_trade_value_usd, saving.days_saved if saving else None, per_day.low, per_day.high)
+        rows.append(
+            {
+                "channel_id": ch.id,
+                "channel": ctx.text(ch.name),
+                "indicator": _indicator_name(ctx, ch.indicator),
+                "statistic": gettext(STATISTIC_LABELS[ch.statistic], ctx.lang) if ch.statistic else None,
+                "first_period": saving.first_period if saving else None,
+                "latest_period": saving.latest_period if saving else None,
+                "first_value": saving.first_value if saving else None,
+                "latest_value": saving.latest_value if saving else None,
+                "hours_saved": saving.hours_saved if saving else None,
+                "days_saved": saving.days_saved if saving else None,
+                "series": saving.series if saving else None,
+                "low": rng[0] if rng else None,
+                "high": rng[1] if rng else None,
+                "illustrative": bool(obs["illustrative"].fill_null(False).any()) if obs.height else False,
+            }
+        )
+    schema = {"channel_id": pl.String, "channel": pl.String, "indicator": pl.String, "statistic": pl.String, "first_period": pl.String,
+              "latest_period": pl.String, "first_value": pl.Float64, "latest_value": pl.Float64, "hours_saved": pl.Float64,
+              "days_saved": pl.Float64, "series": pl.Int64, "low": pl.Float64, "high": pl.Float64, "illustrative": pl.Boolean}
+    return pl.DataFrame(rows, schema=schema)
+
+
+def sieca_flows(ctx: Context) -> pl.DataFrame:
+    """The real SIECA 2019 trade aggregates (USD million), as the loader returns them."""
+    df = sieca_trade(ctx.project).filter(pl.col("indicator").is_in(list(SIECA_FLOWS)))
+    return df.with_columns(label=pl.col("indicator").replace_strict({k: t(v, ctx.lang) for k, v in SIECA_FLOWS.items()}, return_dtype=pl.String))
+
+
+def region_estimates(ctx: Context, imp: ImpactParams) -> pl.DataFrame:
+    """One row per channel: the region's affected trade (SIECA aggregate x share, USD million),
+    the summary of the members' days saved and the value of that time (USD million, low/high)."""
+    flows = {r["indicator"]: r for r in sieca_trade(ctx.project).iter_rows(named=True)}
+    members = ctx.params.region.parties if imp.region_summary.members == "parties" else ctx.params.region.member_codes
+    per_day = imp.method.per_day_ad_valorem
+    rows = []
+    for ch in imp.channels:
+        if ch.trade.flow not in flows:
+            raise ParamsError(f"{impact_path(ctx.params)}: channels.{ch.id}.trade.flow: {ch.trade.flow!r} is not a SIECA aggregate ({', '.join(flows)})")
+        flow = flows[ch.trade.flow]
+        obs = _observations(ctx, ch.indicator, None)
+        saved = [s.days_saved for m in members if (s := days_saved(obs.filter(pl.col("country") == m), ch.statistic, imp.method.hours_per_day)) is not None]
+        days = (statistics.median(saved) if imp.region_summary.statistic == "median" else statistics.fmean(saved)) if saved else None
+        affected = flow["value"] * ch.trade.share
+        rng = value_of_time(affected, days, per_day.low, per_day.high)
+        rows.append(
+            {
+                "channel_id": ch.id,
+                "channel": ctx.text(ch.name),
+                "flow": ch.trade.flow,
+                "flow_value": flow["value"],
+                "year": flow["year"],
+                "share": ch.trade.share,
+                "affected": affected,
+                "members": len(saved),
+                "days_saved": days,
+                "low": rng[0] if rng else None,
+                "high": rng[1] if rng else None,
+            }
+        )
+    return pl.DataFrame(rows, schema={"channel_id": pl.String, "channel": pl.String, "flow": pl.String, "flow_value": pl.Float64, "year": pl.Int64,
+                                      "share": pl.Float64, "affected": pl.Float64, "members": pl.Int64, "days_saved": pl.Float64,
+                                      "low": pl.Float64, "high": pl.Float64})
+
+
+def inputs_table(ctx: Context, inputs: pl.DataFrame) -> pl.DataFrame:
+    """The inputs of the country's estimate, for the page table (no estimate = no data)."""
+    return inputs.select("channel", "indicator", "statistic", "first_period", "first_value", "latest_period", "latest_value", "hours_saved", "days_saved")
+
+
+def assumption_table(ctx: Context, imp: ImpactParams, region: pl.DataFrame) -> pl.DataFrame:
+    """Every assumption of the estimate, its value and its source ("illustrative" where none)."""
+    lang = ctx.lang
+    pd = imp.method.per_day_ad_valorem
+    illustrative = t("illustrative assumption (no source)", lang)
+    tracker_src = t("tracker indicators (illustrative data)", lang)
+    rows = [
+        (t("Value of one day in transit", lang), t("{low} to {high} of the goods' value per day", lang, low=fmt_percent(pd.low, lang, 1), high=fmt_percent(pd.high, lang, 1)), imp.method.citation),
+        (t("Hours in a day in transit", lang), fmt_number(imp.method.hours_per_day, lang, 0), t("convention", lang)),
+    ]
+    for ch in imp.channels:
+        ind = _indicator_name(ctx, ch.indicator)
+        stat = gettext(STATISTIC_LABELS[ch.statistic], lang) if ch.statistic else ""
+        per_crossing = ctx.params.indicators.get(ch.indicator).per_crossing
+        rows.append(
+            (
+                t("Days saved: {channel}", lang, channel=ctx.text(ch.name)),
+                (t("fall in {indicator} ({statistic}) from the first to the latest period, unweighted mean over crossings and directions", lang, statistic=stat, indicator=ind)
+                 if per_crossing else t("fall in {indicator} ({statistic}) from the first to the latest period", lang, statistic=stat, indicator=ind)),
+                tracker_src,
+            )
+        )
+        flow = region.filter(pl.col("channel_id") == ch.id)
+        flow_value = flow["flow_value"][0] if flow.height else None
+        rows.append(
+            (
+                t("Trade affected: {channel}", lang, channel=ctx.text(ch.name)),
+                t("{share} of {flow} (USD {value} million in {year}). {description}", lang, share=fmt_percent(ch.trade.share, lang),
+                  flow=t(SIECA_FLOWS.get(ch.trade.flow, ch.trade.flow), lang).lower(), value=fmt_number(flow_value, lang, 2),
+                  year=flow["year"][0] if flow.height else "", description=ctx.text(ch.trade.description)),
+                illustrative if ch.trade.illustrative else t(SOURCE_SIECA, lang),
+            )
+        )
+    rows += [
+        (t("Trade values", lang), t("SIECA 2019 regional aggregates; no sourced file gives trade values per country, so country estimates are per USD {amount} of affected trade", lang, amount=fmt_number(imp.per_trade_value_usd, lang, 0)), t(SOURCE_SIECA, lang)),
+        (
+            t("Regional days saved", lang),
+            t("{statistic} of the days saved by {members} with an estimate", lang,
+              statistic=gettext(STATISTIC_LABELS.get(imp.region_summary.statistic, imp.region_summary.statistic), lang),
+              members=t("the parties", lang) if imp.region_summary.members == "parties" else t("the members", lang)),
+            illustrative,
+        ),
+        (t("Overlap between channels", lang), t("not added up: goods cleared at a border post would be counted twice", lang), t("method of this page", lang)),
+    ]
+    return pl.DataFrame(rows, schema=["assumption", "value", "source"], orient="row")
+
+
+# ---------------------------------------------------------------------------------------------
+# Charts
+
+
+def _usd(value: float | None, lang: str, million: bool = False) -> str:
+    if value is None:
+        return gettext("no data", lang)
+    if million:
+        return t("USD {value} million", lang, value=fmt_number(value, lang, 1))
+    return t("USD {value}", lang, value=fmt_number(value, lang, 0))
+
+
+def _range_chart(ctx: Context, df: pl.DataFrame, *, million: bool, x_title: str) -> alt.LayerChart:
+    """A bar from low to high per channel, both ends labelled; no estimate is written."""
+    nodata = t("no estimate (no data)", ctx.lang)
+    labels = [
+        t("{low} to {high}", ctx.lang, low=_usd(lo, ctx.lang, million), high=_usd(hi, ctx.lang, million)) if lo is not None else nodata
+        for lo, hi in zip(df["low"].to_list(), df["high"].to_list())
+    ]
+    data = df.select(
+        "channel", "low", "high",
+        range_label=pl.Series(labels, dtype=pl.String),
+        _x=pl.when(pl.col("high").is_null()).then(pl.lit(0.0)).otherwise(pl.max_horizontal(pl.col("high"), pl.lit(0.0))),
+    )
+    fmt = ",.0f"
+    y = alt.Y("channel:N", title=None, sort=df["channel"].to_list(), axis=alt.Axis(labelLimit=240))
+    base = alt.Chart(data).encode(y=y)
+    tip = [alt.Tooltip("channel:N"), alt.Tooltip("range_label:N", title=x_title)]
+    bar = base.mark_bar(height=16, color=charts.ACCENT, opacity=0.85).encode(
+        x=alt.X("low:Q", title=x_title, axis=alt.Axis(format=fmt)), x2="high:Q", tooltip=tip
+    )
+    label = base.mark_text(align="left", dx=5, fontSize=10, color="#333").encode(x="_x:Q", text="range_label:N", tooltip=tip)
+    zero = alt.Chart(pl.DataFrame({"zero": [0]})).mark_rule(color="#999").encode(x="zero:Q")
+    return alt.layer(zero, bar, label).properties(width=charts.WIDTH - 260, height=alt.Step(34))
+
+
+def country_range_chart(ctx: Context, imp: ImpactParams, inputs: pl.DataFrame) -> alt.TopLevelMixin:
+    pd = imp.method.per_day_ad_valorem
+    amount = fmt_number(imp.per_trade_value_usd, ctx.lang, 0)
+    chart = _range_chart(ctx, inputs, million=False, x_title=t("USD per USD {amount} of affected trade", ctx.lang, amount=amount))
+    return charts.finish(
+        chart,
+        lang=ctx.lang,
+        title=t("Value of the time saved in {country}, per USD {amount} of affected trade", ctx.lang, country=ctx.country_name, amount=amount),
+        source=t(SOURCE, ctx.lang),
+        unit=t("US dollars; the bar spans {low} to {high} of the goods' value per day saved", ctx.lang, low=fmt_percent(pd.low, ctx.lang, 1), high=fmt_percent(pd.high, ctx.lang, 1)),
+        illustrative=True,
+        note=t("Channels overlap and are not added up.", ctx.lang),
+        check=charts.check_spec(None, why="estimate derived from the tracker's indicators (days saved) and the assumptions in impact.yaml"),
+    )
+
+
+def region_range_chart(ctx: Context, imp: ImpactParams, region: pl.DataFrame) -> alt.TopLevelMixin:
+    year = region["year"][0] if region.height else ""
+    chart = _range_chart(ctx, region, million=True, x_title=t("USD million a year", ctx.lang))
+    return charts.finish(
+        chart,
+        lang=ctx.lang,
+        title=t("Value of the time saved across the region at {year} trade values", ctx.lang, year=year),
+        source=t(SOURCE, ctx.lang) + "; " + t(SOURCE_SIECA, ctx.lang),
+        unit=t("US dollar millions a year", ctx.lang),
+        illustrative=True,
+        note=t("SIECA aggregate x share affected x days saved ({summary} of {members}) x value of a day. Channels overlap and are not added up.", ctx.lang,
+               summary=gettext(STATISTIC_LABELS.get(imp.region_summary.statistic, imp.region_summary.statistic), ctx.lang),
+               members=t("the parties", ctx.lang) if imp.region_summary.members == "parties" else t("the members", ctx.lang)),
+        check=charts.check_spec(None, why="estimate derived from the SIECA aggregate, the members' days saved and the assumptions in impact.yaml"),
+    )
+
+
+def sieca_chart(ctx: Context, imp: ImpactParams, flows: pl.DataFrame) -> alt.TopLevelMixin:
+    """The real SIECA 2019 aggregates; the flow the estimate uses in the accent."""
+    used = {ch.trade.flow for ch in imp.channels}
+    yes, no = t("used in the estimate", ctx.lang), t("not used: no channel measures it", ctx.lang)
+    df = flows.select("region", "year", "indicator", "value", "unit", "label").with_columns(
+        use=pl.when(pl.col("indicator").is_in(list(used))).then(pl.lit(yes)).otherwise(pl.lit(no))
+    )
+    base = alt.Chart(df).encode(y=alt.Y("label:N", title=None, sort=df["label"].to_list()))
+    bars = base.mark_bar(height=18).encode(
+        x=alt.X("value:Q", title=t("USD million", ctx.lang), axis=alt.Axis(format=",.0f")),
+        color=alt.Color("use:N", title=None, scale=alt.Scale(domain=[yes, no], range=[charts.ACCENT, charts.PEER]), legend=alt.Legend(labelLimit=400)),
+        tooltip=[alt.Tooltip("label:N"), alt.Tooltip("value:Q", format=",.2f"), alt.Tooltip("year:O")],
+    )
+    text = base.mark_text(align="left", dx=3, fontSize=10, color="#333").encode(x="value:Q", text=alt.Text("value:Q", format=",.2f"))
+    year = df["year"][0] if df.height else ""
+    return charts.finish(
+        (bars + text).properties(width=charts.WIDTH - 180, height=alt.Step(30)),
+        lang=ctx.lang,
+        title=t("Trade of the SICA region in {year} (real aggregates)", ctx.lang, year=year),
+        source=t(SOURCE_SIECA, ctx.lang),
+        unit=t("USD million", ctx.lang),
+        check=charts.check_spec("sieca_trade", key={"region": "region", "year": "year", "indicator": "indicator"}, value={"value": "value"}),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Sentences
+
+
+def method_sentences(ctx: Context, imp: ImpactParams) -> list[str]:
+    pd = imp.method.per_day_ad_valorem
+    return [
+        t(
+            "Hummels and Schaur (2013) estimate that each day goods spend in transit is worth {low} to {high} of their value, as if a tariff of that size were charged.",
+            ctx.lang, low=fmt_percent(pd.low, ctx.lang, 1), high=fmt_percent(pd.high, ctx.lang, 1),
+        ),
+        t(
+            "This page applies that range only to the trade each shorter delay affects: value of the time saved = affected trade x days saved x {low} to {high}. It is always a range, never a single figure.",
+            ctx.lang, low=fmt_percent(pd.low, ctx.lang, 1), high=fmt_percent(pd.high, ctx.lang, 1),
+        ),
+    ]
+
+
+def country_sentences(ctx: Context, imp: ImpactParams, inputs: pl.DataFrame) -> list[str]:
+    lang = ctx.lang
+    amount = fmt_number(imp.per_trade_value_usd, lang, 0)
+    per_crossing = {ch.id for ch in imp.channels if ctx.params.indicators.get(ch.indicator).per_crossing}
+    out = []
+    for r in inputs.iter_rows(named=True):
+        if r["days_saved"] is None:
+            if r["channel_id"] in per_crossing and not any(ctx.country in c.countries for c in ctx.params.region.border_crossings):
+                out.append(t("{channel}: no estimate, because no land-border crossings are recorded for {country} (no data, not zero).", lang, channel=r["channel"], country=ctx.country_name))
+            else:
+                out.append(t("{channel}: no estimate, because {country} has fewer than two periods of {indicator} (no data, not zero).", lang, channel=r["channel"], country=ctx.country_name, indicator=r["indicator"].lower()))
+            continue
+        values = dict(
+            channel=r["channel"], indicator=r["indicator"], statistic=r["statistic"] or "", country=ctx.country_name,
+            first=fmt_number(r["first_value"], lang, 1), latest=fmt_number(r["latest_value"], lang, 1),
+            first_period=r["first_period"], latest_period=r["latest_period"],
+            days=fmt_number(abs(r["days_saved"]), lang, 2), amount=amount,
+            low=_usd(abs(r["low"]) if r["days_saved"] < 0 else r["low"], lang), high=_usd(abs(r["high"]) if r["days_saved"] < 0 else r["high"], lang),
+        )
+        if r["days_saved"] >= 0:
+            out.append(t("{channel}: {indicator} ({statistic}) went from {first} h in {first_period} to {latest} h in {latest_period}, {days} days saved per shipment; on each USD {amount} of affected trade that time is worth {low} to {high}.", lang, **values))
+        else:
+            out.append(t("{channel}: {indicator} ({statistic}) went from {first} h in {first_period} to {latest} h in {latest_period}, {days} days more per shipment; on each USD {amount} of affected trade that costs {low} to {high}.", lang, **values))
+    out.append(t("No sourced file gives trade values per country, so the estimate for {country} is given per USD {amount} of affected trade, not as a national total.", lang, country=ctx.country_name, amount=amount))
+    if bool(inputs["illustrative"].any()):
+        out.append(t("These figures are illustrative: the days saved come from the illustrative tracker data.", lang))
+    return out
+
+
+def region_sentences(ctx: Context, imp: ImpactParams, region: pl.DataFrame, flows: pl.DataFrame) -> list[str]:
+    lang = ctx.lang
+    get = {r["indicator"]: r for r in flows.iter_rows(named=True)}
+    out = []
+    if "intra_regional_exports" in get and "extra_regional_exports" in get:
+        out.append(
+            t(
+                "SIECA reports intra-regional exports of USD {intra} million and extra-regional exports of USD {extra} million in {year}: region totals only.",
+                lang, intra=fmt_number(get["intra_regional_exports"]["value"], lang, 2), extra=fmt_number(get["extra_regional_exports"]["value"], lang, 2),
+                year=get["intra_regional_exports"]["year"],
+            )
+        )
+    for r in region.iter_rows(named=True):
+        if r["days_saved"] is None:
+            out.append(t("{channel}: no regional estimate, because no member has two periods of data.", lang, channel=r["channel"]))
+            continue
+        out.append(
+            t(
+                "{channel}: {share} of that trade (USD {affected} million) times {days} days saved ({summary} of {n} members with an estimate) is worth {low} to {high} a year.",
+                lang, channel=r["channel"], summary=gettext(STATISTIC_LABELS.get(imp.region_summary.statistic, imp.region_summary.statistic), lang), share=fmt_percent(r["share"], lang), affected=fmt_number(r["affected"], lang, 1),
+                days=fmt_number(r["days_saved"], lang, 2), n=r["members"], low=_usd(r["low"], lang, True), high=_usd(r["high"], lang, True),
+            )
+        )
+    if region.height and region["days_saved"].is_not_null().any():
+        out.append(t("These regional figures are illustrative: the days saved come from the illustrative tracker data and the shares affected are assumptions; only the trade aggregates are real.", lang))
+    return out

@@ -1,0 +1,807 @@
+"""Logistics of one member: the tracker's border and port indicators against the national
+target and the other members, the World Bank Logistics Performance Index and Doing Business
+"Trading across borders" against the other members and the region's comparators.
+
+Every chart carries the loader's own column names (country, indicator_id, statistic, period,
+value; iso3, year, lpi_score, customs, …; iso3, report_year, export_border_hours, …) so that
+each value drawn is checked against its loader. Figures derived here (medians of the other
+members, national targets, labels) travel in datasets without a country key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import altair as alt
+import polars as pl
+from babel.dates import format_date
+
+from .. import charts, reference, tracker
+from ..i18n import N_, fmt_date, fmt_number, fmt_percent, gettext, t
+from ..page import Block, Context, Figure, esc, no_data, public, show
+from ..page import section as page_section
+from ..params import STATISTIC_LABELS
+
+# Tracker indicators shown on the page, in page order.
+TRACKER_INDICATORS = (
+    "clearance_time",
+    "port_dwell_time",
+    "inspection_rate",
+    "port_automation",
+    "customs_data_exchange_agencies",
+)
+# A median of the other members is drawn for a period only when at least this many reported.
+MIN_PEERS = 2
+
+TRACKER_SOURCE = N_("national indicator reports to the secretariat (tracker)")
+LPI_SOURCE = N_("World Bank, Logistics Performance Index (CC BY 4.0)")
+DB_SOURCE = N_("World Bank, Doing Business, Trading across borders (national figures)")
+
+UNIT_LABELS = {
+    "h": N_("hours"),
+    "days": N_("days"),
+    "agencies": N_("number of agencies"),
+}
+
+LPI_COMPONENT_LABELS = {
+    "customs": N_("Customs"),
+    "infrastructure": N_("Infrastructure"),
+    "international_shipments": N_("International shipments"),
+    "logistics_competence": N_("Logistics competence and quality"),
+    "timeliness": N_("Timeliness"),
+    "tracking_tracing": N_("Tracking and tracing"),
+}
+
+# Doing Business measures by panel: (column, label).
+DB_MEASURE_LABELS = {
+    "export_border": N_("Export, border compliance"),
+    "export_doc": N_("Export, documentary compliance"),
+    "import_border": N_("Import, border compliance"),
+    "import_doc": N_("Import, documentary compliance"),
+}
+DB_KINDS = {"hours": N_("hours"), "usd": N_("US dollars")}
+DB_LATEST = 2020
+
+TARGET_COLOUR = "#b5446e"
+MEDIAN_COLOUR = "#555555"
+P90_COLOUR = "#6a4c93"
+COMPARATOR_COLOURS = ["#c98c2b", "#8c5a14", "#e3b45f"]
+
+# Section headings (kept here, not in the notebook, so the catalogs pick them up).
+SECTIONS = {
+    "tracker": N_("Border and port indicators reported to the secretariat"),
+    "lpi": N_("Logistics Performance Index (World Bank)"),
+    "doing_business": N_("Trading across borders (World Bank Doing Business)"),
+}
+
+assert set(LPI_COMPONENT_LABELS) == set(reference.LPI_COMPONENTS)
+
+
+def section(ctx: Context, key: str) -> Block:
+    return page_section(ctx, t(SECTIONS[key], ctx.lang))
+
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers
+
+
+def _require_country(ctx: Context) -> str:
+    if ctx.country is None:
+        raise ValueError("the logistics page is a country page: pass a member's ISO3 code")
+    return ctx.country
+
+
+def _members(ctx: Context) -> list[str]:
+    return list(ctx.params.region.member_codes)
+
+
+def _others(ctx: Context) -> list[str]:
+    return [c for c in _members(ctx) if c != ctx.country]
+
+
+def _comparators(ctx: Context) -> list[str]:
+    return list(ctx.params.region.comparators)
+
+
+def _role(ctx: Context, iso3: str) -> str:
+    if iso3 == ctx.country:
+        return "focus"
+    return "peer" if iso3 in _members(ctx) else "comparator"
+
+
+def _role_labels(ctx: Context) -> dict[str, str]:
+    return {
+        "focus": ctx.country_name,
+        "peer": t("Other members", ctx.lang),
+        "comparator": t("Comparators", ctx.lang),
+    }
+
+
+def _role_scale(ctx: Context) -> alt.Scale:
+    labels = _role_labels(ctx)
+    return alt.Scale(domain=[labels["focus"], labels["peer"], labels["comparator"]], range=[charts.ACCENT, charts.PEER, charts.COMPARATOR])
+
+
+def _median_label(ctx: Context) -> str:
+    return t("Median of the other members", ctx.lang)
+
+
+def _with_names(ctx: Context, frame: pl.DataFrame) -> pl.DataFrame:
+    """Add `name` (in the page language), `role` and `role_label` from `iso3`."""
+    codes = frame["iso3"].unique().to_list()
+    labels = _role_labels(ctx)
+    return frame.with_columns(
+        name=pl.col("iso3").replace_strict({c: ctx.name_of(c) for c in codes}, return_dtype=pl.String),
+        role=pl.col("iso3").replace_strict({c: _role(ctx, c) for c in codes}, return_dtype=pl.String),
+    ).with_columns(role_label=pl.col("role").replace_strict(labels, return_dtype=pl.String))
+
+
+def _economy_order(ctx: Context) -> list[str]:
+    """The country, the other members by name, then the comparators by name (ISO3 codes)."""
+    others = sorted(_others(ctx), key=ctx.name_of)
+    comps = sorted(_comparators(ctx), key=ctx.name_of)
+    return [ctx.country, *others, *comps]
+
+
+def _js(text: str) -> str:
+    """A string as a Vega expression literal."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _vega_map(mapping: dict[str, str], field: str) -> str:
+    """A Vega expression mapping the values of `field` to labels."""
+    return f"({json.dumps(mapping, ensure_ascii=False)})[datum[{_js(field)}]]"
+
+
+def _segments(frame: pl.DataFrame, position: dict[Any, int], at: str, by: list[str]) -> pl.DataFrame:
+    """`_seg`: a new line segment after every missing period, so gaps are drawn as gaps
+    (a line never bridges a period without data)."""
+    if frame.is_empty():
+        return frame.with_columns(_seg=pl.lit(0, dtype=pl.Int64))
+    return (
+        frame.with_columns(_pos=pl.col(at).replace_strict(position, return_dtype=pl.Int64))
+        .sort([*by, "_pos"])
+        .with_columns(_seg=(pl.col("_pos") - pl.int_range(pl.len(), dtype=pl.Int64).over(by)))
+        .drop("_pos")
+    )
+
+
+def unit_label(unit: str, lang: str) -> str:
+    return t(UNIT_LABELS[unit], lang) if unit in UNIT_LABELS else unit
+
+
+def period_label(period: str, lang: str) -> str:
+    """"2024-Q2" -> "Q2 2024" (T2 2024 in Spanish); "2024-06" -> "Jun 2024"; "2024" stays."""
+    if "-Q" in period:
+        year, quarter = period.split("-Q")
+        return t("Q{quarter} {year}", lang, quarter=quarter, year=year)
+    if len(period) == 7 and period[4] == "-":
+        return format_date(dt.date(int(period[:4]), int(period[5:]), 1), "MMM y", locale=lang)
+    return period
+
+
+def _period_sequence(starts: list[dt.date], frequency: str) -> list[tuple[str, dt.date]]:
+    """Every period code from the first to the last start, at the indicator's frequency."""
+    first, last = min(starts), max(starts)
+    out = []
+    y, m = first.year, first.month
+    while dt.date(y, m, 1) <= last:
+        if frequency == "quarter":
+            out.append((f"{y}-Q{(m - 1) // 3 + 1}", dt.date(y, m, 1)))
+            m += 3
+        elif frequency == "month":
+            out.append((f"{y}-{m:02d}", dt.date(y, m, 1)))
+            m += 1
+        else:
+            out.append((f"{y}", dt.date(y, 1, 1)))
+            y += 1
+            continue
+        if m > 12:
+            y, m = y + 1, m - 12
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Tracker indicators (illustrative in the shipped data)
+
+
+def indicator_frame(ctx: Context) -> pl.DataFrame:
+    """The page's tracker indicators for every member, public values only, periods ended by
+    the page date. Confidential indicators (e.g. inspection rates of GTM and NIC) are dropped
+    here, so they reach neither the country's charts nor the other members' medians."""
+    _require_country(ctx)
+    frame = tracker.indicators(ctx.params, project=ctx.project)
+    frame = frame.filter(
+        pl.col("indicator_id").is_in(TRACKER_INDICATORS)
+        & pl.col("crossing_id").is_null()
+        & (pl.col("period_end") <= ctx.as_of)
+    )
+    return public(frame, ctx)
+
+
+def is_illustrative(ctx: Context, frame: pl.DataFrame) -> bool:
+    """True when any tracker value on the page is illustrative."""
+    return bool(frame["illustrative"].fill_null(False).any()) if frame.height else False
+
+
+def is_confidential(ctx: Context, indicator_id: str) -> bool:
+    return indicator_id in ctx.confidential(_require_country(ctx))
+
+
+def indicator_series(ctx: Context, frame: pl.DataFrame, indicator_id: str) -> dict[str, Any]:
+    """The country's observations and the median of the other members for one indicator:
+    {"mine", "median", "periods" (code -> label, in order)}."""
+    ind = ctx.params.indicators.get(indicator_id)
+    rows = frame.filter(pl.col("indicator_id") == indicator_id)
+    stat_labels = {s: gettext(STATISTIC_LABELS[s], ctx.lang) for s in STATISTIC_LABELS}
+    if rows.is_empty():
+        return {"mine": rows, "median": rows, "periods": {}}
+    seq = _period_sequence(rows["period_start"].to_list(), ind.frequency)
+    seen = dict(rows.select("period", "period_start").unique().iter_rows())
+    order = sorted({**dict(seq), **seen}.items(), key=lambda kv: (kv[1], kv[0]))
+    periods = {code: period_label(code, ctx.lang) for code, _ in order}
+    position = {code: i for i, (code, _) in enumerate(order)}
+
+    def labelled(df: pl.DataFrame) -> pl.DataFrame:
+        return df.with_columns(
+            period_label=pl.col("period").replace_strict(periods, return_dtype=pl.String),
+            stat_label=pl.col("statistic").replace_strict(stat_labels, default=None, return_dtype=pl.String),
+        )
+
+    mine = rows.filter(pl.col("country") == ctx.country).select(
+        "country", "indicator_id", "statistic", "period", "value", "illustrative"
+    )
+    mine = _segments(labelled(mine), position, "period", ["statistic"]).with_columns(series=pl.lit(ctx.country_name))
+    others = rows.filter(pl.col("country") != ctx.country)
+    median = (
+        others.group_by("statistic", "period")
+        .agg(median=pl.col("value").median(), reporting=pl.len())
+        .filter(pl.col("reporting") >= MIN_PEERS)
+    )
+    median = _segments(labelled(median), position, "period", ["statistic"]).with_columns(series=pl.lit(_median_label(ctx)))
+    return {"mine": mine, "median": median, "periods": periods}
+
+
+def _target(ctx: Context, indicator_id: str):
+    return ctx.params.country(_require_country(ctx)).targets.get(indicator_id)
+
+
+def indicator_chart(ctx: Context, frame: pl.DataFrame, indicator_id: str) -> alt.TopLevelMixin | None:
+    """The country's values over time (median and 90th percentile for time indicators), the
+    median of the other members dashed, and the national target as a rule. None when the
+    country has no public value."""
+    if is_confidential(ctx, indicator_id):
+        return None
+    ind = ctx.params.indicators.get(indicator_id)
+    series = indicator_series(ctx, frame, indicator_id)
+    mine, median, periods = series["mine"], series["median"], series["periods"]
+    if mine.is_empty():
+        return None
+    lang = ctx.lang
+    unit = unit_label(ind.unit, lang)
+    digits = 0 if ind.unit == "agencies" else 1
+    fmt = f",.{digits}f"
+    axis_fmt = ",.0f"
+    labels = list(periods.values())
+    med_label = _median_label(ctx)
+    x = alt.X("period_label:O", scale=alt.Scale(domain=labels), title=t("Period", lang), axis=alt.Axis(labelAngle=0))
+
+    def y(field: str) -> alt.Y:
+        return alt.Y(f"{field}:Q", title=unit, axis=alt.Axis(format=axis_fmt), scale=alt.Scale(zero=True))
+
+    dash = alt.StrokeDash(
+        "series:N", title=None,
+        scale=alt.Scale(domain=[ctx.country_name, med_label], range=[[1, 0], [5, 3]]),
+        legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=2, symbolSize=300, labelLimit=320),
+    )
+    if ind.statistics:
+        stats = [gettext(STATISTIC_LABELS[s], lang) for s in ind.statistics]
+        colour = alt.Color("stat_label:N", title=None, scale=alt.Scale(domain=stats, range=[charts.ACCENT, P90_COLOUR, "#2f7d4a"][: len(stats)]), legend=alt.Legend(labelLimit=320))
+    else:
+        colour = alt.Color("series:N", title=None, scale=alt.Scale(domain=[ctx.country_name, med_label], range=[charts.ACCENT, MEDIAN_COLOUR]), legend=alt.Legend(labelLimit=320))
+    tip_stat = [alt.Tooltip("stat_label:N", title=t("Statistic", lang))] if ind.statistics else []
+    mine_layer = (
+        alt.Chart(mine.drop("illustrative"))
+        .mark_line(point=alt.OverlayMarkDef(size=40, filled=True), strokeWidth=2.5)
+        .encode(
+            x=x,
+            y=y("value"),
+            color=colour,
+            strokeDash=dash,
+            detail=alt.Detail("_seg:N"),
+            tooltip=[alt.Tooltip("series:N", title=t("Country", lang)), *tip_stat, alt.Tooltip("period_label:N", title=t("Period", lang)), alt.Tooltip("value:Q", title=unit, format=fmt)],
+        )
+    )
+    layers: list[alt.Chart] = [mine_layer]
+    if median.height:
+        layers.append(
+            alt.Chart(median)
+            .mark_line(strokeWidth=1.5, opacity=0.85)
+            .encode(
+                x=x,
+                y=y("median"),
+                color=colour,
+                strokeDash=dash,
+                detail=alt.Detail("_seg:N"),
+                tooltip=[alt.Tooltip("series:N", title=t("Series", lang)), *tip_stat, alt.Tooltip("period_label:N", title=t("Period", lang)), alt.Tooltip("median:Q", title=unit, format=fmt), alt.Tooltip("reporting:Q", title=t("Members reporting", lang))],
+            )
+        )
+    target = _target(ctx, indicator_id)
+    target_note = None
+    if target is not None:
+        stat = gettext(STATISTIC_LABELS[target.statistic], lang) if target.statistic else None
+        values = dict(value=fmt_number(target.value, lang, 0 if float(target.value).is_integer() else digits), unit=unit, date=fmt_date(target.by, lang))
+        target_note = (
+            t("Red dotted line: national target ({statistic}), {value} {unit} by {date}.", lang, statistic=stat, **values)
+            if stat
+            else t("Red dotted line: national target, {value} {unit} by {date}.", lang, **values)
+        )
+        tdf = pl.DataFrame({"target": [target.value], "target_label": [t("national target", lang)]})
+        rule = alt.Chart(tdf).mark_rule(color=TARGET_COLOUR, strokeDash=[2, 2], strokeWidth=1.5).encode(y=y("target"))
+        # The short label sits under the rule at the left, where the series usually start above it.
+        label = alt.Chart(tdf).mark_text(align="left", baseline="top", dx=4, dy=3, color=TARGET_COLOUR, fontSize=10).encode(y=y("target"), x=alt.value(0), text="target_label:N")
+        layers += [rule, label]
+    chart = alt.layer(*layers).properties(width=charts.WIDTH, height=240)
+    if ind.statistics:
+        shown = " · ".join(gettext(STATISTIC_LABELS[s], lang) for s in ind.statistics)
+        unit_line = t("{unit}; {statistics} per period", lang, unit=unit, statistics=shown)
+    else:
+        unit_line = unit
+    note = t("A gap is a period without data.", lang)
+    if target_note:
+        note = f"{note} {target_note}"
+    return charts.finish(
+        chart,
+        lang=lang,
+        title=t("{indicator}: {country}", lang, indicator=ctx.text(ind.name), country=ctx.country_name),
+        source=t(TRACKER_SOURCE, lang),
+        unit=unit_line,
+        note=note,
+        illustrative=bool(mine["illustrative"].fill_null(False).any()) or is_illustrative(ctx, frame.filter(pl.col("indicator_id") == indicator_id)),
+        check=charts.check_spec(
+            "indicators",
+            args={"country": ctx.country, "indicator": indicator_id},
+            key={"country": "country", "indicator_id": "indicator_id", "statistic": "statistic", "period": "period"},
+            value={"value": "value"},
+        ),
+    )
+
+
+def indicator_view(ctx: Context, frame: pl.DataFrame, indicator_id: str) -> Figure | Block:
+    """What the page shows for one indicator: its chart, the not-published note for a
+    confidential indicator, or "no data"."""
+    lang = ctx.lang
+    try:
+        ind = ctx.params.indicators.get(indicator_id)
+    except KeyError:
+        return no_data(ctx, indicator_id)
+    name = ctx.text(ind.name)
+    if is_confidential(ctx, indicator_id):
+        text = t("{indicator}: not published, at the request of {country}.", lang, indicator=name, country=ctx.country_name)
+        return Block(f'<p class="tf-confidential">{esc(text)}</p>')
+    chart = indicator_chart(ctx, frame, indicator_id)
+    if chart is None:
+        return no_data(ctx, t("{indicator} for {country}", lang, indicator=name, country=ctx.country_name))
+    return show(chart)
+
+
+# ---------------------------------------------------------------------------------------------
+# World Bank Logistics Performance Index (real)
+
+
+def lpi_frame(ctx: Context) -> pl.DataFrame:
+    """LPI waves of the members and comparators, with names and roles. A missing wave has no
+    row (no data, never 0)."""
+    _require_country(ctx)
+    codes = _members(ctx) + _comparators(ctx)
+    return _with_names(ctx, reference.lpi(ctx.project).filter(pl.col("iso3").is_in(codes)))
+
+
+def has_lpi(ctx: Context, lpi: pl.DataFrame) -> bool:
+    return lpi.filter(pl.col("iso3") == ctx.country).height > 0
+
+
+def lpi_no_data(ctx: Context) -> Block:
+    return no_data(ctx, t("{country} is not covered by the Logistics Performance Index", ctx.lang, country=ctx.country_name))
+
+
+def _lpi_format(year: int) -> str:
+    # The 2023 wave publishes scores with one decimal.
+    return ",.1f" if year >= 2023 else ",.2f"
+
+
+def lpi_trend_chart(ctx: Context, lpi: pl.DataFrame) -> alt.TopLevelMixin | None:
+    """Overall LPI score per wave: the country, the median of the other members (dashed) and
+    the comparators. A wave the country missed is a gap."""
+    if not has_lpi(ctx, lpi):
+        return None
+    lang = ctx.lang
+    waves = sorted(lpi["year"].unique().to_list())
+    position = {w: i for i, w in enumerate(waves)}
+    shown = [ctx.country, *_comparators(ctx)]
+    lines = _segments(
+        lpi.filter(pl.col("iso3").is_in(shown)).select("iso3", "year", "lpi_score", "name"),
+        position, "year", ["iso3"],
+    )
+    med_label = _median_label(ctx)
+    median = (
+        lpi.filter(pl.col("iso3").is_in(_others(ctx)))
+        .group_by("year")
+        .agg(median_score=pl.col("lpi_score").median(), reporting=pl.len())
+        .filter(pl.col("reporting") >= MIN_PEERS)
+    )
+    median = _segments(median.with_columns(series=pl.lit(med_label)), position, "year", ["series"]).rename({"series": "name"})
+    comp_names = [ctx.name_of(c) for c in _comparators(ctx)]
+    colour = alt.Color(
+        "name:N", title=None,
+        scale=alt.Scale(domain=[ctx.country_name, med_label, *comp_names], range=[charts.ACCENT, MEDIAN_COLOUR, *COMPARATOR_COLOURS[: len(comp_names)]]),
+        legend=alt.Legend(labelLimit=320),
+    )
+    x = alt.X("year:Q", title=t("LPI wave", lang), axis=alt.Axis(format="d", values=waves), scale=alt.Scale(domain=[waves[0], waves[-1]]))
+    y_title = t("LPI score (1 = worst, 5 = best)", lang)
+    main = charts.line_over_time(lines, x="year", y="lpi_score", color="name", x_type="Q", x_title="", y_title=y_title, y_format=",.2f", focus=ctx.country_name)
+    main = main.encode(
+        x=x, color=colour, detail=alt.Detail("_seg:N"),
+        y=alt.Y("lpi_score:Q", title=y_title, scale=alt.Scale(zero=False), axis=alt.Axis(format=",.1f")),
+        tooltip=[alt.Tooltip("name:N", title=t("Economy", lang)), alt.Tooltip("year:Q", title=t("LPI wave", lang)), alt.Tooltip("lpi_score:Q", format=",.2f", title=y_title)],
+    )
+    layers = [main]
+    if median.height:
+        layers.append(
+            alt.Chart(median)
+            .mark_line(strokeDash=[5, 3], strokeWidth=2, point=alt.OverlayMarkDef(size=20))
+            .encode(
+                x=x,
+                y=alt.Y("median_score:Q", title=y_title, scale=alt.Scale(zero=False), axis=alt.Axis(format=",.1f")),
+                color=colour,
+                detail=alt.Detail("_seg:N"),
+                tooltip=[alt.Tooltip("name:N", title=t("Series", lang)), alt.Tooltip("year:Q", title=t("LPI wave", lang)), alt.Tooltip("median_score:Q", format=",.2f", title=y_title), alt.Tooltip("reporting:Q", title=t("Members with data", lang))],
+            )
+        )
+    missing = [w for w in waves if w not in set(lines.filter(pl.col("iso3") == ctx.country)["year"].to_list())]
+    note = t("Dashed: median of the other members with data. Waves without data for {country}: {waves}.", lang, country=ctx.country_name, waves=", ".join(str(w) for w in missing)) if missing else t("Dashed: median of the other members with data.", lang)
+    return charts.finish(
+        alt.layer(*layers).properties(width=charts.WIDTH, height=260),
+        lang=lang,
+        title=t("Logistics Performance Index of {country}, {first}–{last}", lang, country=ctx.country_name, first=waves[0], last=waves[-1]),
+        source=t(LPI_SOURCE, lang),
+        unit=t("score from 1 (worst) to 5 (best)", lang),
+        note=note,
+        check=charts.check_spec("lpi", key={"iso3": "iso3", "year": "year"}, value={"lpi_score": "lpi_score"}),
+    )
+
+
+def lpi_latest_chart(ctx: Context, lpi: pl.DataFrame) -> alt.TopLevelMixin:
+    """Overall score of every member and comparator in the latest wave; economies the wave
+    does not cover are labelled "no data" (no bar)."""
+    lang = ctx.lang
+    wave = int(lpi["year"].max())
+    fmt = _lpi_format(wave)
+    rows = lpi.filter(pl.col("year") == wave).select("iso3", "year", "lpi_score", "lpi_rank", "name", "role_label").sort("lpi_score", "name", descending=[True, False])
+    covered = set(rows["iso3"].to_list())
+    gaps = [c for c in _economy_order(ctx) if c not in covered]
+    gap_df = pl.DataFrame({"name": [ctx.name_of(c) for c in gaps], "gap_label": [charts.no_data_label(lang)] * len(gaps)}, schema={"name": pl.String, "gap_label": pl.String})
+    order = rows["name"].to_list() + gap_df["name"].to_list()
+    y = alt.Y("name:N", sort=order, title=None)
+    value_title = t("LPI score (1 = worst, 5 = best)", lang)
+    base = alt.Chart(rows).encode(y=y)
+    bars = base.mark_bar().encode(
+        x=alt.X("lpi_score:Q", title=value_title, axis=alt.Axis(format=",.1f"), scale=alt.Scale(domain=[0, 5])),
+        color=alt.Color("role_label:N", title=None, scale=_role_scale(ctx)),
+        tooltip=[alt.Tooltip("name:N", title=t("Economy", lang)), alt.Tooltip("lpi_score:Q", format=fmt, title=value_title), alt.Tooltip("lpi_rank:Q", title=t("Rank (tied ranks shared)", lang))],
+    )
+    values = base.mark_text(align="left", dx=3, fontSize=10, color="#333").encode(x="lpi_score:Q", text=alt.Text("lpi_score:Q", format=fmt))
+    layers: list[alt.Chart] = [bars, values]
+    if gap_df.height:
+        layers.append(alt.Chart(gap_df).mark_text(align="left", x=3, fontSize=10, fontStyle="italic", color="#777").encode(y=y, text="gap_label:N"))
+    return charts.finish(
+        alt.layer(*layers).properties(width=charts.WIDTH - 140, height=alt.Step(18)),
+        lang=lang,
+        title=t("Logistics Performance Index {year}: members and comparators", lang, year=wave),
+        source=t(LPI_SOURCE, lang),
+        unit=t("score from 1 (worst) to 5 (best)", lang),
+        note=t("Small differences are not significant (survey estimates).", lang),
+        check=charts.check_spec("lpi", key={"iso3": "iso3", "year": "year"}, value={"lpi_score": "lpi_score", "lpi_rank": "lpi_rank"}),
+    )
+
+
+def lpi_components_chart(ctx: Context, lpi: pl.DataFrame) -> alt.TopLevelMixin | None:
+    """The six LPI components in the country's latest wave: the country, each other member
+    and comparator (faint), and the median of the other members (tick)."""
+    if not has_lpi(ctx, lpi):
+        return None
+    lang = ctx.lang
+    wave = int(lpi.filter(pl.col("iso3") == ctx.country)["year"].max())
+    fmt = _lpi_format(wave)
+    comps = list(reference.LPI_COMPONENTS)
+    comp_labels = {c: t(LPI_COMPONENT_LABELS[c], lang) for c in comps}
+    rows = lpi.filter(pl.col("year") == wave).select("iso3", "year", "name", "role", "role_label", *comps)
+    med_label = _median_label(ctx)
+    median = (
+        lpi.filter((pl.col("year") == wave) & pl.col("iso3").is_in(_others(ctx)))
+        .select(pl.col(comps).median(), reporting=pl.len())
+        .filter(pl.col("reporting") >= MIN_PEERS)
+        .with_columns(role_label=pl.lit(med_label), name=pl.lit(med_label))
+    )
+    labels = _role_labels(ctx)
+    colour = alt.Color(
+        "role_label:N", title=None,
+        scale=alt.Scale(domain=[labels["focus"], med_label, labels["peer"], labels["comparator"]], range=[charts.ACCENT, MEDIAN_COLOUR, charts.PEER, charts.COMPARATOR]),
+        legend=alt.Legend(labelLimit=320),
+    )
+    value_title = t("Score (1 = worst, 5 = best)", lang)
+    y = alt.Y("component:N", sort=list(comp_labels.values()), title=None)
+    x = alt.X("score:Q", title=value_title, scale=alt.Scale(zero=False, nice=True), axis=alt.Axis(format=",.1f"))
+    tooltip = [alt.Tooltip("name:N", title=t("Economy", lang)), alt.Tooltip("component:N", title=t("Component", lang)), alt.Tooltip("score:Q", format=fmt, title=value_title)]
+
+    def folded(df: pl.DataFrame) -> alt.Chart:
+        return alt.Chart(df).transform_fold(comps, as_=["component_id", "score"]).transform_calculate(component=_vega_map(comp_labels, "component_id"))
+
+    others = folded(rows).transform_filter(alt.datum.role != "focus").mark_circle(size=45, opacity=0.7).encode(x=x, y=y, color=colour, tooltip=tooltip)
+    focus = folded(rows).transform_filter(alt.datum.role == "focus")
+    layers: list[alt.Chart] = [others]
+    if median.height:
+        layers.append(folded(median).mark_tick(thickness=2.5, size=22).encode(x=x, y=y, color=colour, tooltip=tooltip))
+    layers += [
+        focus.mark_circle(size=150, opacity=1).encode(x=x, y=y, color=colour, tooltip=tooltip),
+        focus.mark_text(dy=-12, fontSize=10, color=charts.ACCENT, fontWeight=600).encode(x=x, y=y, text=alt.Text("score:Q", format=fmt)),
+    ]
+    return charts.finish(
+        alt.layer(*layers).properties(width=charts.WIDTH - 160, height=alt.Step(38)),
+        lang=lang,
+        title=t("LPI {year} components: {country} and its peers", lang, year=wave, country=ctx.country_name),
+        source=t(LPI_SOURCE, lang),
+        unit=t("score from 1 (worst) to 5 (best)", lang),
+        note=t("Tick: median of the other members with data.", lang),
+        check=charts.check_spec("lpi", key={"iso3": "iso3", "year": "year"}, value={c: c for c in comps}),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# World Bank Doing Business, Trading across borders (real, discontinued)
+
+
+def _db_columns(kind: str) -> list[str]:
+    return [f"{m}_{kind}" for m in DB_MEASURE_LABELS]
+
+
+DB_VALUE_COLUMNS = _db_columns("hours") + _db_columns("usd")
+DB_FLAG_COLUMNS = [f"{c}_no_practice" for c in DB_VALUE_COLUMNS]
+
+
+def db_frame(ctx: Context) -> pl.DataFrame:
+    """Doing Business national rows (report years 2016–2020) of the members and comparators."""
+    _require_country(ctx)
+    codes = _members(ctx) + _comparators(ctx)
+    db = reference.doing_business(ctx.project).filter(pl.col("iso3").is_in(codes))
+    return _with_names(ctx, db).select("iso3", "report_year", "data_year", "name", "role", "role_label", *DB_VALUE_COLUMNS, *DB_FLAG_COLUMNS)
+
+
+def has_db(ctx: Context, db: pl.DataFrame) -> bool:
+    return db.filter(pl.col("iso3") == ctx.country).height > 0
+
+
+def db_no_data(ctx: Context) -> Block:
+    return no_data(ctx, t("Doing Business has no figures for {country}", ctx.lang, country=ctx.country_name))
+
+
+def _db_check() -> dict[str, Any]:
+    return charts.check_spec(
+        "doing_business",
+        key={"iso3": "iso3", "report_year": "report_year"},
+        value={c: c for c in DB_VALUE_COLUMNS + DB_FLAG_COLUMNS},
+    )
+
+
+def _db_gap_expr(column: str, lang: str) -> str:
+    """"no practice" where the file says so, "no data" where the value is missing, else ''."""
+    no_practice, missing = t("no practice", lang), charts.no_data_label(lang)
+    return f"datum[{_js(column + '_no_practice')}] ? {_js(no_practice)} : (datum[{_js(column)}] == null ? {_js(missing)} : '')"
+
+
+def db_compare_chart(ctx: Context, db: pl.DataFrame, kind: str = "hours", report_year: int = DB_LATEST) -> alt.TopLevelMixin | None:
+    """Time ("hours") or cost ("usd") of border and documentary compliance, export and import,
+    in one Doing Business report: the country, the other members and the comparators.
+    "No practice" and missing values are labelled, never drawn as 0."""
+    lang = ctx.lang
+    rows = db.filter(pl.col("report_year") == report_year)
+    if rows.filter(pl.col("iso3") == ctx.country).is_empty():
+        return None
+    order_codes = _economy_order(ctx)
+    covered = set(rows["iso3"].to_list())
+    order = [ctx.name_of(c) for c in order_codes]
+    gaps = [ctx.name_of(c) for c in order_codes if c not in covered]
+    gap_df = pl.DataFrame({"name": gaps, "gap_label": [charts.no_data_label(lang)] * len(gaps)}, schema={"name": pl.String, "gap_label": pl.String})
+    fmt = ",.0f"
+    unit = t(DB_KINDS[kind], lang)
+    panels = []
+    for i, (measure, label) in enumerate(DB_MEASURE_LABELS.items()):
+        col = f"{measure}_{kind}"
+        y = alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labels=i % 2 == 0, ticks=i % 2 == 0, domain=True))
+        base = alt.Chart(rows).encode(y=y)
+        bars = base.mark_bar().encode(
+            x=alt.X(f"{col}:Q", title=unit, axis=alt.Axis(format=fmt, tickCount=4)),
+            color=alt.Color("role_label:N", title=None, scale=_role_scale(ctx)),
+            tooltip=[alt.Tooltip("name:N", title=t("Economy", lang)), alt.Tooltip(f"{col}:Q", format=",.1f", title=unit)],
+        )
+        values = base.mark_text(align="left", dx=3, fontSize=10, color="#333").encode(x=f"{col}:Q", text=alt.Text(f"{col}:Q", format=fmt))
+        labels = (
+            base.transform_calculate(gap_label=_db_gap_expr(col, lang))
+            .transform_filter("datum.gap_label != ''")
+            .mark_text(align="left", x=3, fontSize=10, fontStyle="italic", color="#777")
+            .encode(text="gap_label:N")
+        )
+        layers = [bars, values, labels]
+        if gap_df.height:
+            layers.append(alt.Chart(gap_df).mark_text(align="left", x=3, fontSize=10, fontStyle="italic", color="#777").encode(y=y, text="gap_label:N"))
+        panels.append(alt.layer(*layers).properties(width=(charts.WIDTH - 190) // 2, height=alt.Step(16), title=alt.Title(t(label, lang), fontSize=12, fontWeight=500)))
+    grid = alt.vconcat(alt.hconcat(panels[0], panels[1]), alt.hconcat(panels[2], panels[3])).resolve_scale(x="independent", color="shared")
+    title = (
+        t("Time to export and import, DB{year}: {country} and its peers", lang, year=report_year, country=ctx.country_name)
+        if kind == "hours"
+        else t("Cost to export and import, DB{year}: {country} and its peers", lang, year=report_year, country=ctx.country_name)
+    )
+    return charts.finish(
+        grid,
+        lang=lang,
+        title=title,
+        source=t(DB_SOURCE, lang),
+        unit=unit,
+        note=t("DB{year} describes conditions in May {data_year}. \"no practice\": the economy has no such procedure (not zero).", lang, year=report_year, data_year=report_year - 1),
+        check=_db_check(),
+    )
+
+
+def _no_practice_runs(rows: pl.DataFrame, cols: list[str], years: list[int], measure_labels: dict[str, str], lang: str) -> pl.DataFrame:
+    """Labels for runs of consecutive reports marked "No Practice": report_year (first of the
+    run), measure, label ("no practice DB2018–DB2020") and a pixel row (ypx) per run."""
+    out = []
+    for col in cols:
+        flagged = set(rows.filter(pl.col(f"{col}_no_practice"))["report_year"].to_list())
+        run: list[int] = []
+        for year in [*years, None]:
+            if year in flagged:
+                run.append(year)
+                continue
+            if run:
+                span = f"DB{run[0]}" if len(run) == 1 else f"DB{run[0]}–DB{run[-1]}"
+                out.append({"report_year": run[0], "measure": measure_labels[col.rsplit("_", 1)[0]], "label": t("no practice ({reports})", lang, reports=span)})
+                run = []
+    for i, row in enumerate(out):
+        row["ypx"] = 4 + 12 * i
+    return pl.DataFrame(out, schema={"report_year": pl.Int64, "measure": pl.String, "label": pl.String, "ypx": pl.Int64})
+
+
+def db_trend_chart(ctx: Context, db: pl.DataFrame) -> alt.TopLevelMixin | None:
+    """The country's compliance time and cost in every report, DB2016–DB2020."""
+    lang = ctx.lang
+    rows = db.filter(pl.col("iso3") == ctx.country).sort("report_year")
+    if rows.is_empty():
+        return None
+    years = rows["report_year"].to_list()
+    measure_labels = {m: t(label, lang) for m, label in DB_MEASURE_LABELS.items()}
+    colour = alt.Color(
+        "measure:N", title=None,
+        scale=alt.Scale(domain=list(measure_labels.values()), range=[charts.ACCENT, "#98c1d9", charts.COMPARATOR, "#e3b45f"]),
+        legend=alt.Legend(columns=2, labelLimit=320),
+    )
+    x = alt.X("report_year:O", title=t("Doing Business report", lang), axis=alt.Axis(labelExpr="'DB' + datum.label", labelAngle=0))
+    panels = []
+    for kind in DB_KINDS:
+        cols = _db_columns(kind)
+        mapping = {f"{m}_{kind}": measure_labels[m] for m in DB_MEASURE_LABELS}
+        unit = t(DB_KINDS[kind], lang)
+        base = alt.Chart(rows.select("iso3", "report_year", "name", *DB_VALUE_COLUMNS, *DB_FLAG_COLUMNS)).transform_fold(cols, as_=["column", "value"]).transform_calculate(measure=_vega_map(mapping, "column"))
+        lines = base.mark_line(point=alt.OverlayMarkDef(size=35, filled=True), invalid="break-paths-show-domains").encode(
+            x=x,
+            y=alt.Y("value:Q", title=unit, axis=alt.Axis(format=",.0f"), scale=alt.Scale(zero=True)),
+            color=colour,
+            tooltip=[alt.Tooltip("measure:N", title=t("Measure", lang)), alt.Tooltip("report_year:O", title=t("Doing Business report", lang)), alt.Tooltip("value:Q", format=",.1f", title=unit)],
+        )
+        # "No practice" cells: one label per run of reports at the top of the panel, in the
+        # measure's colour, never a point at 0. (The flags themselves are checked in `base`.)
+        runs = _no_practice_runs(rows, cols, years, measure_labels, lang)
+        layers = [lines]
+        if runs.height:
+            layers.append(
+                alt.Chart(runs)
+                .mark_text(align="left", baseline="top", dx=-4, fontSize=9, fontStyle="italic")
+                .encode(x=x, y=alt.Y("ypx:Q", scale=None), text="label:N", color=colour)
+            )
+        panels.append(alt.layer(*layers).properties(width=(charts.WIDTH - 140) // 2, height=200, title=alt.Title(unit, fontSize=12, fontWeight=500)))
+    first, last = years[0], years[-1]
+    return charts.finish(
+        alt.hconcat(*panels).resolve_scale(y="independent", color="shared"),
+        lang=lang,
+        title=t("Trading across borders in {country}, DB{first}–DB{last}", lang, country=ctx.country_name, first=first, last=last),
+        source=t(DB_SOURCE, lang),
+        unit=t("hours and US dollars per shipment", lang),
+        note=t("Report years: DB{year} describes conditions in May {data_year}.", lang, year=last, data_year=last - 1),
+        check=_db_check(),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Narrative
+
+
+def _clearance_sentences(ctx: Context, frame: pl.DataFrame) -> list[str]:
+    lang = ctx.lang
+    ind = ctx.params.indicators.get("clearance_time")
+    name = ctx.text(ind.name)
+    mine = frame.filter(
+        (pl.col("country") == ctx.country) & (pl.col("indicator_id") == "clearance_time") & (pl.col("statistic") == "median") & pl.col("value").is_not_null()
+    ).sort("period_start")
+    unit = unit_label(ind.unit, lang)
+    if mine.is_empty():
+        return [t("There are no data on {indicator} for {country}.", lang, indicator=name, country=ctx.country_name)]
+    first, last = mine.row(0, named=True), mine.row(-1, named=True)
+    value, period = fmt_number(last["value"], lang, 1), period_label(last["period"], lang)
+    out: list[str]
+    if mine.height == 1:
+        out = [t("{indicator} (median) in {country}: {value} {unit} in {period}.", lang, indicator=name, country=ctx.country_name, value=value, unit=unit, period=period)]
+    else:
+        change = (last["value"] - first["value"]) / first["value"] if first["value"] else None
+        values = dict(indicator=name, country=ctx.country_name, value=value, unit=unit, period=period, first=fmt_number(first["value"], lang, 1), first_period=period_label(first["period"], lang))
+        if change is None or abs(change) < 0.005:
+            out = [t("{indicator} (median) in {country}: {value} {unit} in {period}, about the same as in {first_period} ({first} {unit}).", lang, **values)]
+        elif change < 0:
+            out = [t("{indicator} (median) in {country}: {value} {unit} in {period}, down {change} from {first} {unit} in {first_period}.", lang, change=fmt_percent(-change, lang), **values)]
+        else:
+            out = [t("{indicator} (median) in {country}: {value} {unit} in {period}, up {change} from {first} {unit} in {first_period}.", lang, change=fmt_percent(change, lang), **values)]
+    target = _target(ctx, "clearance_time")
+    if target is not None and target.statistic in (None, "median"):
+        met = last["value"] <= target.value
+        values = dict(target=fmt_number(target.value, lang, 0), unit=unit, date=fmt_date(target.by, lang, "long"))
+        if met:
+            out.append(t("The national target of {target} {unit} by {date} is already met.", lang, **values))
+        else:
+            out.append(t("The national target is {target} {unit} by {date}.", lang, **values))
+    return out
+
+
+def _lpi_sentence(ctx: Context, lpi: pl.DataFrame) -> str:
+    lang = ctx.lang
+    if not has_lpi(ctx, lpi):
+        return t("{country} is not covered by the World Bank Logistics Performance Index: there are no LPI data for it.", lang, country=ctx.country_name)
+    wave = int(lpi.filter(pl.col("iso3") == ctx.country)["year"].max())
+    fmt_digits = 1 if wave >= 2023 else 2
+    members = lpi.filter((pl.col("year") == wave) & pl.col("iso3").is_in(_members(ctx)))
+    score = members.filter(pl.col("iso3") == ctx.country)["lpi_score"][0]
+    higher = members.filter(pl.col("lpi_score") > score).height
+    tied = sorted(members.filter((pl.col("lpi_score") == score) & (pl.col("iso3") != ctx.country))["name"].to_list())
+    others = members.filter(pl.col("iso3") != ctx.country)["lpi_score"]
+    values = dict(
+        year=wave, country=ctx.country_name, score=fmt_number(score, lang, fmt_digits), position=higher + 1, n=members.height,
+        median=fmt_number(others.median(), lang, 2) if others.len() else gettext("no data", lang), tied=", ".join(tied),
+    )
+    if tied:
+        return t("In the LPI {year}, {country} scored {score} out of 5, position {position} (tied with {tied}) among the {n} members with data; the median of the other members was {median}.", lang, **values)
+    return t("In the LPI {year}, {country} scored {score} out of 5, position {position} among the {n} members with data; the median of the other members was {median}.", lang, **values)
+
+
+def _db_sentence(ctx: Context, db: pl.DataFrame) -> str:
+    lang = ctx.lang
+    rows = db.filter(pl.col("report_year") == DB_LATEST)
+    mine = rows.filter(pl.col("iso3") == ctx.country)
+    values = dict(year=DB_LATEST, data_year=DB_LATEST - 1, country=ctx.country_name)
+    if mine.is_empty():
+        return t("Doing Business DB{year} has no data for {country}.", lang, **values)
+    row = mine.row(0, named=True)
+    others = rows.filter(pl.col("iso3").is_in(_others(ctx)))["export_border_hours"].drop_nulls()
+    median = fmt_number(others.median(), lang, 0) if others.len() else gettext("no data", lang)
+    if row["export_border_hours_no_practice"]:
+        return t("In Doing Business DB{year} (data of May {data_year}), border compliance to export is marked \"no practice\" for {country}; the median of the other members was {median} hours.", lang, median=median, **values)
+    if row["export_border_hours"] is None:
+        return t("Doing Business DB{year} has no border compliance time to export for {country}.", lang, **values)
+    return t(
+        "In Doing Business DB{year} (data of May {data_year}), border compliance to export took {hours} hours in {country}, against a median of {median} hours for the other members.",
+        lang, hours=fmt_number(row["export_border_hours"], lang, 0), median=median, **values,
+    )
+
+
+def summary_sentences(ctx: Context, frame: pl.DataFrame, lpi: pl.DataFrame, db: pl.DataFrame) -> list[str]:
+    """The page's opening paragraph, built from the data."""
+    return [*_clearance_sentences(ctx, frame), _lpi_sentence(ctx, lpi), _db_sentence(ctx, db)]

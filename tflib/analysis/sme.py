@@ -1,0 +1,319 @@
+"""SME inclusion of one member: uptake of the simplified declaration, compliance cost per
+shipment (with the real Doing Business documentary cost as context), SME against large-firm
+export growth, the strategy's SME measures and their action items, and the other members in
+the latest period. Tracker figures are illustrative; Doing Business figures are real."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import altair as alt
+import polars as pl
+
+from .. import charts, reference
+from ..i18n import N_, fmt_money, gettext, t
+from ..page import Block, Context, Figure, no_data, section as page_section, show, table
+from . import dimension as dim
+
+DIMENSION = "sme"
+UPTAKE = "sme_simplified_uptake"
+COST = "sme_compliance_cost"
+SME_GROWTH = "sme_export_growth"
+LARGE_GROWTH = "large_firm_export_growth"
+DB_SOURCE = "World Bank, Doing Business 2016-2020, Trading across borders"
+
+SECTIONS = {
+    "uptake": N_("SME uptake of the simplified declaration"),
+    "cost": N_("Cost of compliance for small exporters"),
+    "growth": N_("SME and large-firm exports"),
+    "measures": N_("SME measures of the strategy"),
+    "compare": N_("Comparison with the other members"),
+}
+
+
+@dataclass(frozen=True)
+class SmeData:
+    uptake: dim.Series
+    cost: dim.Series
+    sme_growth: dim.Series
+    large_growth: dim.Series
+    status: pl.DataFrame          # SME measures x members
+    steps: pl.DataFrame           # the country's action items of the SME measures
+    latest: dict[str, dim.Latest]  # indicator id -> members in its latest period
+
+    @property
+    def illustrative(self) -> bool:
+        series = [self.uptake, self.cost, self.sme_growth, self.large_growth]
+        return any(s.illustrative for s in series) or bool(self.status["illustrative"].fill_null(False).any())
+
+
+def load(ctx: Context) -> SmeData:
+    dim.require_country(ctx)
+    status, steps = dim.measure_frames(ctx, DIMENSION)
+    return SmeData(
+        uptake=dim.series(ctx, UPTAKE),
+        cost=dim.series(ctx, COST),
+        sme_growth=dim.series(ctx, SME_GROWTH),
+        large_growth=dim.series(ctx, LARGE_GROWTH),
+        status=status,
+        steps=steps,
+        latest={i: dim.latest(ctx, i) for i in (UPTAKE, COST, SME_GROWTH, LARGE_GROWTH)},
+    )
+
+
+def section(ctx: Context, key: str) -> Block:
+    return page_section(ctx, t(SECTIONS[key], ctx.lang))
+
+
+def _name(ctx: Context, indicator_id: str) -> str:
+    return ctx.text(ctx.params.indicators.get(indicator_id).name)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sentences
+
+
+def summary_sentences(ctx: Context, data: SmeData) -> list[str]:
+    """The page's opening paragraph: uptake, exports, the SME measure, rank in the region."""
+    out = dim.trend_sentences(ctx, data.uptake)[:1]
+    out += growth_sentences(ctx, data)[:1]
+    out += dim.measure_sentences(ctx, data.status, data.steps)
+    out.append(dim.rank_sentence(ctx, data.latest[UPTAKE], t("uptake of the simplified declaration by SMEs", ctx.lang)))
+    return out
+
+
+def uptake_sentences(ctx: Context, data: SmeData) -> list[str]:
+    return dim.trend_sentences(ctx, data.uptake)
+
+
+def cost_sentences(ctx: Context, data: SmeData) -> list[str]:
+    """The SME cost series, then the real Doing Business documentary cost as context."""
+    out = dim.trend_sentences(ctx, data.cost)
+    db = _doing_business(ctx)
+    mine = db.filter(pl.col("iso3") == ctx.country)
+    if mine.height:
+        row = mine.row(0, named=True)
+        out.append(t(
+            "For context, the World Bank's Doing Business {report_year} (data for {data_year}, real figures) put the documentary compliance cost "
+            "of one standard export shipment from {country} at {export} and of one import shipment at {import_}.",
+            ctx.lang, report_year=row["report_year"], data_year=row["data_year"], country=ctx.country_name,
+            export=_db_money(row, "export_doc_usd", ctx.lang), import_=_db_money(row, "import_doc_usd", ctx.lang),
+        ))
+    return out
+
+
+def _db_money(row: dict[str, Any], column: str, lang: str) -> str:
+    if row.get(f"{column}_no_practice"):
+        return t("no practice", lang)
+    return fmt_money(row[column], "USD", lang)
+
+
+def growth_sentences(ctx: Context, data: SmeData) -> list[str]:
+    """SME against large-firm export growth, latest year first."""
+    lang = ctx.lang
+    if data.sme_growth.confidential or data.large_growth.confidential:
+        return [t("{country} does not publish export growth by firm size.", lang, country=ctx.country_name)]
+    sme = dict(data.sme_growth.values().iter_rows())
+    large = dict(data.large_growth.values().iter_rows())
+    years = sorted(set(data.sme_growth.periods) | set(data.large_growth.periods) | set(sme) | set(large), reverse=True)
+    out = []
+    for year in years:
+        a, b = sme.get(year), large.get(year)
+        args = dict(year=year, country=ctx.country_name, sme=dim.fmt_signed_percent(a, lang), large=dim.fmt_signed_percent(b, lang))
+        if a is None and b is None:
+            out.append(t("{country} has reported no export growth figures by firm size for {year}.", lang, **args))
+        elif a is None or b is None:
+            out.append(t("In {year}, the value of SME exports from {country} changed by {sme}; large-firm exports: {large}. No comparison is possible.", lang, **args))
+        elif a > b:
+            out.append(t("In {year}, the value of SME exports from {country} changed by {sme}, against {large} for large firms: SME exports grew faster.", lang, **args))
+        elif a < b:
+            out.append(t("In {year}, the value of SME exports from {country} changed by {sme}, against {large} for large firms: SME exports grew more slowly.", lang, **args))
+        else:
+            out.append(t("In {year}, the value of SME exports from {country} changed by {sme}, as did large-firm exports.", lang, **args))
+    return out
+
+
+def measure_sentences(ctx: Context, data: SmeData) -> list[str]:
+    return dim.measure_sentences(ctx, data.status, data.steps)
+
+
+def comparison_sentences(ctx: Context, data: SmeData) -> list[str]:
+    lang = ctx.lang
+    return [
+        dim.rank_sentence(ctx, data.latest[UPTAKE], t("uptake of the simplified declaration by SMEs", lang)),
+        dim.rank_sentence(ctx, data.latest[COST], t("SME compliance cost per shipment", lang)),
+        dim.rank_sentence(ctx, data.latest[SME_GROWTH], t("SME export growth", lang)),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Charts and tables
+
+
+def uptake_view(ctx: Context, data: SmeData) -> Figure | Block:
+    if data.uptake.empty or data.uptake.confidential:
+        return no_data(ctx, _name(ctx, UPTAKE))
+    title = t("SME uptake of the simplified declaration in {country}", ctx.lang, country=ctx.country_name)
+    return show(dim.series_chart(ctx, data.uptake, title=title))
+
+
+def cost_view(ctx: Context, data: SmeData) -> Figure | Block:
+    if data.cost.empty or data.cost.confidential:
+        return no_data(ctx, _name(ctx, COST))
+    title = t("Compliance cost per export shipment for SMEs in {country}", ctx.lang, country=ctx.country_name)
+    return show(dim.series_chart(ctx, data.cost, title=title, kind="bar"))
+
+
+def _doing_business(ctx: Context) -> pl.DataFrame:
+    """National rows of the latest Doing Business report for members and comparators."""
+    db = reference.doing_business(ctx.project)
+    year = db["report_year"].max()
+    codes = ctx.params.region.member_codes + list(ctx.params.region.comparators)
+    return db.filter((pl.col("report_year") == year) & pl.col("iso3").is_in(codes))
+
+
+def doing_business_view(ctx: Context) -> Figure | Block:
+    """Real context: documentary compliance cost to export (Doing Business), members and comparators."""
+    lang = ctx.lang
+    db = _doing_business(ctx)
+    if db.is_empty():
+        return no_data(ctx, t("Doing Business documentary compliance cost", lang))
+    comparators = set(ctx.params.region.comparators)
+    frame = db.select(
+        "iso3", "report_year", "data_year", "export_doc_usd", "export_doc_usd_no_practice",
+        country=pl.col("iso3"),
+        name=pl.col("iso3").map_elements(ctx.name_of, return_dtype=pl.String),
+        role=pl.when(pl.col("iso3") == ctx.country).then(pl.lit("focus")).when(pl.col("iso3").is_in(list(comparators))).then(pl.lit("comparator")).otherwise(pl.lit("peer")),
+    )
+    year, data_year = frame["report_year"][0], frame["data_year"][0]
+    missing = {r["iso3"]: t("no practice", lang) for r in frame.iter_rows(named=True) if r["export_doc_usd_no_practice"]}
+    chart = dim.compare_chart(
+        ctx,
+        frame.drop("export_doc_usd_no_practice"),
+        value="export_doc_usd",
+        title=t("Documentary compliance cost to export, Doing Business {year}", lang, year=year),
+        source=DB_SOURCE,
+        unit=t("US dollars per shipment", lang),
+        value_title=t("US dollars per shipment (DB{year})", lang, year=year),
+        check=charts.check_spec("doing_business", key={"iso3": "iso3", "report_year": "report_year"}, value={"export_doc_usd": "export_doc_usd"}),
+        higher_better=False,
+        illustrative=False,
+        value_format=",.0f",
+        note=t("Report year {year}: the data describe {data_year}. Real data. Amber: comparators outside the region.", lang, year=year, data_year=data_year),
+        missing_text=missing,
+    )
+    return show(chart)
+
+
+def growth_view(ctx: Context, data: SmeData) -> Figure | Block:
+    """SME and large-firm export growth side by side, year by year; no data marked."""
+    lang = ctx.lang
+    a, b = data.sme_growth, data.large_growth
+    if a.empty and b.empty:
+        return no_data(ctx, t("export growth by firm size", lang))
+    sme_label, large_label = t("SMEs", lang), t("Large firms", lang)
+    cols = ["country", "indicator_id", "statistic", "period", "period_label", "value"]
+    df = pl.concat([
+        a.frame.select(cols).with_columns(series=pl.lit(sme_label)),
+        b.frame.select(cols).with_columns(series=pl.lit(large_label)),
+    ])
+    periods = sorted(set(a.periods) | set(b.periods))
+    labels = [dim.period_label(p, lang) for p in periods]
+    x = alt.X("period_label:O", title=t("Year", lang), scale=alt.Scale(domain=labels), sort=labels, axis=alt.Axis(labelAngle=0))
+    offset = alt.XOffset("series:N", scale=alt.Scale(domain=[sme_label, large_label]))
+    colour = alt.Color("series:N", title=None, scale=alt.Scale(domain=[sme_label, large_label], range=[charts.ACCENT, charts.COMPARATOR]), legend=alt.Legend(symbolType="square"))
+    unit = t("% change in export value on the year before", lang)
+    y_title = t("% change on a year earlier", lang)
+    tip = [alt.Tooltip("series:N", title=t("Series", lang)), alt.Tooltip("period_label:N", title=t("Year", lang)), alt.Tooltip("value:Q", title="%", format="+,.1f")]
+    bars = alt.Chart(df).mark_bar().encode(x=x, xOffset=offset, y=alt.Y("value:Q", title=y_title), color=colour, tooltip=tip)
+    # Labels above positive bars, below negative ones.
+    labels = [
+        alt.Chart(df).transform_filter(test).mark_text(fontSize=10, color="#333", dy=dy).encode(x=x, xOffset=offset, y="value:Q", text=alt.Text("value:Q", format="+,.1f"))
+        for test, dy in (("datum.value >= 0", -6), ("datum.value < 0", 8))
+    ]
+    zero = alt.Chart(pl.DataFrame({"zero": [0]})).mark_rule(color="#999").encode(y="zero:Q")
+    layers = [bars, *labels, zero]
+    def gap_word(s: dim.Series) -> pl.Expr:
+        return pl.lit(t("not published", lang) if s.confidential else charts.no_data_label(lang))
+
+    missing = pl.concat([
+        a.missing.with_columns(series=pl.lit(sme_label), _no_data=gap_word(a)),
+        b.missing.with_columns(series=pl.lit(large_label), _no_data=gap_word(b)),
+    ])
+    if missing.height:
+        layers.append(alt.Chart(missing).mark_text(angle=270, align="left", fontSize=10, fontStyle="italic", color="#777", dx=4).encode(
+            x=x, xOffset=offset, y=alt.YDatum(0), text="_no_data:N", color=colour))
+    chart = alt.layer(*layers).properties(width=charts.WIDTH - 160, height=dim.HEIGHT)
+    ind = ctx.params.indicators.get(SME_GROWTH)
+    return show(charts.finish(
+        chart, lang=lang,
+        title=t("Export growth of SMEs and large firms in {country}", lang, country=ctx.country_name),
+        source=dim.source_of(ctx, ind), unit=unit,
+        illustrative=a.illustrative or b.illustrative,
+        check=charts.check_spec("indicators", args={"country": ctx.country}, key=dim.INDICATOR_KEY, value={"value": "value"}),
+    ))
+
+
+def steps_view(ctx: Context, data: SmeData) -> Figure | Block:
+    if data.steps.is_empty():
+        return no_data(ctx, t("action items of the SME measures (none in the plan for this member)", ctx.lang))
+    title = t("Action items of the SME measures in {country}", ctx.lang, country=ctx.country_name)
+    return show(dim.steps_chart(ctx, data.steps, title=title))
+
+
+def steps_table(ctx: Context, data: SmeData) -> Block:
+    if data.steps.is_empty():
+        return Block("")
+    return table(
+        dim.steps_table_frame(ctx, data.steps), ctx, columns=dim.steps_table_columns(ctx.lang), decimals={"pct_complete": 0},
+        source=t(dim.PROGRESS_SOURCE, ctx.lang), illustrative=dim.steps_illustrative(ctx, data.steps),
+    )
+
+
+def uptake_compare_view(ctx: Context, data: SmeData) -> Figure | Block:
+    lt = data.latest[UPTAKE]
+    if lt.period is None:
+        return no_data(ctx, _name(ctx, UPTAKE))
+    title = t("SME uptake of the simplified declaration across members, {period}", ctx.lang, period=dim.period_label(lt.period, ctx.lang))
+    return show(dim.latest_chart(ctx, lt, title=title))
+
+
+def comparison_frame(ctx: Context, data: SmeData) -> pl.DataFrame:
+    """Every member in its latest period of each SME indicator, with the SME measures' status."""
+    out = data.latest[UPTAKE].frame.select("country", "name")
+    for ind in (UPTAKE, COST, SME_GROWTH, LARGE_GROWTH):
+        out = out.join(data.latest[ind].frame.select("country", pl.col("value").alias(ind)), on="country", how="left", maintain_order="left")
+    for m in dim.dimension_measures(ctx, DIMENSION):
+        st = data.status.filter(pl.col("measure_id") == m.id).select(
+            "country", pl.col("status_label").alias(f"{m.id}_status"), pl.col("completion").alias(f"{m.id}_completion")
+        )
+        out = out.join(st, on="country", how="left", maintain_order="left")
+    return out
+
+
+def comparison_table(ctx: Context, data: SmeData) -> Block:
+    lang = ctx.lang
+
+    def when(ind: str) -> str:
+        p = data.latest[ind].period
+        return dim.period_label(p, lang) if p else gettext("no data", lang)
+
+    columns = {
+        "name": t("Country", lang),
+        UPTAKE: t("Simplified declaration uptake, {period} (%)", lang, period=when(UPTAKE)),
+        COST: t("Compliance cost per shipment, {period} (USD)", lang, period=when(COST)),
+        SME_GROWTH: t("SME export growth, {period} (%)", lang, period=when(SME_GROWTH)),
+        LARGE_GROWTH: t("Large-firm export growth, {period} (%)", lang, period=when(LARGE_GROWTH)),
+    }
+    decimals = {UPTAKE: 1, COST: 0, SME_GROWTH: 1, LARGE_GROWTH: 1}
+    for m in dim.dimension_measures(ctx, DIMENSION):
+        columns[f"{m.id}_status"] = t("{measure}: status", lang, measure=m.id)
+        columns[f"{m.id}_completion"] = t("{measure}: % complete", lang, measure=m.id)
+        decimals[f"{m.id}_completion"] = 0
+    return table(
+        comparison_frame(ctx, data), ctx, columns=columns, decimals=decimals,
+        title=t("SME inclusion across members, latest period", lang),
+        source=t("national indicator and progress reports to the secretariat (tflib tracker)", lang),
+        illustrative=data.illustrative,
+    )

@@ -1,0 +1,270 @@
+"""A one- to two-page PDF brief per member and language, typeset in-process with Typst.
+
+The brief shows the member's implementation score and rank (parties only), the status of
+every measure of the strategy, its most severe early warnings, and the latest real World
+Bank figures (LPI, Doing Business 2020 border compliance to export), with a clear notice
+when tracker figures are illustrative.
+
+All text is built here, translated with `tflib.i18n` and formatted for the language (3,34 in
+Spanish), and handed to the template ``brief.typ`` as JSON through Typst's ``sys.inputs``:
+no data string is ever parsed as Typst markup, so nothing needs escaping. Typst's bundled
+fonts are used (system fonts are ignored), so a brief looks the same on every machine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from .. import monitor, reference, scores, tracker
+from ..charts import NO_DATA, STATUS_COLOURS
+from ..i18n import N_, fmt_date, fmt_number, fmt_percent, gettext, t
+from ..page import Context, public
+from ..params import RegionParams
+from ..paths import Project, resolve
+from ..status import label
+from .downloads import caveat
+
+ProjectLike = Project | str | Path | None
+
+TEMPLATE = Path(__file__).with_name("brief.typ")
+MAX_WARNINGS = 5
+DB_YEAR = 2020
+
+
+def _number(value: float, lang: str) -> str:
+    return fmt_number(value, lang, 0 if float(value).is_integer() else 1)
+
+
+def _context(params: RegionParams, country: str, lang: str, project: ProjectLike) -> Context:
+    if lang not in params.languages:
+        raise ValueError(f"{lang!r} is not a language of region {params.id!r} ({', '.join(params.languages)})")
+    country = country.upper()
+    params.country(country)  # raises for a non-member
+    return Context(params=params, country=country, lang=lang, as_of=params.as_of, project=resolve(project))
+
+
+def _score_figure(ctx: Context, table: pl.DataFrame, illustrative: bool) -> dict[str, Any]:
+    lang = ctx.lang
+    tag = gettext("Illustrative", lang) if illustrative else t("Tracker data", lang)
+    base = {"tag": tag, "label": t("Implementation score", lang), "illustrative": illustrative}
+    if not ctx.params.region.is_party(ctx.country):
+        return {**base, "value": t("tracked, not scored", lang), "note": t("Only parties to the strategy are scored.", lang)}
+    row = table.filter(pl.col("country") == ctx.country).row(0, named=True)
+    if row["score"] is None:
+        return {**base, "value": gettext("no data", lang), "note": t("No measure applies.", lang)}
+    rank = t("Rank {rank} of {n} parties", lang, rank=row["rank"], n=table.height)
+    if row["tied"]:
+        rank = t("Rank {rank} of {n} parties (tied)", lang, rank=row["rank"], n=table.height)
+    done = t("{implemented} of {commitments} measures fully implemented", lang, implemented=row["implemented"], commitments=row["commitments"])
+    return {**base, "value": fmt_percent(row["score"], lang, 0), "note": f"{rank}. {done}."}
+
+
+def _lpi(ctx: Context) -> tuple[dict[str, Any], str]:
+    lang, name = ctx.lang, ctx.country_name
+    lpi = reference.lpi(ctx.project)
+    mine = lpi.filter((pl.col("iso3") == ctx.country) & pl.col("lpi_score").is_not_null()).sort("year")
+    base = {"tag": t("Real data", lang), "illustrative": False}
+    if mine.is_empty():
+        note = t("{country} is in no LPI wave (2010–2023).", lang, country=name)
+        figure = {**base, "label": t("Logistics Performance Index", lang), "value": gettext("no data", lang), "note": note}
+        return figure, t("Logistics Performance Index: no data. {country} is in no wave of the index (2010–2023).", lang, country=name)
+    row = mine.row(-1, named=True)
+    wave = lpi.filter(pl.col("year") == row["year"]).height
+    score = fmt_number(row["lpi_score"], lang, 2)
+    if row["lpi_rank"] is not None:
+        note = t("1 (worst) to 5 (best); rank {rank} of {n} economies", lang, rank=row["lpi_rank"], n=wave)
+    else:
+        note = t("1 (worst) to 5 (best)", lang)
+    figure = {**base, "label": t("Logistics Performance Index {year}", lang, year=row["year"]), "value": score, "note": note}
+    sentence = t("{country} scored {score} in the Logistics Performance Index {year} (1 worst to 5 best).", lang, country=name, score=score, year=row["year"])
+    return figure, sentence
+
+
+def _db(ctx: Context) -> tuple[dict[str, Any], str]:
+    lang = ctx.lang
+    db = reference.doing_business(ctx.project).filter((pl.col("iso3") == ctx.country) & (pl.col("report_year") == DB_YEAR))
+    row = db.row(0, named=True) if db.height else None
+
+    def shown(column: str, text: str) -> str:
+        if row is None or row[column] is None:
+            return gettext("no practice", lang) if row is not None and row[f"{column}_no_practice"] else gettext("no data", lang)
+        return t(text, lang, value=_number(row[column], lang))
+
+    hours = shown("export_border_hours", N_("{value} hours"))
+    cost = shown("export_border_usd", N_("{value} US dollars"))
+    figure = {
+        "tag": t("Real data", lang),
+        "illustrative": False,
+        "label": t("Border compliance to export, DB2020", lang),
+        "value": hours,
+        "note": t("Cost: {cost}. DB2020 describes May 2019.", lang, cost=cost),
+    }
+    sentence = t("Doing Business 2020 (conditions of May 2019), border compliance to export: time {time}, cost {cost}.", lang, time=hours, cost=cost)
+    return figure, sentence
+
+
+def _measure_rows(ctx: Context, status: pl.DataFrame) -> tuple[list[dict[str, str]], bool, bool]:
+    lang = ctx.lang
+    measures = {m.id: m for m in ctx.params.measures}
+    mine = status.filter(pl.col("country") == ctx.country)
+    rows = []
+    any_illustrative = any_baseline = False
+    for r in mine.iter_rows(named=True):
+        measure = measures[r["measure_id"]]
+        name = ctx.text(measure.name)
+        if measure.illustrative:
+            name += " *"
+            any_illustrative = True
+        state = label(r["status"], lang) if r["status"] else gettext("no data", lang)
+        if r["source"] == "baseline":
+            state += " †"
+            any_baseline = True
+        completion = gettext("no data", lang) if r["completion"] is None else fmt_percent(r["completion"] / 100, lang, 0)
+        rows.append(
+            {
+                "measure": name,
+                "status": state,
+                "colour": STATUS_COLOURS.get(r["status"] or "", NO_DATA),
+                "completion": completion,
+                "deadline": fmt_date(r["deadline"], lang),
+            }
+        )
+    return rows, any_illustrative, any_baseline
+
+
+def _warnings(ctx: Context, items: pl.DataFrame, updates: pl.DataFrame) -> tuple[list[dict[str, str]], int, bool]:
+    observations = tracker.indicators(ctx.params, country=ctx.country, project=ctx.project)
+    found = monitor.early_warnings(ctx.params, items, updates, observations, as_of=ctx.as_of, country=ctx.country)
+    found = public(found, ctx)  # warnings on confidential indicators stay with the secretariat
+    severity = {"high": t("high", ctx.lang), "medium": t("medium", ctx.lang), "low": t("low", ctx.lang)}
+    top = [
+        {
+            "severity": severity[r["severity"]],
+            "kind": monitor.kind_label(r["kind"], ctx.lang),
+            "message": monitor.warning_message(r, ctx.lang, ctx.params),
+        }
+        for r in found.head(MAX_WARNINGS).iter_rows(named=True)
+    ]
+    return top, found.height, bool(found["illustrative"].any()) if found.height else False
+
+
+def brief_content(
+    params: RegionParams,
+    country: str,
+    lang: str,
+    project: ProjectLike = None,
+    *,
+    release: str | None = None,
+) -> dict[str, Any]:
+    """Everything the brief shows, translated and formatted: the JSON the template reads."""
+    ctx = _context(params, country, lang, project)
+    name = ctx.country_name
+    region = ctx.text(params.region.name)
+    release = release or f"{params.id}-{params.as_of.isoformat()}"
+    items = tracker.action_items(params, lang=lang, project=ctx.project)
+    updates = tracker.progress(params, history=True, as_of=ctx.as_of, project=ctx.project)
+    status = scores.measure_status(params, items, updates, ctx.as_of)
+    table = scores.scores(params, as_of=ctx.as_of, project=ctx.project)
+    mine = items.filter(pl.col("country") == ctx.country)
+    my_updates = updates.filter(pl.col("country") == ctx.country)
+    rows, any_illustrative_measure, any_baseline = _measure_rows(ctx, status)
+    warnings, total, warnings_illustrative = _warnings(ctx, mine, my_updates)
+    illustrative = (
+        bool(status.filter(pl.col("country") == ctx.country)["illustrative"].any())
+        or bool(table["illustrative"].any())
+        or warnings_illustrative
+    )
+    lpi_figure, lpi_sentence = _lpi(ctx)
+    db_figure, db_sentence = _db(ctx)
+
+    kicker = t("Trade facilitation country brief", lang)
+    notes = []
+    if any_illustrative_measure:
+        notes.append(t("* Illustrative measure: not documented in the strategy's sources; drawn from WTO Trade Facilitation Agreement articles.", lang))
+    if any_baseline:
+        notes.append(t("† In place before the strategy (baseline).", lang))
+    notes.append(t("Status as of {date}, from the completion of each measure's steps weighted by their planned duration.", lang, date=fmt_date(ctx.as_of, lang, "long")))
+
+    party_note = None
+    if not params.region.is_party(ctx.country):
+        party_note = t("{country} is tracked and compared, not scored: it is not bound by the strategy.", lang, country=name)
+    sources = [
+        t("Action items, progress, scores and warnings: national progress and indicator reports to the secretariat.", lang),
+        t("World Bank, Logistics Performance Index, waves 2010–2023. Licence: CC BY 4.0.", lang),
+        t("World Bank, Doing Business 2016–2020, Trading across borders (national figures).", lang),
+    ]
+    if illustrative:
+        sources[0] += " " + t("In this release these figures are illustrative (made by a seeded generator), not real.", lang)
+    return {
+        "lang": lang,
+        "author": params.region.secretariat,
+        "title": name,
+        "kicker": kicker,
+        "meta": [region, t("Data as of {date}", lang, date=fmt_date(ctx.as_of, lang, "long")), t("Release {release}", lang, release=release)],
+        "party_note": party_note,
+        "footer": f"{params.region.secretariat} · {kicker}: {name} · {release}",
+        "notice": {
+            "illustrative": illustrative,
+            "heading": gettext("Illustrative data", lang) if illustrative else t("Tracker data", lang),
+            "text": t(
+                "Tracker figures in this brief (implementation score, status of the measures, early warnings) are ILLUSTRATIVE: "
+                "they were made by a seeded generator because no tracker data is public. They are not real figures. "
+                "The World Bank figures are real.",
+                lang,
+            )
+            if illustrative
+            else t("Tracker figures in this brief come from the national reports to the secretariat. The World Bank figures are published reference data.", lang),
+        },
+        "figures": [_score_figure(ctx, table, illustrative), lpi_figure, db_figure],
+        "measures": {
+            "heading": t("Status of the strategy's measures", lang),
+            "columns": [gettext("Measure", lang), gettext("Status", lang), gettext("% complete", lang), t("Deadline", lang)],
+            "rows": rows,
+            "notes": notes,
+        },
+        "warnings": {
+            "heading": gettext("Early warnings", lang),
+            "items": warnings,
+            "total": total,
+            "summary": t("The {shown} most severe of {total} warnings.", lang, shown=len(warnings), total=total),
+            "empty": t("No early warnings as of this date.", lang),
+        },
+        "reference": {
+            "heading": t("Logistics benchmarks (real data)", lang),
+            "items": [f"{lpi_sentence} {caveat('lpi', lang)}", f"{db_sentence} {caveat('doing_business', lang)}"],
+        },
+        "sources": {"heading": t("Sources", lang), "items": sources},
+    }
+
+
+def write_country_brief(
+    params: RegionParams,
+    country: str,
+    lang: str,
+    out_path: Path,
+    project: ProjectLike = None,
+    *,
+    release: str | None = None,
+) -> Path:
+    """Typeset the brief of `country` in `lang` to the PDF `out_path` and return its path.
+    `release` names the release on the brief (default: region and data date)."""
+    import typst
+
+    content = brief_content(params, country, lang, project, release=release)
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime(params.as_of.year, params.as_of.month, params.as_of.day, tzinfo=dt.timezone.utc)
+    typst.compile(
+        str(TEMPLATE),
+        output=str(out_path),
+        root=str(TEMPLATE.parent),
+        sys_inputs={"brief": json.dumps(content, ensure_ascii=False)},
+        ignore_system_fonts=True,
+        timestamp=stamp,
+    )
+    return out_path

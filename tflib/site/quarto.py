@@ -1,0 +1,156 @@
+"""The Quarto engine: a Quarto website project over the same executed notebooks.
+
+`write_project` writes `_quarto.yml` (website, navigation by language, country and
+dimension, execution disabled so nothing runs twice), one folder per language with the
+executed notebooks (charts made self-contained with the local Vega bundle) and simple
+landing pages. `publish` renders it when a `quarto` binary is on PATH; without one it stops
+with a message saying how to install Quarto. The built-in engine needs no Quarto.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import nbformat
+import yaml
+
+from ..i18n import t
+from ..page import DIMENSION_TITLES
+from ..params import RegionParams
+from ..tracker import country_name
+from .model import PageRecord, Release
+
+INSTALL_HINT = (
+    "Quarto is not installed (no `quarto` on PATH). Install it from https://quarto.org/docs/get-started/ "
+    "or with conda (`conda install -c conda-forge quarto`, as in environment.yml), "
+    "or build with the default engine: `tflib build --engine builtin`."
+)
+
+
+def missing_quarto() -> str | None:
+    """None when a quarto binary is available, else the message telling how to get one."""
+    return None if shutil.which("quarto") else INSTALL_HINT
+
+
+def _chart_html(spec: dict, n: int) -> str:
+    data = json.dumps(spec, ensure_ascii=False).replace("</", "<\\/")
+    return (
+        f'<figure class="tf-chart" id="chart-{n}"><div class="tf-vega"></div>'
+        f'<script type="application/json" class="tf-spec">{data}</script></figure>'
+    )
+
+
+def _self_contained(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Vega-Lite outputs become HTML figures the page's local script embeds."""
+    n = 0
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            spec_key = next((k for k in data if k.startswith("application/vnd.vegalite")), None)
+            if spec_key:
+                n += 1
+                out["data"] = {"text/html": _chart_html(data[spec_key], n)}
+        cell.metadata.setdefault("tags", [])
+    return nb
+
+
+EMBED_JS = """
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("figure.tf-chart").forEach(function (fig) {
+    var spec = JSON.parse(fig.querySelector("script.tf-spec").textContent);
+    vegaEmbed(fig.querySelector(".tf-vega"), spec, {actions: false, renderer: "svg"});
+  });
+});
+"""
+
+
+def write_project(params: RegionParams, records: list[PageRecord], project_dir: Path, site_dir: Path, release: Release) -> Path:
+    """The Quarto website project; returns its folder."""
+    import vl_convert
+
+    if project_dir.exists():
+        shutil.rmtree(project_dir)
+    (project_dir / "assets").mkdir(parents=True)
+    (project_dir / "assets" / "vega-bundle.js").write_text(vl_convert.javascript_bundle(), encoding="utf-8")
+    (project_dir / "assets" / "embed.js").write_text(EMBED_JS, encoding="utf-8")
+    region_name = params.text(params.region.name, params.region.default_language)
+    menus = []
+    for lang in params.languages:
+        mine = [r for r in records if r.lang == lang]
+        countries = []
+        for iso3 in params.region.member_codes:
+            pages = [r for r in mine if r.country == iso3]
+            if not pages:
+                continue
+            countries.append({"text": country_name(iso3, lang), "menu": [{"text": t(DIMENSION_TITLES[r.dimension], lang), "href": f"{lang}/{iso3}/{r.dimension}.ipynb"} for r in pages]})
+        regional = [{"text": t(DIMENSION_TITLES[r.dimension], lang), "href": f"{lang}/region/{r.dimension}.ipynb"} for r in mine if r.country is None]
+        menus.append({"text": lang.upper(), "menu": [{"text": t("Home", lang), "href": f"{lang}/index.qmd"}, *regional, *countries]})
+        _landing(params, mine, project_dir / lang / "index.qmd", lang, release)
+        for rec in mine:
+            target = project_dir / lang / (rec.country or "region") / f"{rec.dimension}.ipynb"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if rec.ok and rec.notebook.exists():
+                nb = _self_contained(nbformat.read(rec.notebook, as_version=4))
+                nb.metadata["title"] = f"{t(DIMENSION_TITLES[rec.dimension], lang)}: {country_name(rec.country, lang) if rec.country else region_name}"
+                nbformat.write(nb, target)
+            else:
+                failed = nbformat.v4.new_notebook()
+                failed.cells = [nbformat.v4.new_markdown_cell(f"**{html.escape(t('This page failed in this build.', lang))}** `{html.escape(rec.error or '')}`")]
+                failed.metadata["title"] = t(DIMENSION_TITLES[rec.dimension], lang)
+                nbformat.write(failed, target)
+    config = {
+        "project": {"type": "website", "output-dir": str(site_dir.resolve())},
+        # The notebooks are already executed: never run them again.
+        "execute": {"enabled": False},
+        "website": {
+            "title": f"{region_name} — {release.release_id}",
+            "navbar": {"left": menus},
+            "page-footer": {"center": f"{region_name} · {release.release_id} · {release.as_of.isoformat()}"},
+        },
+        "format": {
+            "html": {
+                "echo": False,
+                "include-in-header": [{"text": '<script src="/assets/vega-bundle.js"></script><script src="/assets/embed.js"></script>'}],
+            }
+        },
+        "resources": ["assets/"],
+    }
+    (project_dir / "_quarto.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (project_dir / "index.qmd").write_text(f"---\ntitle: \"{region_name}\"\n---\n\n" + "\n".join(f"- [{lang.upper()}]({lang}/index.qmd)" for lang in params.languages) + "\n", encoding="utf-8")
+    return project_dir
+
+
+def _landing(params: RegionParams, records: list[PageRecord], path: Path, lang: str, release: Release) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [f"---\ntitle: \"{t('Home', lang)}\"\n---\n", t("Data as of {date}", lang, date=release.as_of.isoformat()), ""]
+    for rec in records:
+        who = country_name(rec.country, lang) if rec.country else params.text(params.region.name, lang)
+        label = html.escape(f"{who}: {t(DIMENSION_TITLES[rec.dimension], lang)}")
+        href = f"{rec.country or 'region'}/{rec.dimension}.ipynb"
+        lines.append(f"- [{label}]({href})" + ("" if rec.ok else f" ({html.escape(t('failed', lang))})"))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def publish(params: RegionParams, records: list[PageRecord], project_dir: Path, site_dir: Path, release: Release) -> Path:
+    """Write the project and render it to `site_dir` (atomically) with the quarto binary."""
+    problem = missing_quarto()
+    if problem:
+        raise RuntimeError(problem)
+    staging = site_dir.with_name(site_dir.name + ".quarto-tmp")
+    if staging.exists():
+        shutil.rmtree(staging)
+    write_project(params, records, project_dir, staging, release)
+    subprocess.run(["quarto", "render", str(project_dir)], check=True)
+    backup = site_dir.with_name(site_dir.name + ".old")
+    if backup.exists():
+        shutil.rmtree(backup)
+    if site_dir.exists():
+        site_dir.rename(backup)
+    staging.rename(site_dir)
+    if backup.exists():
+        shutil.rmtree(backup)
+    return site_dir
