@@ -68,11 +68,10 @@ def test_incremental_rebuild_runs_only_what_changed(project):
     third = build("sica", project=project, publish=False, **SCOPE)
     manifest = json.loads((project.reports_dir / "work" / "sica" / "manifest.json").read_text())
     assert manifest["pages"]["es/CRI/progress"]["ok"]
-    ran = third.pages_run
     # CRI's pages re-ran (its own data changed); GTM's logistics page did not (nothing it shows
     # moved); GTM's progress page re-ran only if the regional median it shows moved.
-    expected = 2 + (1 if median_moved else 0)
-    assert ran == expected, (ran, median_moved)
+    expected = {"es/CRI/progress", "es/CRI/logistics"} | ({"es/GTM/progress"} if median_moved else set())
+    assert set(third.ran) == expected, (third.ran, median_moved)
 
 
 def test_a_failing_page_does_not_stop_the_others(project):

@@ -46,6 +46,8 @@ NOTEBOOKS = {
 REGIONAL = {"overview"}
 # Dimensions whose pages compare a country with the other members' indicators.
 INDICATOR_DIMENSIONS = {"logistics": "logistics", "sme": "sme", "landlocked": "landlocked", "digital": "digital"}
+# Dimensions whose pages also show the other members' status on the dimension's measures.
+PEER_STATUS_DIMENSIONS = {"sme"}
 MANIFEST = "manifest.json"
 
 
@@ -67,6 +69,7 @@ class Page:
 class BuildReport:
     pages_run: int = 0
     pages_skipped: int = 0
+    ran: list[str] = field(default_factory=list)  # page ids run in this build
     failures: list[tuple[Page, str]] = field(default_factory=list)
     seconds: float = 0.0
     site: Path | None = None
@@ -130,7 +133,7 @@ class RegionData:
         obs = tracker.indicators(params, project=project)
         ends = _month_ends(params.region.illustrative.start, params.as_of)
         series = scores.score_series(params, items, updates, ends)
-        median = series.select("date", "regional_median").unique().sort("date")
+        median = series.select("date", "regional_median").unique(maintain_order=True).sort("date")
         status = scores.measure_status(params, items, updates, params.as_of)
         return cls(params, items, updates, obs, median, status, _files_hash(params, project))
 
@@ -186,7 +189,10 @@ def page_inputs(page: Page, data: RegionData) -> dict[str, pl.DataFrame]:
         ids = [i.id for i in params.indicators.indicators if i.dimension == dim]
         measures = [m.id for m in params.measures if m.dimension == dim]
         own["peer_observations"] = data.observations.filter(pl.col("indicator_id").is_in(ids))
-        own["measure_status"] = data.status.filter(pl.col("measure_id").is_in(measures))
+        status = data.status.filter(pl.col("measure_id").is_in(measures))
+        if page.dimension not in PEER_STATUS_DIMENSIONS:
+            status = status.filter(pl.col("country") == page.country)
+        own["measure_status"] = status
         return own
     return own  # impact: the country's own indicators and params
 
@@ -344,6 +350,7 @@ def build(
     for res in results:
         page, page_hash = by_job[id(res.job)]
         report.pages_run += 1
+        report.ran.append(page.page_id)
         manifest["pages"][page.page_id] = {"hash": page_hash, "ok": res.ok, "error": res.error, "seconds": round(res.seconds, 2)}
         if not res.ok:
             report.failures.append((page, res.error or "failed"))

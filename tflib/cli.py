@@ -258,7 +258,7 @@ def plan(
             store.add_revisions(moves, when)
         _print_moves(moves, params)
         status = monitor.item_status(items, updates, when, params.region.stall_days)
-    infeasible = items.filter(~items["feasible"]).select("country", "measure_id").unique().sort("country", "measure_id")
+    infeasible = items.filter(~items["feasible"]).select("country", "measure_id").unique(maintain_order=True).sort("country", "measure_id")
     written = workbook.write_plan_outputs(params, items, out, status=status)
     n_files = sum(len(v) for v in written.values())
     console.print(f"{items.height:,} action items for {len(params.countries)} members; wrote {n_files} files to {out}", markup=False)

@@ -76,9 +76,9 @@ def item_status(items: pl.DataFrame, updates: pl.DataFrame, as_of: dt.date, stal
         "illustrative",
     )
     # Work began after the last report at 0 % (or at the planned start if none was at 0 %).
-    began = hist.filter(pl.col("pct_complete") <= 0).group_by("item_id").agg(pl.col("reported_on").max().alias("zero_on"))
-    done_on = hist.filter(pl.col("status") == "full").group_by("item_id").agg(pl.col("reported_on").min().alias("completed_on"))
-    counts = hist.group_by("item_id").len("n_updates")
+    began = hist.filter(pl.col("pct_complete") <= 0).group_by("item_id", maintain_order=True).agg(pl.col("reported_on").max().alias("zero_on"))
+    done_on = hist.filter(pl.col("status") == "full").group_by("item_id", maintain_order=True).agg(pl.col("reported_on").min().alias("completed_on"))
+    counts = hist.group_by("item_id", maintain_order=True).len("n_updates")
     df = (
         items.select("item_id", "country", "measure_id", "step_id", "agency_name", "start", "due")
         .join(latest, on="item_id", how="left")

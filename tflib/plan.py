@@ -190,7 +190,7 @@ def replan(items: pl.DataFrame, status: pl.DataFrame, as_of: dt.date) -> tuple[p
     starts = [new_dates[r["item_id"]][0] for r in rows]
     dues = [new_dates[r["item_id"]][1] for r in rows]
     out = items.with_columns(start=pl.Series(starts, dtype=pl.Date), due=pl.Series(dues, dtype=pl.Date))
-    finish = out.group_by("country", "measure_id").agg(pl.col("due").max().alias("_finish"))
+    finish = out.group_by("country", "measure_id", maintain_order=True).agg(pl.col("due").max().alias("_finish"))
     out = (
         out.join(finish, on=["country", "measure_id"], how="left")
         .with_columns(feasible=pl.col("_finish") <= pl.col("deadline"))

@@ -551,7 +551,7 @@ def boundary_ids(project: ProjectLike = None, resolution: Resolution = "110m") -
     _check_iso3(out["iso3"].drop_nulls(), str(path))
     dupes = out.filter(pl.col("iso3").is_not_null() & pl.col("iso3").is_duplicated())
     if dupes.height:
-        shared = dupes["iso3"].unique().to_list()
+        shared = dupes["iso3"].unique(maintain_order=True).to_list()
         raise ReferenceDataError(f"{path}: several features share iso3 {shared}")
     return out
 

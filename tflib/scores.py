@@ -121,7 +121,7 @@ def measure_status(
     )
     implemented = (
         states.filter(pl.col("status") == "full")
-        .group_by("country", "measure_id")
+        .group_by("country", "measure_id", maintain_order=True)
         .agg(pl.col("on").min().alias("first_full"))
     )
     df = grid.join(current, on=["country", "measure_id"], how="left").join(
@@ -230,7 +230,7 @@ def _updates(updates: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     df = df.select([pl.col(name).cast(dtype) for name, dtype in _UPDATE_SCHEMA.items()]).filter(
         pl.col("reported_on") <= as_of
     )
-    unknown = sorted(set(df["status"].drop_nulls().unique().to_list()) - set(STATUSES))
+    unknown = sorted(set(df["status"].drop_nulls().unique(maintain_order=True).to_list()) - set(STATUSES))
     if unknown or df["status"].null_count():
         raise ValueError(f"progress updates with statuses off the scale {list(STATUSES)}: {unknown or [None]}")
     return (
@@ -247,9 +247,9 @@ def _states_by_date(steps: pl.DataFrame, ups: pl.DataFrame, as_of: dt.date) -> p
     dates = pl.concat(
         [
             keyed.select("country", "measure_id", pl.col("reported_on").alias("on")),
-            steps.select("country", "measure_id").unique().with_columns(on=pl.lit(as_of, dtype=pl.Date)),
+            steps.select("country", "measure_id").unique(maintain_order=True).with_columns(on=pl.lit(as_of, dtype=pl.Date)),
         ]
-    ).unique()
+    ).unique(maintain_order=True)
     grid = steps.join(dates, on=["country", "measure_id"], how="inner").sort("on")
     latest = keyed.select(_UPDATE_SCHEMA.keys()).sort("reported_on")
     grid = grid.join_asof(
@@ -263,7 +263,7 @@ def _states_by_date(steps: pl.DataFrame, ups: pl.DataFrame, as_of: dt.date) -> p
     counted = pl.col("status").fill_null("") != "not_applicable"  # never reported: counted as 0
     pct = pl.col("pct_complete").fill_null(0.0)
     weight = pl.col("weight")
-    agg = grid.group_by("country", "measure_id", "on").agg(
+    agg = grid.group_by("country", "measure_id", "on", maintain_order=True).agg(
         reported=pl.col("reported_on").is_not_null().any(),
         n_counted=counted.sum(),
         n_full=(counted & (pl.col("status") == "full").fill_null(False)).sum(),
@@ -320,7 +320,7 @@ def implementation_scores(params: RegionParams, status: pl.DataFrame) -> pl.Data
         group = pl.col(key) if key else pl.lit(OVERALL)
         return (
             df.with_columns(group=group.cast(pl.String))
-            .group_by("country", "group")
+            .group_by("country", "group", maintain_order=True)
             .agg(
                 points=pl.col("points").sum(),
                 max_points=pl.col("max_points").sum(),
@@ -373,7 +373,7 @@ def implementation_rates(params: RegionParams, status: pl.DataFrame, as_of: dt.d
     due = pl.col("deadline") <= as_of
     agg = (
         status.filter(pl.col("country").is_in(parties) & (pl.col("status").fill_null("") != "not_applicable"))
-        .group_by("country")
+        .group_by("country", maintain_order=True)
         .agg(
             commitments=pl.len(),
             implemented=full.sum(),

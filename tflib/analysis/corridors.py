@@ -165,7 +165,7 @@ def latest_frame(ctx: Context, times: pl.DataFrame) -> pl.DataFrame:
     first = (
         times.filter(pl.col("statistic") == "median")
         .sort("period_start")
-        .group_by("crossing_id", "direction")
+        .group_by("crossing_id", "direction", maintain_order=True)
         .agg(first_period=pl.col("period").first(), first_median=pl.col("value").first())
     )
     return (

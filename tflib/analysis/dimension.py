@@ -307,7 +307,7 @@ def series_chart(ctx: Context, s: Series, *, title: str, kind: str = "line", y_f
     layers = []
     if s.missing.height:
         nodata = charts.no_data_label(lang)
-        gaps = s.missing.group_by("period_label").agg(pl.col("series").sort().str.join(", ").alias("series")).with_columns(_no_data=pl.lit(nodata))
+        gaps = s.missing.group_by("period_label", maintain_order=True).agg(pl.col("series").sort().str.join(", ").alias("series")).with_columns(_no_data=pl.lit(nodata))
         band = alt.Chart(gaps).mark_bar(color=charts.NO_DATA, opacity=0.55, width=alt.RelativeBandSize(0.6)).encode(
             x=x, tooltip=[alt.Tooltip("period_label:N", title=t("Period", lang)), alt.Tooltip("_no_data:N", title=t("Value", lang)), alt.Tooltip("series:N", title=t("Series", lang))]
         )

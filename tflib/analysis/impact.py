@@ -162,7 +162,7 @@ def days_saved(obs: pl.DataFrame, statistic: str | None, hours_per_day: float = 
         df = df.filter(pl.col("statistic") == statistic)
     series = (
         df.sort("period_start")
-        .group_by("crossing_id", "direction")
+        .group_by("crossing_id", "direction", maintain_order=True)
         .agg(
             n=pl.col("period").n_unique(),
             first_period=pl.col("period").first(),

@@ -130,7 +130,7 @@ def _median_label(ctx: Context) -> str:
 
 def _with_names(ctx: Context, frame: pl.DataFrame) -> pl.DataFrame:
     """Add `name` (in the page language), `role` and `role_label` from `iso3`."""
-    codes = frame["iso3"].unique().to_list()
+    codes = frame["iso3"].unique(maintain_order=True).to_list()
     labels = _role_labels(ctx)
     return frame.with_columns(
         name=pl.col("iso3").replace_strict({c: ctx.name_of(c) for c in codes}, return_dtype=pl.String),
@@ -239,7 +239,7 @@ def indicator_series(ctx: Context, frame: pl.DataFrame, indicator_id: str) -> di
     if rows.is_empty():
         return {"mine": rows, "median": rows, "periods": {}}
     seq = _period_sequence(rows["period_start"].to_list(), ind.frequency)
-    seen = dict(rows.select("period", "period_start").unique().iter_rows())
+    seen = dict(rows.select("period", "period_start").unique(maintain_order=True).iter_rows())
     order = sorted({**dict(seq), **seen}.items(), key=lambda kv: (kv[1], kv[0]))
     periods = {code: period_label(code, ctx.lang) for code, _ in order}
     position = {code: i for i, (code, _) in enumerate(order)}
@@ -256,7 +256,7 @@ def indicator_series(ctx: Context, frame: pl.DataFrame, indicator_id: str) -> di
     mine = _segments(labelled(mine), position, "period", ["statistic"]).with_columns(series=pl.lit(ctx.country_name))
     others = rows.filter(pl.col("country") != ctx.country)
     median = (
-        others.group_by("statistic", "period")
+        others.group_by("statistic", "period", maintain_order=True)
         .agg(median=pl.col("value").median(), reporting=pl.len())
         .filter(pl.col("reporting") >= MIN_PEERS)
     )
@@ -418,7 +418,7 @@ def lpi_trend_chart(ctx: Context, lpi: pl.DataFrame) -> alt.TopLevelMixin | None
     if not has_lpi(ctx, lpi):
         return None
     lang = ctx.lang
-    waves = sorted(lpi["year"].unique().to_list())
+    waves = sorted(lpi["year"].unique(maintain_order=True).to_list())
     position = {w: i for i, w in enumerate(waves)}
     shown = [ctx.country, *_comparators(ctx)]
     lines = _segments(
@@ -428,7 +428,7 @@ def lpi_trend_chart(ctx: Context, lpi: pl.DataFrame) -> alt.TopLevelMixin | None
     med_label = _median_label(ctx)
     median = (
         lpi.filter(pl.col("iso3").is_in(_others(ctx)))
-        .group_by("year")
+        .group_by("year", maintain_order=True)
         .agg(median_score=pl.col("lpi_score").median(), reporting=pl.len())
         .filter(pl.col("reporting") >= MIN_PEERS)
     )

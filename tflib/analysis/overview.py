@@ -571,8 +571,8 @@ def warning_counts(ctx: Context, updates: pl.DataFrame | None = None) -> pl.Data
     if updates is None:
         updates = inputs(ctx)[1]
     own = members(ctx)
-    last = dict(updates.group_by("country").agg(pl.col("reported_on").max()).iter_rows()) if updates.height else {}
-    counts = found.group_by("country", "kind").len("n")
+    last = dict(updates.group_by("country", maintain_order=True).agg(pl.col("reported_on").max()).iter_rows()) if updates.height else {}
+    counts = found.group_by("country", "kind", maintain_order=True).len("n")
     rows = []
     for c in own:
         mine = dict(counts.filter(pl.col("country") == c).select("kind", "n").iter_rows())

@@ -48,7 +48,7 @@ def status_mix(ctx: Context) -> pl.DataFrame:
     """Items per status (never-reported items counted as no data), in scale order."""
     items = item_table(ctx)
     order = [label(s, ctx.lang) for s in STATUSES] + [gettext("no data", ctx.lang)]
-    counts = items.group_by("status_label").len("items")
+    counts = items.group_by("status_label", maintain_order=True).len("items")
     return (
         pl.DataFrame({"status_label": order, "order": list(range(len(order)))})
         .join(counts, on="status_label", how="left")

@@ -652,7 +652,7 @@ def _score_cells(site: Site, iso3: str, lang: str) -> dict[str, str]:
 def _warning_counts(site: Site, iso3: str | None = None) -> dict[str, int]:
     frame = site.warnings if iso3 is None else site.warnings.filter(pl.col("country") == iso3)
     counts = {k: 0 for k in monitor.KINDS}
-    for row in frame.group_by("kind").len().to_dicts():
+    for row in frame.group_by("kind", maintain_order=True).len().to_dicts():
         counts[row["kind"]] = int(row["len"])
     return counts
 
