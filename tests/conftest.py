@@ -265,3 +265,23 @@ def site_build(tmp_path_factory):
     ingest([proj.submissions_dir / "sica"], "sica", proj)
     report = build("sica", project=proj, workers=2)
     return proj, report
+
+
+@pytest.fixture(scope="session")
+def shipped_project(tmp_path_factory):
+    """A temporary project holding the shipped data, ingested (a fresh clone has no store)."""
+    from projects import make_project
+
+    from tflib.ingest import ingest
+
+    proj = make_project(tmp_path_factory.mktemp("shipped") / "proj", with_submissions=True)
+    ingest([proj.submissions_dir / "sica"], "sica", proj)
+    return proj
+
+
+@pytest.fixture(scope="module")
+def default_project_is_shipped(shipped_project):
+    """Make the shipped temporary project the default one (TFLIB_ROOT) for a test module."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TFLIB_ROOT", str(shipped_project.root))
+        yield shipped_project

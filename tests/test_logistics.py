@@ -5,6 +5,9 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+# These tests read the default project: make it a temporary one with the shipped data ingested.
+pytestmark = pytest.mark.usefixtures("default_project_is_shipped")
+
 from chartcheck import chart_rows, check_chart
 from tflib import page
 from tflib.analysis import logistics

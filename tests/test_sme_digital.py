@@ -9,6 +9,9 @@ import datetime as dt
 import polars as pl
 import pytest
 
+# These tests read the default project: make it a temporary one with the shipped data ingested.
+pytestmark = pytest.mark.usefixtures("default_project_is_shipped")
+
 from chartcheck import chart_rows, check_chart
 from tflib import page
 from tflib.analysis import digital, dimension, sme

@@ -257,18 +257,11 @@ def _run_remote(bundle: bytes, notebook: bytes, notebook_name: str, parameters: 
         import os
 
         env = {**os.environ, "TFLIB_ROOT": str(root)}
-        result = _run_cold(nb_path, out, parameters, timeout, env)
+        from .runner import run_one
+
+        # A fresh kernel started with the job's own root (TFLIB_ROOT): nothing shared.
+        result = run_one(Job(nb_path, out, parameters), None, timeout, env)
         return result.ok, (out.read_bytes() if out.exists() else None), result.error, result.seconds
-
-
-def _run_cold(nb_path: Path, out: Path, parameters: dict, timeout: float, env: dict) -> JobResult:
-    from .runner import WarmKernel, run_one
-
-    kernel = WarmKernel(env=env)  # one kernel for this job: started with the job's root
-    try:
-        return run_one(Job(nb_path, out, parameters), kernel, timeout, env)
-    finally:
-        kernel.shutdown()
 
 
 def run_on_cluster(scheduler: str | object, jobs: list[tuple[Page, Job]], bundle: bytes, timeout: float, on_done: Callable[[JobResult], None] | None = None) -> list[JobResult]:

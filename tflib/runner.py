@@ -151,12 +151,18 @@ def run_one(job: Job, kernel: WarmKernel | None, timeout: float, env: dict[str, 
     """Run one page (warm when `kernel` is given, otherwise on a fresh kernel)."""
     start = time.perf_counter()
     job.output.parent.mkdir(parents=True, exist_ok=True)
+    if kernel is None:
+        # Cold: a kernel of its own, started with the job's environment, gone after the page.
+        own = WarmKernel(env=env)
+        try:
+            result = run_one(job, own, timeout, env)
+        finally:
+            own.shutdown()
+        return JobResult(result.job, result.ok, time.perf_counter() - start, result.error, False)
     restarted = False
     for attempt in range(START_RETRIES):
         try:
-            kwargs: dict[str, Any] = {}
-            if kernel is not None:
-                kwargs = {"engine_name": ENGINE_NAME, "warm_kernel": kernel, "kernel_cwd": str(job.notebook.parent)}
+            kwargs: dict[str, Any] = {"engine_name": ENGINE_NAME, "warm_kernel": kernel, "kernel_cwd": str(job.notebook.parent)}
             pm.execute_notebook(
                 str(job.notebook),
                 str(job.output),
@@ -170,9 +176,8 @@ def run_one(job: Job, kernel: WarmKernel | None, timeout: float, env: dict[str, 
             nbformat.write(nb, job.output)
             return JobResult(job, True, time.perf_counter() - start, kernel_restarted=restarted)
         except Exception as exc:  # noqa: BLE001 - every failure is reported, none stops the batch
-            if kernel is not None:
-                kernel.shutdown()  # a failed page never leaves its state to the next one
-                restarted = True
+            kernel.shutdown()  # a failed page never leaves its state to the next one
+            restarted = True
             if _is_launch_race(exc) and attempt < START_RETRIES - 1:
                 time.sleep(0.5 * (attempt + 1))
                 continue
