@@ -394,7 +394,6 @@ def build(
 
 def _release(params: RegionParams, manifest: dict, changed: list[str], manifest_path: Path) -> Release:
     releases = manifest.setdefault("releases", [])
-    previous = releases[-1]["release_id"] if releases else None
     if changed or not releases:
         number = len(releases) + 1
         rid = f"{params.id}-{params.as_of.isoformat()}-r{number}"
@@ -410,6 +409,7 @@ def _release(params: RegionParams, manifest: dict, changed: list[str], manifest_
         built_on=dt.date.fromisoformat(entry["built_on"]),
         tflib_version=__version__,
         changed_pages=entry["changed_pages"],
-        previous_release=releases[-2]["release_id"] if len(releases) > 1 else previous if previous != entry["release_id"] else None,
-        changes=[n for r in reversed(releases) for n in (f"{r['release_id']} ({r['built_on']}): " + "; ".join(r["notes"]),)],
+        previous_release=releases[-2]["release_id"] if len(releases) > 1 else None,
+        # Newest first: "sica-2026-09-30-r3 (2026-11-28): 4 page(s) re-run (CRI; es)".
+        changes=[f"{r['release_id']} ({r['built_on']}): " + "; ".join(r["notes"]) for r in reversed(releases)],
     )
