@@ -41,6 +41,17 @@ DB_TIME = {"export_border_hours": N_("Time to export: border compliance"), "impo
 DB_COST = {"export_border_usd": N_("Cost to export: border compliance"), "import_border_usd": N_("Cost to import: border compliance")}
 
 
+
+def _crossing_check(ctx: Context) -> dict:
+    """How tests re-derive a crossing-time chart: keyed on the observation id, so every drawn
+    value, crossing, direction, statistic and period is compared with the store's row."""
+    return charts.check_spec(
+        "indicators",
+        args={"country": ctx.country, "indicator": INDICATOR},
+        key={"obs_id": "obs_id"},
+        value=CHECK_FIELDS,
+    )
+
 def _month(day: dt.date, lang: str) -> str:
     return format_skeleton("yMMMM", day, locale=lang)
 
@@ -132,14 +143,7 @@ def over_time_chart(ctx: Context, times: pl.DataFrame) -> alt.TopLevelMixin:
         source=t(SOURCE, ctx.lang),
         unit=t("hours, median per month; a gap is a month with no report", ctx.lang),
         illustrative=bool(times["illustrative"].fill_null(False).any()),
-        check=charts.check_spec(
-            "indicators",
-            args={"country": ctx.country, "indicator": INDICATOR},
-            # Keyed on the observation id: every drawn value, crossing, direction, statistic
-            # and period is then compared with the store's row.
-            key={"obs_id": "obs_id"},
-            value=CHECK_FIELDS,
-        ),
+        check=_crossing_check(ctx),
     )
 
 
@@ -219,14 +223,7 @@ def latest_chart(ctx: Context, times: pl.DataFrame) -> alt.TopLevelMixin:
         source=t(SOURCE, ctx.lang),
         unit=t("hours; bar = median, tick = 90th percentile", ctx.lang),
         illustrative=bool(times["illustrative"].fill_null(False).any()),
-        check=charts.check_spec(
-            "indicators",
-            args={"country": ctx.country, "indicator": INDICATOR},
-            # Keyed on the observation id: every drawn value, crossing, direction, statistic
-            # and period is then compared with the store's row.
-            key={"obs_id": "obs_id"},
-            value=CHECK_FIELDS,
-        ),
+        check=_crossing_check(ctx),
     )
 
 
