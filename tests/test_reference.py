@@ -321,3 +321,27 @@ def test_provenance() -> None:
 def test_missing_file_is_clear(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="lpi_2010_2023.csv"):
         ref.lpi(Project(tmp_path))
+
+
+def test_lpi_2010_2016_equals_the_second_copy(lpi: pl.DataFrame) -> None:
+    """Every 2010–2016 value (overall and six components) equals the independent second copy;
+    the raw file swaps timeliness and tracking & tracing in 2010 and 2012."""
+    from second_copy import mismatches
+
+    published = lpi.filter(pl.col("year") <= 2016)
+    assert published.height == 630
+    assert mismatches(published) == []
+    # Germany 2010, the README's example: timeliness 4.48, tracking and tracing 4.18.
+    germany = _one(lpi, iso3="DEU", year=2010)
+    assert (germany["timeliness"], germany["tracking_tracing"]) == (4.48, 4.18)
+    # Guatemala 2010, the review's example.
+    assert _one(lpi, iso3="GTM", year=2010)["timeliness"] == 3.52
+
+
+def test_lpi_raw_file_is_kept_byte_for_byte() -> None:
+    """The correction is made in code: the shipped file is the copy as published."""
+    raw = (REFERENCE / ref.LPI_FILE).read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    # Germany 2010 as the copy publishes it: timeliness 4.18, tracking and tracing 4.48 (swapped).
+    assert b"\nGermany,2010,Europe,4.11,1,4.00,4.34,3.66,4.14,4.18,4.48\r\n" in raw or b"\nGermany,2010,Europe,4.11,1,4.00,4.34,3.66,4.14,4.18,4.48\n" in raw
+    assert ref.LPI_SWAPPED_WAVES == (2010, 2012)

@@ -221,6 +221,21 @@ _LPI_COLUMNS: Mapping[str, str] = _frozen(
 )
 
 
+# The one correction of the raw LPI copy (data/reference/README.md): in these waves its
+# `Timeliness_Score` and `Tracking_and_Tracing_Score` columns hold each other's values, for
+# every economy (checked against the independent second copy of 2010-2016 by a test). The raw
+# file stays as published; the two columns are swapped back here, on load.
+LPI_SWAPPED_WAVES: tuple[int, ...] = (2010, 2012)
+
+
+def _correct_lpi(frame: pl.DataFrame) -> pl.DataFrame:
+    swapped = pl.col("year").is_in(LPI_SWAPPED_WAVES)
+    return frame.with_columns(
+        timeliness=pl.when(swapped).then(pl.col("tracking_tracing")).otherwise(pl.col("timeliness")),
+        tracking_tracing=pl.when(swapped).then(pl.col("timeliness")).otherwise(pl.col("tracking_tracing")),
+    )
+
+
 def lpi_components(lang: str = "en") -> dict[str, str]:
     """Component column -> label in `lang` ("en" or "es"), in display order."""
     if lang not in ("en", "es"):
@@ -233,7 +248,8 @@ def lpi(project: ProjectLike = None) -> pl.DataFrame:
 
     Columns: iso3, economy (World Bank name as in the file), year, lpi_score, lpi_rank (grouped
     rank, nullable), then the six components (see `LPI_COMPONENTS`). Economies absent from a
-    wave have no row: absence means "no data", never 0.
+    wave have no row: absence means "no data", never 0. The 2010 and 2012 waves are corrected
+    for the column swap of the raw copy (`LPI_SWAPPED_WAVES`).
     """
     path = _reference_file(project, LPI_FILE)
     raw = _read_csv_text(path, _LPI_COLUMNS)
@@ -262,7 +278,7 @@ def lpi(project: ProjectLike = None) -> pl.DataFrame:
     for source, target in _LPI_COLUMNS.items():
         if target not in columns:
             columns[target] = _to_float(raw, source, path)
-    out = pl.DataFrame(columns).select(["iso3", *_LPI_COLUMNS.values()])
+    out = _correct_lpi(pl.DataFrame(columns).select(["iso3", *_LPI_COLUMNS.values()]))
 
     _check_iso3(out["iso3"], str(path))
     dupes = out.filter(pl.struct("iso3", "year").is_duplicated())
