@@ -8,6 +8,7 @@ import pytest
 
 import chartcheck
 import tflib
+from tflib import fund as fund_mod
 from tflib import monitor, page, scores
 from tflib.status import label
 from tflib.analysis import overview
@@ -78,7 +79,7 @@ def test_heatmap_cells_are_the_measure_status(shipped):
 def test_fund_table_is_the_fund_and_ranking(shipped):
     ctx = page.context("sica", None, "en", project=shipped)
     table = overview.fund_table(ctx)
-    fund = scores.fund("sica", project=shipped)
+    fund = fund_mod.fund("sica", project=shipped)
     ranking = scores.ranking("sica", project=shipped)
     assert table["country"].to_list() == fund["country"].to_list()
     assert table["total_amount"].to_list() == [float(v) for v in fund["total"]]

@@ -18,12 +18,11 @@ from hypothesis import strategies as st
 import tflib.tracker as tracker
 from tflib.ingest import ingest
 from tflib.params import IncentiveFund, Member, RegionParams, load_region
+from tflib.fund import fund, incentive_fund, pots
 from tflib.scores import (
     STATUS_SCHEMA,
-    fund,
     implementation_rates,
     implementation_scores,
-    incentive_fund,
     measure_status,
     rank,
     ranking,
@@ -549,10 +548,18 @@ def test_fund_properties(earlier, later, fund_params):
     # Exact to the cent.
     assert sum(r["total"] for r in rows) == amount
     assert f["total"].sum() == amount
-    floors = {r["floor"] for r in rows}
-    assert len(floors) == 1  # the same floor for everyone
-    floor = floors.pop()
-    assert floor <= amount * Decimal(repr(fund_params.floor_share)) / len(PARTIES) + Decimal("0.01")
+    # The pots are the exact shares of the amount, to the nearest cent (largest remainder).
+    cent = Decimal("0.01")
+    exact_floor = amount * Decimal(repr(fund_params.floor_share))
+    floor_pot = sum(r["floor"] for r in rows)
+    assert abs(floor_pot - exact_floor) < cent
+    moved = any("improvement pot" in line and "added to the score pot" in line for r in rows for line in r["explanation"])
+    if not moved and any(r["eligible"] for r in rows):
+        exact_score = (amount - exact_floor) * Decimal(repr(fund_params.score_weight))
+        assert abs(sum(r["score_term"] for r in rows) - exact_score) < cent
+    # The floor pot is split equally, to the cent: floors differ by one cent at most.
+    floors = [r["floor"] for r in rows]
+    assert max(floors) - min(floors) <= cent
     for r in rows:
         assert r["floor"] + r["score_term"] + r["improvement_term"] == r["total"]
         assert r["total"] >= r["floor"] and min(r["score_term"], r["improvement_term"]) >= 0
@@ -647,6 +654,13 @@ def test_shipped_ranking_and_fund(shipped):
     for row in f.iter_rows(named=True):
         assert row["floor"] + row["score_term"] + row["improvement_term"] == row["total"]
         assert row["explanation"][0].startswith("Floor: ")
+    # Round pots stay round: 20 % floor, then 70 % / 30 % of the rest (region.yaml).
+    fund_params = params.region.incentive_fund
+    assert (fund_params.amount, fund_params.floor_share, fund_params.score_weight) == (5_000_000, 0.2, 0.7)
+    assert f["floor"].sum() == Decimal("1000000.00")
+    assert f["score_term"].sum() == Decimal("2800000.00")
+    assert f["improvement_term"].sum() == Decimal("1200000.00")
+    assert any("$2,800,000.00" in line for row in f.iter_rows(named=True) for line in row["explanation"])
     # A year earlier, the fund still adds up.
     earlier = fund("sica", as_of="2025-09-30", project=shipped, lang="es")
     assert earlier["total"].sum() == amount

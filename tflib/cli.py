@@ -322,13 +322,14 @@ def scores(
     lang: LangOpt = None,
 ) -> None:
     """Implementation scores, ranking and the incentive fund for the parties."""
+    from . import fund as fund_mod
     from . import scores as sc
 
     params = _load(region)
     lang = lang or params.region.default_language
     when = _date_opt(as_of) or params.as_of
     ranking = sc.ranking(params, as_of=when)
-    fund = sc.fund(params, as_of=when, lang=lang) if params.region.incentive_fund else None
+    fund = fund_mod.fund(params, as_of=when, lang=lang) if params.region.incentive_fund else None
     if fmt == "json":
         payload = {"as_of": when.isoformat(), "ranking": ranking.to_dicts(), "fund": fund.to_dicts() if fund is not None else None}
         typer.echo(json.dumps(payload, default=str, ensure_ascii=False, indent=2))

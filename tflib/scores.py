@@ -8,10 +8,10 @@ Everything here is a plain function on polars frames, so notebooks and tests cal
   overall, per pillar and per dimension;
 - `implementation_rates`: WTO TFA style implementation rate and on-time rate per party;
 - `rank`: parties ranked by overall score, ties shared;
-- `score_series`: overall score and implementation rate per party over several dates;
-- `incentive_fund`: the region's incentive fund split between parties, with explanations.
+- `score_series`: overall score and implementation rate per party over several dates.
 
-`scores`, `ranking` and `fund` are thin wrappers that read the region's store.
+`scores` and `ranking` are thin wrappers that read the region's store. The incentive fund,
+which shares money by these scores, is `tflib.fund`.
 
 Only parties are scored: non-parties are tracked (`measure_status` covers every member) but
 neither scored, ranked nor paid. A measure with no progress reported is shown as no data: it
@@ -21,14 +21,10 @@ earns no points but still counts 3 in the maximum, so missing reports never rais
 from __future__ import annotations
 
 import datetime as dt
-import math
-from decimal import ROUND_HALF_EVEN, Decimal
-from fractions import Fraction
 from pathlib import Path
 
 import polars as pl
 
-from .i18n import fmt_date, fmt_money, fmt_percent, t
 from .params import RegionParams, load_region
 from .paths import Project
 from .status import MAX_POINTS, POINTS, STATUSES
@@ -47,9 +43,6 @@ _EPS = 1e-9
 GROUP_TYPES: tuple[str, ...] = ("overall", "pillar", "dimension")
 SOURCES: tuple[str, ...] = ("baseline", "reported", "no_data")
 OVERALL = "all"
-
-# Money columns of the fund are exact decimals in cents, so the terms add up exactly.
-MONEY = pl.Decimal(38, 2)
 
 STATUS_SCHEMA: dict[str, pl.DataType] = {
     "country": pl.String,
@@ -456,265 +449,10 @@ def score_series(
 
 
 # ---------------------------------------------------------------------------------------------
-# Incentive fund
-
-
-def incentive_fund(
-    params: RegionParams,
-    as_of: dt.date | str,
-    items: pl.DataFrame,
-    updates: pl.DataFrame,
-    lang: str = "en",
-) -> pl.DataFrame:
-    """Split the region's incentive fund (`region.yaml: incentive_fund`) between the parties.
-
-    With A the amount: a floor of A x floor_share is split equally among all parties; the rest
-    R goes R x score_weight in proportion to the overall score of each eligible party (score >=
-    min_score) and R x improvement_weight in proportion to each eligible party's improvement,
-    max(0, score(as_of) - score(as_of - improvement_window_days)). Ineligible parties get the
-    floor only. If no eligible party improved, the improvement pot joins the score pot; if every
-    eligible party scores 0, the score pot is split equally among them; if no party is eligible,
-    the whole fund is split equally.
-
-    Money is exact, in cents: the amount is rounded to cents; every party's floor is the same
-    whole number of cents (rounded down; the leftover cents join the rest R); each pot is
-    split by largest remainder (ties to the higher score, then the larger improvement, then
-    the country code), so floor + score_term + improvement_term == total for each party and
-    the totals add up to A exactly. The money columns are decimals with 2 places.
-
-    Columns: country, score, score_before, improvement, eligible, floor, score_term,
-    improvement_term, total, share (of A), rank (by overall score, as `rank`), explanation
-    (list of sentences in `lang`). Rows in rank order.
-    """
-    fund = params.region.incentive_fund
-    if fund is None:
-        raise ValueError(
-            f"region {params.id!r} has no incentive fund: add incentive_fund to {params.folder / 'region.yaml'}"
-        )
-    parties = params.region.parties
-    if not parties:
-        raise ValueError(f"region {params.id!r} has no parties to share the incentive fund")
-    as_of = _to_date(as_of)
-    before_on = as_of - dt.timedelta(days=fund.improvement_window_days)
-    now = _overall_scores(params, items, updates, as_of)
-    before = _overall_scores(params, items, updates, before_on)
-    ranks = dict(
-        rank(pl.DataFrame({"country": parties, "score": [now[c] for c in parties]}, schema={"country": pl.String, "score": pl.Float64}))
-        .select("country", "rank")
-        .iter_rows()
-    )
-
-    score = {c: now[c] for c in parties}
-    improvement = {
-        c: (max(0.0, score[c] - before[c]) if score[c] is not None and before[c] is not None else None) for c in parties
-    }
-    eligible = {c: score[c] is not None and round(score[c], TIE_DECIMALS) >= round(fund.min_score, TIE_DECIMALS) for c in parties}
-    # Ties in the largest-remainder split go to the higher score, then the larger improvement,
-    # then the country code (never the order of the members list).
-    order = {c: (-(score[c] if score[c] is not None else -1.0), -(improvement[c] or 0.0), c) for c in parties}
-
-    n = len(parties)
-    amount = _cents(Decimal(repr(fund.amount)) * 100)
-    floor_pot = _cents(Decimal(amount) * Decimal(repr(fund.floor_share)))
-    floor_each = floor_pot // n
-    rest = amount - floor_each * n
-    score_pot = _cents(Decimal(rest) * Decimal(repr(fund.score_weight)))
-    improvement_pot = rest - score_pot
-
-    money = lambda cents: fmt_money(Decimal(cents).scaleb(-2), fund.currency, lang)  # noqa: E731
-    pct = lambda share: fmt_percent(share, lang, 1)  # noqa: E731
-    since = fmt_date(before_on, lang)
-    notes: list[str] = []
-    score_terms = dict.fromkeys(parties, 0)
-    improvement_terms = dict.fromkeys(parties, 0)
-    score_portion: dict[str, Fraction] = {}
-    improvement_portion: dict[str, Fraction] = {}
-    winners = [c for c in parties if eligible[c]]
-
-    if not winners:
-        notes.append(
-            t(
-                "No party reached the minimum score of {minimum}: the whole fund is split equally among {n} parties",
-                lang,
-                minimum=pct(fund.min_score),
-                n=n,
-            )
-        )
-        equal = {c: Fraction(1) for c in parties}
-        score_terms = _largest_remainder(score_pot, equal, order)
-        improvement_terms = _largest_remainder(improvement_pot, equal, order)
-    else:
-        gains = {c: Fraction(improvement[c] or 0.0) for c in winners}
-        if sum(gains.values()) <= 0:
-            notes.append(
-                t(
-                    "No eligible party improved since {date}: the improvement pot of {pot} is added to the score pot",
-                    lang,
-                    date=since,
-                    pot=money(improvement_pot),
-                )
-            )
-            score_pot, improvement_pot = score_pot + improvement_pot, 0
-        else:
-            improvement_terms.update(_largest_remainder(improvement_pot, gains, order))
-            total_gain = sum(gains.values())
-            improvement_portion = {c: g / total_gain for c, g in gains.items()}
-        weights = {c: Fraction(score[c]) for c in winners}
-        if sum(weights.values()) <= 0:
-            notes.append(
-                t(
-                    "Every eligible party scores 0: the score pot of {pot} is split equally among {n} eligible parties",
-                    lang,
-                    pot=money(score_pot),
-                    n=len(winners),
-                )
-            )
-            weights = {c: Fraction(1) for c in winners}
-        score_terms.update(_largest_remainder(score_pot, weights, order))
-        total_weight = sum(weights.values())
-        score_portion = {c: w / total_weight for c, w in weights.items()}
-
-    rows = []
-    for c in parties:
-        total = floor_each + score_terms[c] + improvement_terms[c]
-        lines = [
-            t(
-                "Floor: {amount} ({share} of the fund split equally among {n} parties)",
-                lang,
-                amount=money(floor_each),
-                share=_share_text(fund.floor_share, lang),
-                n=n,
-            ),
-            *notes,
-        ]
-        if winners and not eligible[c]:
-            if score[c] is None:
-                lines.append(t("Not eligible: no score (no measure applies), so floor only", lang))
-            else:
-                lines.append(
-                    t(
-                        "Not eligible: score {score} is below the minimum of {minimum}, so floor only",
-                        lang,
-                        score=pct(score[c]),
-                        minimum=pct(fund.min_score),
-                    )
-                )
-        elif winners:
-            lines.append(
-                t(
-                    "Score term: {amount} (score {score}: {portion} of the score pot of {pot})",
-                    lang,
-                    amount=money(score_terms[c]),
-                    score=pct(score[c]),
-                    portion=pct(float(score_portion[c])),
-                    pot=money(score_pot),
-                )
-            )
-            if improvement_pot > 0:
-                if improvement[c]:
-                    lines.append(
-                        t(
-                            "Improvement term: {amount} (score up from {before} to {score} since {date}: {portion} of the improvement pot of {pot})",
-                            lang,
-                            amount=money(improvement_terms[c]),
-                            before=pct(before[c]),
-                            score=pct(score[c]),
-                            date=since,
-                            portion=pct(float(improvement_portion[c])),
-                            pot=money(improvement_pot),
-                        )
-                    )
-                else:
-                    lines.append(
-                        t(
-                            "Improvement term: {amount} (no improvement since {date})",
-                            lang,
-                            amount=money(improvement_terms[c]),
-                            date=since,
-                        )
-                    )
-        lines.append(
-            t(
-                "Total: {amount} ({share} of the fund); rank {rank} of {n} by implementation score",
-                lang,
-                amount=money(total),
-                share=pct(total / amount),
-                rank=ranks[c] if ranks[c] is not None else "–",
-                n=n,
-            )
-        )
-        rows.append(
-            {
-                "country": c,
-                "score": score[c],
-                "score_before": before[c],
-                "improvement": improvement[c],
-                "eligible": eligible[c],
-                "floor": Decimal(floor_each).scaleb(-2),
-                "score_term": Decimal(score_terms[c]).scaleb(-2),
-                "improvement_term": Decimal(improvement_terms[c]).scaleb(-2),
-                "total": Decimal(total).scaleb(-2),
-                "share": total / amount,
-                "rank": ranks[c],
-                "explanation": lines,
-            }
-        )
-    rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, r["country"]))
-    return pl.DataFrame(
-        rows,
-        schema={
-            "country": pl.String,
-            "score": pl.Float64,
-            "score_before": pl.Float64,
-            "improvement": pl.Float64,
-            "eligible": pl.Boolean,
-            "floor": MONEY,
-            "score_term": MONEY,
-            "improvement_term": MONEY,
-            "total": MONEY,
-            "share": pl.Float64,
-            "rank": pl.Int64,
-            "explanation": pl.List(pl.String),
-        },
-    )
-
-
-def _overall_scores(params: RegionParams, items: pl.DataFrame, updates: pl.DataFrame, as_of: dt.date) -> dict[str, float | None]:
-    status = measure_status(params, items, updates, as_of)
-    overall = implementation_scores(params, status).filter(pl.col("group_type") == "overall")
-    scores = dict(overall.select("country", "score").iter_rows())
-    return {c: scores.get(c) for c in params.region.parties}
-
-
-def _cents(value: Decimal) -> int:
-    return int(value.to_integral_value(rounding=ROUND_HALF_EVEN))
-
-
-def _largest_remainder(pot: int, weights: dict[str, Fraction], order: dict[str, tuple]) -> dict[str, int]:
-    """Split `pot` cents in proportion to `weights` (exact fractions): each gets the whole part
-    of its quota, the cents left go one each to the largest remainders (ties by `order`)."""
-    total = sum(weights.values())
-    if pot == 0 or total <= 0:
-        return dict.fromkeys(weights, 0)
-    quota = {c: pot * w / total for c, w in weights.items()}
-    shares = {c: math.floor(q) for c, q in quota.items()}
-    left = pot - sum(shares.values())
-    ranked = sorted((c for c in weights if weights[c] > 0), key=lambda c: (-(quota[c] - shares[c]), order[c]))
-    for c in ranked[:left]:
-        shares[c] += 1
-    return shares
-
-
-def _share_text(share: float, lang: str) -> str:
-    whole = abs(share * 100 - round(share * 100)) < 1e-9
-    return fmt_percent(share, lang, 0 if whole else 2)
-
-
-# ---------------------------------------------------------------------------------------------
 # From the store
 
 
-def _load(
+def load(
     region: str | RegionParams, as_of: dt.date | str | None, project: ProjectLike
 ) -> tuple[RegionParams, dt.date, pl.DataFrame, pl.DataFrame]:
     from . import tracker
@@ -724,6 +462,14 @@ def _load(
     items = tracker.action_items(params, project=project)
     updates = tracker.progress(params, as_of=day, history=True, project=project)
     return params, day, items, updates
+
+
+def overall_scores(params: RegionParams, items: pl.DataFrame, updates: pl.DataFrame, as_of: dt.date) -> dict[str, float | None]:
+    """Overall score of every party as of `as_of` (None: no measure applies)."""
+    status = measure_status(params, items, updates, as_of)
+    overall = implementation_scores(params, status).filter(pl.col("group_type") == "overall")
+    found = dict(overall.select("country", "score").iter_rows())
+    return {c: found.get(c) for c in params.region.parties}
 
 
 def scores(
@@ -738,7 +484,7 @@ def scores(
     then one score column per pillar (``pillar_<id>``) and per dimension (``dimension_<id>``),
     and illustrative.
     """
-    params, day, items, updates = _load(region, as_of, project)
+    params, day, items, updates = load(region, as_of, project)
     status = measure_status(params, items, updates, day)
     long = implementation_scores(params, status)
     overall = long.filter(pl.col("group_type") == "overall").drop("group_type", "group")
@@ -782,19 +528,8 @@ def ranking(
     project: ProjectLike = None,
 ) -> pl.DataFrame:
     """`rank` of the parties as of `as_of` (default: the region's as_of), read from the store."""
-    params, day, items, updates = _load(region, as_of, project)
+    params, day, items, updates = load(region, as_of, project)
     return rank(implementation_scores(params, measure_status(params, items, updates, day)))
-
-
-def fund(
-    region: str | RegionParams = "sica",
-    as_of: dt.date | str | None = None,
-    project: ProjectLike = None,
-    lang: str = "en",
-) -> pl.DataFrame:
-    """`incentive_fund` as of `as_of` (default: the region's as_of), read from the store."""
-    params, day, items, updates = _load(region, as_of, project)
-    return incentive_fund(params, day, items, updates, lang=lang)
 
 
 def _to_date(value: dt.date | str) -> dt.date:

@@ -22,6 +22,7 @@ from babel.lists import format_list
 
 from .. import charts, monitor, reference, scores, tracker
 from ..i18n import N_, fmt_date, fmt_money, fmt_number, fmt_percent, gettext, t
+from ..fund import incentive_fund
 from ..page import Block, Context, esc, public
 from ..status import STATUSES, label
 
@@ -496,10 +497,10 @@ def status_heatmap(ctx: Context, status: pl.DataFrame) -> alt.TopLevelMixin:
 
 def fund_table(ctx: Context, items: pl.DataFrame | None = None, updates: pl.DataFrame | None = None) -> pl.DataFrame:
     """Ranking and incentive fund of the parties, in rank order (ties share a rank): the
-    frames of `scores.fund` and `scores.rank`, computed from the page's inputs."""
+    frames of `tflib.fund.incentive_fund` and `scores.rank`, computed from the page's inputs."""
     if items is None or updates is None:
         items, updates = inputs(ctx)
-    fund = scores.incentive_fund(ctx.params, ctx.as_of, items, updates, lang=ctx.lang)
+    fund = incentive_fund(ctx.params, ctx.as_of, items, updates, lang=ctx.lang)
     ranked = scores.rank(fund.select("country", "score")).select("country", "tied")
     fund = fund.join(ranked, on="country", how="left", maintain_order="left")
     yes, no = t("Yes", ctx.lang), t("No", ctx.lang)
