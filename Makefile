@@ -29,4 +29,4 @@ clean-store:
 i18n: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -k t -k gettext -k N_ --no-location --sort-output -o tflib/locale/tflib.pot .
 	for lang in $$(ls tflib/locale | grep -v '\.pot$$'); do \
-		$(VENV)/bin/pybabel update --no-fuzzy-matching --ignore-obsolete -i tflib/locale/tflib.pot -d tflib/locale -D tflib -l $$lang; done
+		$(VENV)/bin/pybabel update -w 100 --no-fuzzy-matching --ignore-obsolete -i tflib/locale/tflib.pot -d tflib/locale -D tflib -l $$lang; done

@@ -102,30 +102,63 @@ def test_missing_submissions_by_month():
     assert missing["period"].to_list() == ["2026-02", "2026-04", "2026-06", "2026-07", "2026-08"]
 
 
-def test_indicator_regressions_against_previous_period_and_target():
+def _obs(country, indicator, statistic, rows, crossing=None, direction=None):
+    return pl.DataFrame(
+        [
+            {"country": country, "indicator_id": indicator, "statistic": statistic, "crossing_id": crossing, "direction": direction,
+             "period": p, "period_start": s, "period_end": e, "value": v, "illustrative": False}
+            for p, s, e, v in rows
+        ],
+        schema={"country": pl.String, "indicator_id": pl.String, "statistic": pl.String, "crossing_id": pl.String, "direction": pl.String,
+                "period": pl.String, "period_start": pl.Date, "period_end": pl.Date, "value": pl.Float64, "illustrative": pl.Boolean},
+    )
+
+
+Q1 = ("2026-Q1", D(2026, 1, 1), D(2026, 3, 31))
+Q2 = ("2026-Q2", D(2026, 4, 1), D(2026, 6, 30))
+
+
+def test_regression_is_worse_than_the_previous_period_only():
     params = load_region("sica")
     target = params.country("CRI").targets["clearance_time"]  # median, lower is better
-    obs = pl.DataFrame(
-        [
-            {"country": "CRI", "indicator_id": "clearance_time", "statistic": "median", "crossing_id": None, "direction": None,
-             "period": p, "period_start": s, "period_end": e, "value": v, "illustrative": False}
-            for p, s, e, v in [
-                ("2026-Q1", D(2026, 1, 1), D(2026, 3, 31), target.value * 1.5),
-                ("2026-Q2", D(2026, 4, 1), D(2026, 6, 30), target.value * 1.65),  # 10 % worse, still above target
-                ("2026-Q3", D(2026, 7, 1), D(2026, 9, 30), None),
-            ]
-            if v is not None
-        ]
-    )
+    obs = _obs("CRI", "clearance_time", "median", [(*Q1, target.value * 1.5), (*Q2, target.value * 1.65)])  # 10 % worse
     found = early_warnings(params, _items().head(0), _updates().head(0), obs, as_of=AS_OF)
-    regs = found.filter(pl.col("kind") == "indicator_regression").sort("basis")
-    assert regs["basis"].to_list() == ["previous_period", "target"]
-    prev, tgt = regs.row(0, named=True), regs.row(1, named=True)
+    regs = found.filter(pl.col("kind") == "regression")
+    assert regs.height == 1
+    prev = regs.row(0, named=True)
+    assert prev["basis"] == "previous_period"
     assert prev["value"] == pytest.approx(target.value * 1.65) and prev["reference"] == pytest.approx(target.value * 1.5)
     assert prev["severity"] == "low"  # 10 % is beyond the 5 % tolerance but not three times it
-    assert tgt["reference"] == target.value and tgt["severity"] == ("high" if AS_OF >= target.by else "low")
+    assert "indicator_regression" not in found["kind"].to_list()
     msg = warning_message(prev, "es", params)
-    assert "2026-Q2" in msg and "empeoró" in msg
+    assert "empeoró" in msg
+
+
+def test_an_improving_indicator_short_of_a_future_target_raises_nothing():
+    """The review's case: GTM, Agua Caliente exit, 24.6 -> 15.5 h, target not met yet but not due."""
+    params = load_region("sica")
+    target = params.country("CRI").targets["clearance_time"]
+    assert target.by > AS_OF
+    obs = _obs("CRI", "clearance_time", "median", [(*Q1, target.value * 2), (*Q2, target.value * 1.5)])
+    found = early_warnings(params, _items().head(0), _updates().head(0), obs, as_of=AS_OF)
+    assert found.is_empty()
+
+
+def test_target_missed_when_its_date_has_passed(tmp_path):
+    """A target whose date has passed and is not met is `target_missed`, even when the
+    indicator improved; an improvement is never a regression."""
+    params = load_region("sica")
+    target = params.country("CRI").targets["clearance_time"]
+    obs = _obs("CRI", "clearance_time", "median", [(*Q1, target.value * 2), (*Q2, target.value * 1.5)])
+    after = target.by + dt.timedelta(days=1)
+    found = early_warnings(params, _items().head(0), _updates().head(0), obs, as_of=after)
+    assert found["kind"].to_list() == ["target_missed"]
+    row = found.row(0, named=True)
+    assert row["reference"] == target.value and row["due"] == target.by and row["severity"] == "high"
+    assert row["basis"] == "target"
+    assert "national target" in warning_message(row, "en", params)
+    met = _obs("CRI", "clearance_time", "median", [(*Q1, target.value * 2), (*Q2, target.value)])
+    assert early_warnings(params, _items().head(0), _updates().head(0), met, as_of=after).is_empty()
 
 
 def test_warnings_frame_is_sorted_by_severity_and_complete():
@@ -181,7 +214,7 @@ def test_warnings_cli_json_for_every_party(built):
     res = _cli(built, "warnings", "--region", "sica", "--format", "json", "--lang", "en")
     assert res.returncode == 0, res.stderr
     found = json.loads(res.stdout)
-    assert {w["kind"] for w in found} == {"overdue", "at_risk", "stalled", "missing_submission", "indicator_regression"}
+    assert {w["kind"] for w in found} == {"overdue", "at_risk", "stalled", "missing_submission", "regression", "target_missed"}
     assert all(w["message"] for w in found)
     one = _cli(built, "warnings", "--region", "sica", "--country", "PAN", "--format", "json", "--as-of", "2025-12-31")
     assert one.returncode == 0, one.stderr
@@ -213,3 +246,27 @@ def test_scores_cli_json(built):
     assert sorted(r["country"] for r in out["ranking"]) == sorted(params.region.parties)
     total = sum(float(r["total"]) for r in out["fund"])
     assert total == pytest.approx(params.region.incentive_fund.amount, abs=0.001)
+
+
+def test_shipped_data_flags_no_improving_indicator(built):
+    """No warning on the shipped data says an indicator regressed when it improved."""
+    from tflib import monitor, tracker
+
+    params = load_region("sica", built)
+    found = monitor.warnings_for_region(params, project=built)
+    obs = tracker.indicators(params, project=built)
+    regs = found.filter(pl.col("kind") == "regression")
+    assert regs.height > 0
+    for r in regs.iter_rows(named=True):
+        ind = params.indicators.get(r["indicator_id"])
+        worse = r["value"] > r["reference"] if ind.polarity == "lower_better" else r["value"] < r["reference"]
+        assert worse, r
+    # GTM, Agua Caliente, exit: 24.6 -> 15.5 h in the review; an improvement, never a warning.
+    agua = found.filter((pl.col("country") == "GTM") & (pl.col("crossing_id") == "agua-caliente") & (pl.col("direction") == "exit"))
+    assert agua.is_empty(), agua
+    series = obs.filter((pl.col("country") == "GTM") & (pl.col("crossing_id") == "agua-caliente") & (pl.col("direction") == "exit") & (pl.col("period_end") <= params.as_of))
+    for _, one in series.group_by("statistic"):
+        values = one.sort("period_start")["value"].to_list()
+        assert values[-1] < values[-2]
+    # Every target warning is for a target whose date has passed.
+    assert all(r["due"] <= params.as_of for r in found.filter(pl.col("kind") == "target_missed").iter_rows(named=True))

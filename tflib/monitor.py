@@ -8,8 +8,10 @@ and the completion date that pace projects. Warnings:
   whose planned start has passed with no progress needs at least its planned duration);
 - ``stalled``: work should be under way but nothing was reported for ``stall_days``;
 - ``missing_submission``: a reporting period with no progress report from a member;
-- ``indicator_regression``: an indicator worse (by its polarity) than the previous period
-  beyond the region's tolerance, or worse than the country's national target.
+- ``regression``: an indicator worse (by its polarity) than the previous period beyond the
+  region's tolerance (an indicator that improved is never a regression);
+- ``target_missed``: the date of a national target has passed and the latest value does not
+  meet it.
 
 All functions are pure functions of frames; ``*_for_region`` wrappers read the store.
 """
@@ -27,13 +29,14 @@ from .paths import Project
 
 ProjectLike = Project | str | Path | None
 
-KINDS = ("overdue", "at_risk", "stalled", "missing_submission", "indicator_regression")
+KINDS = ("overdue", "at_risk", "stalled", "missing_submission", "regression", "target_missed")
 KIND_LABELS = {
     "overdue": N_("Overdue"),
     "at_risk": N_("At risk"),
     "stalled": N_("Stalled"),
     "missing_submission": N_("Missing submission"),
-    "indicator_regression": N_("Indicator regression"),
+    "regression": N_("Indicator regression"),
+    "target_missed": N_("National target missed"),
 }
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 # Overdue or slipping by more than this many days is serious.
@@ -155,10 +158,13 @@ def missing_submissions(params: RegionParams, items: pl.DataFrame, updates: pl.D
     return pl.DataFrame(rows, schema={"country": pl.String, "period": pl.String, "due": pl.Date})
 
 
-def indicator_regressions(params: RegionParams, observations: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
-    """Series whose latest value is worse than the previous period, or than the national target."""
+def indicator_warnings(params: RegionParams, observations: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+    """Per series (country x indicator x statistic x crossing x direction), as of `as_of`:
+    `regression` when the latest value is worse than the previous period's beyond the region's
+    tolerance, `target_missed` when the national target's date has passed and the latest
+    value does not meet it. A target not yet due raises nothing."""
     tol = params.region.regression_tolerance
-    obs = observations.filter(pl.col("period_end") <= as_of)
+    obs = observations.filter((pl.col("period_end") <= as_of) & pl.col("value").is_not_null())
     keys = ["country", "indicator_id", "statistic", "crossing_id", "direction"]
     rows = []
     for key, series in obs.sort("period_start").group_by(keys, maintain_order=True):
@@ -173,13 +179,13 @@ def indicator_regressions(params: RegionParams, observations: pl.DataFrame, as_o
             change = (value - prev) / abs(prev) if prev else 0.0
             worse = change > tol if lower_better else change < -tol
             if worse:
-                rows.append({**base, "basis": "previous_period", "reference": prev, "severity": "medium" if abs(change) > 3 * tol else "low", "due": None})
+                rows.append({**base, "kind": "regression", "basis": "previous_period", "reference": prev, "severity": "medium" if abs(change) > 3 * tol else "low", "due": None})
         target = params.countries[country].targets.get(indicator_id)
-        if target is not None and (target.statistic is None or target.statistic == statistic):
+        if target is not None and (target.statistic is None or target.statistic == statistic) and as_of >= target.by:
             missed = value > target.value if lower_better else value < target.value
             if missed:
-                rows.append({**base, "basis": "target", "reference": target.value, "severity": "high" if as_of >= target.by else "low", "due": target.by})
-    schema = {k: WARNING_SCHEMA[k] for k in ("country", "indicator_id", "statistic", "crossing_id", "direction", "period", "value", "illustrative", "basis", "reference", "severity", "due")}
+                rows.append({**base, "kind": "target_missed", "basis": "target", "reference": target.value, "severity": "high", "due": target.by})
+    schema = {k: WARNING_SCHEMA[k] for k in ("country", "kind", "indicator_id", "statistic", "crossing_id", "direction", "period", "value", "illustrative", "basis", "reference", "severity", "due")}
     return pl.DataFrame(rows, schema=schema)
 
 
@@ -222,7 +228,7 @@ def early_warnings(
     )
     missing = missing_submissions(params, items, updates, as_of)
     frames.append(missing.with_columns(kind=pl.lit("missing_submission"), severity=pl.lit("low"), days=(pl.lit(as_of) - pl.col("due")).dt.total_days()))
-    frames.append(indicator_regressions(params, observations, as_of).with_columns(kind=pl.lit("indicator_regression")))
+    frames.append(indicator_warnings(params, observations, as_of))
     out = pl.concat([f.with_columns(pl.col(c).cast(WARNING_SCHEMA[c]) for c in f.columns if c in WARNING_SCHEMA) for f in frames], how="diagonal_relaxed")
     for col, dtype in WARNING_SCHEMA.items():
         if col not in out.columns:
@@ -261,8 +267,8 @@ def warning_message(row: dict, lang: str, params: RegionParams) -> str:
         crossing = next((c.name for c in params.region.border_crossings if c.id == row["crossing_id"]), row["crossing_id"])
         name = f"{name}, {crossing} ({t(DIRECTION_LABELS[row['direction']], lang)})"
     digits = 0 if float(row["value"]).is_integer() and float(row["reference"]).is_integer() else 1
-    if row["basis"] == "target":
-        return t("{indicator} was {value} {unit} in {period}, worse than the national target of {target} {unit} set for {by}.", lang, indicator=name, value=fmt_number(row["value"], lang, digits), unit=ind.unit, period=row["period"], target=fmt_number(row["reference"], lang, digits), by=fmt_date(row["due"], lang))
+    if kind == "target_missed":
+        return t("{indicator} was {value} {unit} in {period}: the national target of {target} {unit} set for {by} was missed.", lang, indicator=name, value=fmt_number(row["value"], lang, digits), unit=ind.unit, period=row["period"], target=fmt_number(row["reference"], lang, digits), by=fmt_date(row["due"], lang))
     return t("{indicator} worsened to {value} {unit} in {period}, from {previous} {unit} the period before.", lang, indicator=name, value=fmt_number(row["value"], lang, digits), unit=ind.unit, period=row["period"], previous=fmt_number(row["reference"], lang, digits))
 
 

@@ -168,5 +168,5 @@ def summary_sentences(ctx: Context, items: pl.DataFrame, history: pl.DataFrame, 
         if last["score"] is not None:
             out.append(t("Its implementation score is {score} of the maximum, against a median of {median} for the parties.", ctx.lang, score=fmt_percent(last["score"], ctx.lang), median=fmt_percent(last["regional_median"], ctx.lang)))
     counts = {k: warnings.filter(pl.col("kind") == k).height for k in monitor.KINDS}
-    out.append(t("Early warnings: {overdue} overdue, {at_risk} at risk, {stalled} stalled, {missing} missing monthly reports.", ctx.lang, overdue=counts["overdue"], at_risk=counts["at_risk"], stalled=counts["stalled"], missing=counts["missing_submission"]))
+    out.append(t("Early warnings: {overdue} overdue, {at_risk} at risk, {stalled} stalled, {missing} missing monthly reports, {regression} indicator regressions, {target_missed} national targets missed.", ctx.lang, overdue=counts["overdue"], at_risk=counts["at_risk"], stalled=counts["stalled"], missing=counts["missing_submission"], regression=counts["regression"], target_missed=counts["target_missed"]))
     return out

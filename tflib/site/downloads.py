@@ -188,9 +188,9 @@ DESCRIPTIONS: dict[str, str] = {
     "party": N_("True for a party to the strategy (scored); false for a member that is tracked only"),
     "language": N_("Language of the country's templates and feedback"),
     # Early warnings
-    "kind": N_("Kind of warning: overdue, at_risk, stalled, missing_submission or indicator_regression"),
+    "kind": N_("Kind of warning: overdue, at_risk, stalled, missing_submission, regression (worse than the previous period) or target_missed (a national target whose date has passed is not met)"),
     "severity": N_("Severity of the warning: high, medium or low"),
-    "basis": N_("What an indicator regression is measured against: the previous period or the national target"),
+    "basis": N_("What an indicator warning is measured against: the previous period (regression) or the national target (target_missed)"),
     "projected": N_("Completion date projected from the pace of progress"),
     "last_reported": N_("Date of the latest progress report on the item"),
     "days": N_("Days overdue, late, or without a report (by kind of warning)"),
@@ -870,7 +870,7 @@ _BULK_ABOUT = {
     "indicators": "National indicator observations, latest revision per country, indicator, statistic, crossing, direction and period. Confidential indicators are removed.",
     "measure_status": "Status of every member x measure as of the data date (UN Global Survey scale) with points.",
     "scores": "Implementation scores, ranks and WTO-style implementation rates of the parties as of the data date (non-parties are not scored).",
-    "early_warnings": "Early warnings as of the data date (overdue, at risk, stalled, missing submission, indicator regression), with the message in English. Warnings on confidential indicators are removed.",
+    "early_warnings": "Early warnings as of the data date (overdue, at risk, stalled, missing submission, indicator regression, national target missed), with the message in English. Warnings on confidential indicators are removed.",
     "lpi": "World Bank Logistics Performance Index, waves 2010-2023, one row per economy and wave (absent = no data). Real data.",
     "doing_business": "World Bank Doing Business, Trading across borders, report years 2016-2020, national rows (city rows only where no national row exists). Real data.",
 }
