@@ -17,7 +17,7 @@ def _obs(rows: list[tuple]) -> pl.DataFrame:
     """Observations of one country: (statistic, crossing_id, direction, period, value)."""
     out = []
     for stat, crossing, direction, period, value in rows:
-        start, _ = tflib.params.parse_period(period)
+        start, _ = tflib.periods.bounds(period)
         out.append({"statistic": stat, "crossing_id": crossing, "direction": direction, "period": period, "period_start": start, "value": value})
     schema = {"statistic": pl.String, "crossing_id": pl.String, "direction": pl.String, "period": pl.String, "period_start": pl.Date, "value": pl.Float64}
     return pl.DataFrame(out, schema=schema)

@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from conftest import write_small_region
-from tflib.params import ParamsError, available_regions, load_region, parse_period
+from tflib.params import ParamsError, available_regions, load_region
+from tflib.periods import bounds as parse_period
 from tflib.paths import Project
 
 PARAMS = Project.default().params_dir

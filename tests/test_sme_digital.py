@@ -13,7 +13,7 @@ import pytest
 pytestmark = pytest.mark.usefixtures("default_project_is_shipped")
 
 from chartcheck import chart_rows, check_chart
-from tflib import page
+from tflib import page, periods
 from tflib.analysis import digital, dimension, sme
 
 COUNTRIES = ["CRI", "GTM", "PAN", "BLZ"]
@@ -44,11 +44,11 @@ def _with_confidential(ctx, **hidden):
 
 
 def test_periods():
-    assert dimension.periods_between("quarter", dt.date(2024, 6, 1), dt.date(2026, 9, 30))[::9] == ["2024-Q2", "2026-Q3"]
-    assert dimension.periods_between("year", dt.date(2024, 6, 1), dt.date(2026, 9, 30)) == ["2024", "2025"]
-    assert len(dimension.periods_between("month", dt.date(2024, 6, 1), dt.date(2026, 9, 30))) == 28
-    assert dimension.period_bounds("2024-Q4") == (dt.date(2024, 10, 1), dt.date(2024, 12, 31))
-    assert dimension.period_label("2026-Q3", "en") == "Q3 2026"
+    assert periods.complete_between("quarter", dt.date(2024, 6, 1), dt.date(2026, 9, 30))[::9] == ["2024-Q2", "2026-Q3"]
+    assert periods.complete_between("year", dt.date(2024, 6, 1), dt.date(2026, 9, 30)) == ["2024", "2025"]
+    assert len(periods.complete_between("month", dt.date(2024, 6, 1), dt.date(2026, 9, 30))) == 28
+    assert periods.bounds("2024-Q4") == (dt.date(2024, 10, 1), dt.date(2024, 12, 31))
+    assert periods.label("2026-Q3", "en") == "Q3 2026"
 
 
 @pytest.mark.parametrize("iso3", COUNTRIES)

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import polars as pl
 
-from . import __version__, scores, tracker
+from . import __version__, periods, scores, tracker
 from .params import RegionParams, load_region
 from .paths import Project, resolve
 from .runner import Job, JobResult, run_jobs
@@ -131,22 +131,11 @@ class RegionData:
         items = tracker.action_items(params, project=project)
         updates = tracker.progress(params, history=True, as_of=params.as_of, project=project)
         obs = tracker.indicators(params, project=project)
-        ends = _month_ends(params.region.illustrative.start, params.as_of)
+        ends = periods.month_ends(params.region.illustrative.start, params.as_of)
         series = scores.score_series(params, items, updates, ends)
         median = series.select("date", "regional_median").unique(maintain_order=True).sort("date")
         status = scores.measure_status(params, items, updates, params.as_of)
         return cls(params, items, updates, obs, median, status, _files_hash(params, project))
-
-
-def _month_ends(start: dt.date, end: dt.date) -> list[dt.date]:
-    out, y, m = [], start.year, start.month
-    while True:
-        nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
-        last = nxt - dt.timedelta(days=1)
-        if last > end:
-            return out
-        out.append(last)
-        y, m = nxt.year, nxt.month
 
 
 def _files_hash(params: RegionParams, project: Project) -> str:

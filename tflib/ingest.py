@@ -26,7 +26,8 @@ from typing import Any
 import polars as pl
 
 from .i18n import N_, available_languages, gettext
-from .params import RegionParams, parse_period
+from .params import RegionParams
+from .periods import bounds as period_bounds
 from .paths import Project, resolve
 from .status import parse_status
 from .store import Store
@@ -445,7 +446,7 @@ class _Checker:
         period_start = period_end = None
         if period_text is not None:
             try:
-                period_start, period_end = parse_period(period_text)
+                period_start, period_end = period_bounds(period_text)
             except ValueError as exc:
                 problems.append(self._problem(row, "period", "bad_period", str(exc)))
             else:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import polars as pl
 
+from . import periods
 from .i18n import N_, fmt_date, fmt_number, t
 from .params import DIRECTION_LABELS, STATISTIC_LABELS, RegionParams, load_region
 from .paths import Project
@@ -126,22 +127,6 @@ def item_status(items: pl.DataFrame, updates: pl.DataFrame, as_of: dt.date, stal
     return df.drop("zero_on").sort("country", "item_id")
 
 
-def _periods(start: dt.date, as_of: dt.date, period: str) -> list[tuple[str, dt.date, dt.date]]:
-    """Complete reporting periods from `start`'s period to the one ending on or before `as_of`."""
-    out = []
-    step = 1 if period == "month" else 3
-    y, m = start.year, (start.month - 1) // step * step + 1
-    while True:
-        first = dt.date(y, m, 1)
-        ny, nm = (y + 1, m + step - 12) if m + step > 12 else (y, m + step)
-        last = dt.date(ny, nm, 1) - dt.timedelta(days=1)
-        if last > as_of:
-            return out
-        label = f"{y}-{m:02d}" if period == "month" else f"{y}-Q{(m - 1) // 3 + 1}"
-        out.append((label, first, last))
-        y, m = ny, nm
-
-
 def missing_submissions(params: RegionParams, items: pl.DataFrame, updates: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     """Member x period with no progress report, for periods in which some item was under way."""
     rows = []
@@ -152,9 +137,10 @@ def missing_submissions(params: RegionParams, items: pl.DataFrame, updates: pl.D
             continue
         first_start = mine["start"].min()
         reported = hist.filter(pl.col("country") == iso3)["reported_on"].to_list()
-        for label, first, last in _periods(max(country.start, first_start), as_of, params.region.submission_period):
+        for period in periods.complete_between(params.region.submission_period, max(country.start, first_start), as_of):
+            first, last = periods.bounds(period)
             if not any(first <= d <= last for d in reported):
-                rows.append({"country": iso3, "period": label, "due": last})
+                rows.append({"country": iso3, "period": period, "due": last})
     return pl.DataFrame(rows, schema={"country": pl.String, "period": pl.String, "due": pl.Date})
 
 

@@ -15,7 +15,6 @@ language or bad date is an error naming the file and the key.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -558,33 +557,3 @@ def _cross_check(
             missing = sorted(r for r in roles if cp.agency_for(r) is None)
             if missing:
                 raise ParamsError(f"{cpath}: agencies: no agency holds role(s) {missing} used by the strategy")
-
-
-_PERIOD = re.compile(r"^(\d{4})(?:-(Q[1-4]|\d{2}))?$")
-
-
-def parse_period(text: str) -> tuple[dt.date, dt.date]:
-    """'2025', '2025-Q3' or '2025-07' -> (first day, last day)."""
-    m = _PERIOD.match(text.strip())
-    if not m:
-        raise ValueError(f"{text!r} is not a period (YYYY, YYYY-Qn or YYYY-MM)")
-    year = int(m.group(1))
-    part = m.group(2)
-    if part is None:
-        return dt.date(year, 1, 1), dt.date(year, 12, 31)
-    if part.startswith("Q"):
-        q = int(part[1])
-        start = dt.date(year, 3 * q - 2, 1)
-    else:
-        month = int(part)
-        if not 1 <= month <= 12:
-            raise ValueError(f"{text!r}: month must be 01-12")
-        start = dt.date(year, month, 1)
-        return start, _month_end(start)
-    end = _month_end(dt.date(year, 3 * q, 1))
-    return start, end
-
-
-def _month_end(first: dt.date) -> dt.date:
-    nxt = dt.date(first.year + (first.month == 12), first.month % 12 + 1, 1)
-    return nxt - dt.timedelta(days=1)

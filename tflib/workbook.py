@@ -32,6 +32,7 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from . import periods
 from .i18n import N_, gettext, t
 from .ingest import COLUMN_LABELS, SHEET_LABELS
 from .params import RegionParams
@@ -203,16 +204,6 @@ def _status_by_item(status: pl.DataFrame | None) -> dict[str, dict]:
     return {r["item_id"]: r for r in status.to_dicts()}
 
 
-def _months(first: dt.date, last: dt.date) -> list[dt.date]:
-    """First days of every month from `first`'s month to `last`'s month."""
-    out = []
-    y, m = first.year, first.month
-    while (y, m) <= (last.year, last.month):
-        out.append(dt.date(y, m, 1))
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
-
-
 def _month_key(day: dt.date) -> tuple[int, int]:
     return (day.year, day.month)
 
@@ -367,7 +358,7 @@ def _gantt_sheet(ws: Worksheet, params: RegionParams, country: str, rows: list[d
     if rows:
         # To the latest due date, or the latest regional deadline if later, so it shows.
         last_day = max([r["due"] for r in rows] + [r["deadline"] for r in rows if r.get("deadline")])
-        months = _months(min(r["start"] for r in rows), last_day)
+        months = periods.month_starts(min(r["start"] for r in rows), last_day)
     column_of = {_month_key(m): first_col + i for i, m in enumerate(months)}
     for m, col in zip(months, column_of.values()):
         cell = _set(ws, header, col, m, MONTH_FORMAT)
@@ -380,7 +371,7 @@ def _gantt_sheet(ws: Worksheet, params: RegionParams, country: str, rows: list[d
         _set(ws, n, 1, item["item_id"])
         _set(ws, n, 2, step_name(item.get("step_name"), lang, params))
         fill = _CRITICAL_FILL if item.get("on_critical_path") else _ACTIVE_FILL
-        active = {_month_key(m) for m in _months(item["start"], item["due"])}
+        active = {_month_key(m) for m in periods.month_starts(item["start"], item["due"])}
         for key in active:
             ws.cell(row=n, column=column_of[key]).fill = fill
         deadline = item.get("deadline")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import altair as alt
 import polars as pl
 
-from .. import charts
+from .. import charts, periods
 from ..i18n import N_, fmt_date, gettext, t
 from ..page import Block, Context, Figure, no_data, section as page_section, show, table
 from . import dimension as dim
@@ -159,7 +159,7 @@ def readiness_frame(ctx: Context, data: DigitalData) -> tuple[pl.DataFrame, pl.D
     heads = []
     for ind_id, _stat in READINESS:
         lt = data.latest[ind_id]
-        when = dim.period_label(lt.period, lang) if lt.period else gettext("no data", lang)
+        when = periods.label(lt.period, lang) if lt.period else gettext("no data", lang)
         heads.append(textwrap.wrap(t(SHORT_NAMES[ind_id], lang), HEADING_WIDTH) + [when])
     depth = max(len(h) for h in heads)
     columns = ["|".join([""] * (depth - len(h)) + h) for h in heads]

@@ -13,15 +13,13 @@ only mark "no data" or a national target are kept in separate datasets without t
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
 import polars as pl
-from babel.dates import format_date
 
-from .. import charts, scores, tracker
+from .. import charts, periods, scores, tracker
 from ..i18n import N_, fmt_date, fmt_money, fmt_number, fmt_percent, gettext, t
 from ..page import Context, public
 from ..params import STATISTIC_LABELS, Indicator, text_in
@@ -39,54 +37,6 @@ def require_country(ctx: Context) -> str:
     if not ctx.country:
         raise ValueError("this page is about one member: pass a country")
     return ctx.country
-
-
-# ---------------------------------------------------------------------------------------------
-# Periods
-
-
-def period_bounds(period: str) -> tuple[dt.date, dt.date]:
-    """First and last day of a period written YYYY, YYYY-Qn or YYYY-MM."""
-    year = int(period[:4])
-    if len(period) == 4:
-        return dt.date(year, 1, 1), dt.date(year, 12, 31)
-    if period[5] == "Q":
-        first_month = (int(period[6]) - 1) * 3 + 1
-        months = 3
-    else:
-        first_month, months = int(period[5:7]), 1
-    start = dt.date(year, first_month, 1)
-    ny, nm = (year + 1, first_month + months - 12) if first_month + months > 12 else (year, first_month + months)
-    return start, dt.date(ny, nm, 1) - dt.timedelta(days=1)
-
-
-def period_of(day: dt.date, frequency: str) -> str:
-    if frequency == "year":
-        return f"{day.year}"
-    if frequency == "quarter":
-        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-    return f"{day.year}-{day.month:02d}"
-
-
-def periods_between(frequency: str, first: dt.date, as_of: dt.date) -> list[str]:
-    """Every period from the one holding `first` to the last one ending on or before `as_of`."""
-    out = []
-    period = period_of(first, frequency)
-    while True:
-        start, end = period_bounds(period)
-        if end > as_of:
-            return out
-        out.append(period)
-        period = period_of(end + dt.timedelta(days=1), frequency)
-
-
-def period_label(period: str, lang: str) -> str:
-    """A period as readers write it: 2025, Q3 2026 (T3 2026), Sep 2026 (sept 2026)."""
-    if len(period) == 4:
-        return period
-    if period[5] == "Q":
-        return t("Q{quarter} {year}", lang, quarter=period[6], year=period[:4])
-    return format_date(period_bounds(period)[0], "MMM y", locale=lang)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -195,11 +145,11 @@ def series(ctx: Context, indicator_id: str, statistics: list[str] | None = None)
     first = ctx.params.countries[iso3].start
     if obs.height:
         first = min(first, obs["period_start"].min())
-    periods = periods_between(ind.frequency, first, ctx.as_of)
-    order = {p: i for i, p in enumerate(periods)}
+    expected = periods.complete_between(ind.frequency, first, ctx.as_of)
+    order = {p: i for i, p in enumerate(expected)}
     names = {s: (statistic_label(s, ctx.lang) if s else ctx.text(ind.name)) for s in stats}
     frame = obs.with_columns(
-        period_label=pl.col("period").map_elements(lambda p: period_label(p, ctx.lang), return_dtype=pl.String),
+        period_label=pl.col("period").map_elements(lambda p: periods.label(p, ctx.lang), return_dtype=pl.String),
         series=pl.col("statistic").replace_strict(names, default=ctx.text(ind.name), return_dtype=pl.String),
         _idx=pl.col("period").replace_strict(order, default=-1, return_dtype=pl.Int64),
     ).filter(pl.col("value").is_not_null() & (pl.col("_idx") >= 0))
@@ -210,9 +160,9 @@ def series(ctx: Context, indicator_id: str, statistics: list[str] | None = None)
     rows = []
     for s in stats:
         seen = set(frame.filter(pl.col("series") == names[s])["period"].to_list())
-        rows += [{"period": p, "period_label": period_label(p, ctx.lang), "series": names[s]} for p in periods if p not in seen]
+        rows += [{"period": p, "period_label": periods.label(p, ctx.lang), "series": names[s]} for p in expected if p not in seen]
     missing = pl.DataFrame(rows, schema={"period": pl.String, "period_label": pl.String, "series": pl.String})
-    return Series(ind, iso3, periods, frame, missing, stats, names, indicator_id in ctx.confidential(iso3))
+    return Series(ind, iso3, expected, frame, missing, stats, names, indicator_id in ctx.confidential(iso3))
 
 
 def target_of(ctx: Context, indicator_id: str) -> dict[str, Any] | None:
@@ -231,14 +181,14 @@ def trend_sentences(ctx: Context, s: Series, statistic: str | None = None) -> li
         name = t("{indicator} ({statistic})", lang, indicator=name, statistic=statistic_label(statistic, lang))
     vals = s.values(statistic)
     if vals.is_empty():
-        return [t("{country} has reported no value of {indicator} since {start}.", lang, country=ctx.country_name, indicator=name, start=period_label(s.periods[0], lang) if s.periods else fmt_date(ctx.as_of, lang))]
+        return [t("{country} has reported no value of {indicator} since {start}.", lang, country=ctx.country_name, indicator=name, start=periods.label(s.periods[0], lang) if s.periods else fmt_date(ctx.as_of, lang))]
     first, last = vals.row(0, named=True), vals.row(-1, named=True)
-    value, period = fmt_value(last["value"], ind.unit, lang), period_label(last["period"], lang)
+    value, period = fmt_value(last["value"], ind.unit, lang), periods.label(last["period"], lang)
     if vals.height == 1:
         out = [t("{indicator} in {country}: {value} in {period}.", lang, indicator=name, country=ctx.country_name, value=value, period=period)]
     else:
         better = (last["value"] > first["value"]) == (ind.polarity == "higher_better")
-        args = dict(indicator=name, country=ctx.country_name, value=value, period=period, first=fmt_value(first["value"], ind.unit, lang), first_period=period_label(first["period"], lang))
+        args = dict(indicator=name, country=ctx.country_name, value=value, period=period, first=fmt_value(first["value"], ind.unit, lang), first_period=periods.label(first["period"], lang))
         if last["value"] == first["value"]:
             out = [t("{indicator} in {country}: {value} in {period}, the same as in {first_period}.", lang, **args)]
         elif better:
@@ -247,7 +197,7 @@ def trend_sentences(ctx: Context, s: Series, statistic: str | None = None) -> li
             out = [t("{indicator} in {country}: {value} in {period}, against {first} in {first_period} (a deterioration).", lang, **args)]
     gaps = s.missing.filter(pl.col("series") == s.names[statistic]).height
     if gaps:
-        out.append(t("Periods without data since {start}: {n} of {total}.", lang, n=gaps, total=len(s.periods), start=period_label(s.periods[0], lang)))
+        out.append(t("Periods without data since {start}: {n} of {total}.", lang, n=gaps, total=len(s.periods), start=periods.label(s.periods[0], lang)))
     return out
 
 
@@ -261,7 +211,7 @@ def target_sentence(ctx: Context, s: Series) -> str | None:
     if vals.is_empty():
         return t("The national target is {target} by {by}; there is no value to compare with it.", lang, **args)
     last = vals.row(-1, named=True)
-    args |= dict(value=fmt_value(last["value"], ind.unit, lang), period=period_label(last["period"], lang))
+    args |= dict(value=fmt_value(last["value"], ind.unit, lang), period=periods.label(last["period"], lang))
     gap = last["value"] - target["value"]
     met = gap >= 0 if ind.polarity == "higher_better" else gap <= 0
     if met:
@@ -274,11 +224,11 @@ def target_sentence(ctx: Context, s: Series) -> str | None:
 
 
 def _x_axis(s: Series, lang: str, title: str) -> alt.X:
-    labels = [period_label(p, lang) for p in s.periods]
+    labels = [periods.label(p, lang) for p in s.periods]
     ticks = labels
     if s.indicator.frequency == "month" and len(labels) > 12:
         # One label a quarter keeps a monthly axis readable; every month keeps its slot.
-        ticks = [period_label(p, lang) for p in s.periods if int(p[5:7]) in (1, 4, 7, 10)]
+        ticks = [periods.label(p, lang) for p in s.periods if int(p[5:7]) in (1, 4, 7, 10)]
     return alt.X("period_label:O", title=title, scale=alt.Scale(domain=labels), sort=labels, axis=alt.Axis(values=ticks, labelAngle=0, labelOverlap=False))
 
 
@@ -378,7 +328,7 @@ def rank_sentence(ctx: Context, lt: Latest, what: str) -> str:
         return t("No member has reported {what} yet.", lang, what=what)
     rep = lt.reported
     med = rep["value"].median()
-    args = dict(what=what, period=period_label(lt.period, lang), n=rep.height, median=fmt_value(med, lt.indicator.unit, lang), country=ctx.country_name)
+    args = dict(what=what, period=periods.label(lt.period, lang), n=rep.height, median=fmt_value(med, lt.indicator.unit, lang), country=ctx.country_name)
     mine = rep.filter(pl.col("country") == ctx.country)
     if mine.is_empty():
         return t("{country} has no data on {what} for {period}; the median of the {n} members that reported is {median}.", lang, **args)

@@ -10,15 +10,13 @@ members, national targets, labels) travel in datasets without a country key.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
 import altair as alt
 import polars as pl
-from babel.dates import format_date
 
-from .. import charts, reference, tracker
+from .. import charts, periods, reference, tracker
 from ..i18n import N_, fmt_date, fmt_number, fmt_percent, gettext, t
 from ..page import Block, Context, Figure, esc, no_data, public, show
 from ..page import section as page_section
@@ -172,37 +170,6 @@ def unit_label(unit: str, lang: str) -> str:
     return t(UNIT_LABELS[unit], lang) if unit in UNIT_LABELS else unit
 
 
-def period_label(period: str, lang: str) -> str:
-    """"2024-Q2" -> "Q2 2024" (T2 2024 in Spanish); "2024-06" -> "Jun 2024"; "2024" stays."""
-    if "-Q" in period:
-        year, quarter = period.split("-Q")
-        return t("Q{quarter} {year}", lang, quarter=quarter, year=year)
-    if len(period) == 7 and period[4] == "-":
-        return format_date(dt.date(int(period[:4]), int(period[5:]), 1), "MMM y", locale=lang)
-    return period
-
-
-def _period_sequence(starts: list[dt.date], frequency: str) -> list[tuple[str, dt.date]]:
-    """Every period code from the first to the last start, at the indicator's frequency."""
-    first, last = min(starts), max(starts)
-    out = []
-    y, m = first.year, first.month
-    while dt.date(y, m, 1) <= last:
-        if frequency == "quarter":
-            out.append((f"{y}-Q{(m - 1) // 3 + 1}", dt.date(y, m, 1)))
-            m += 3
-        elif frequency == "month":
-            out.append((f"{y}-{m:02d}", dt.date(y, m, 1)))
-            m += 1
-        else:
-            out.append((f"{y}", dt.date(y, 1, 1)))
-            y += 1
-            continue
-        if m > 12:
-            y, m = y + 1, m - 12
-    return out
-
-
 # ---------------------------------------------------------------------------------------------
 # Tracker indicators (illustrative in the shipped data)
 
@@ -238,15 +205,16 @@ def indicator_series(ctx: Context, frame: pl.DataFrame, indicator_id: str) -> di
     stat_labels = {s: gettext(STATISTIC_LABELS[s], ctx.lang) for s in STATISTIC_LABELS}
     if rows.is_empty():
         return {"mine": rows, "median": rows, "periods": {}}
-    seq = _period_sequence(rows["period_start"].to_list(), ind.frequency)
+    starts = rows["period_start"].to_list()
+    seq = {p: periods.bounds(p)[0] for p in periods.sequence(min(starts), max(starts), ind.frequency)}
     seen = dict(rows.select("period", "period_start").unique(maintain_order=True).iter_rows())
-    order = sorted({**dict(seq), **seen}.items(), key=lambda kv: (kv[1], kv[0]))
-    periods = {code: period_label(code, ctx.lang) for code, _ in order}
+    order = sorted({**seq, **seen}.items(), key=lambda kv: (kv[1], kv[0]))
+    labels = {code: periods.label(code, ctx.lang) for code, _ in order}
     position = {code: i for i, (code, _) in enumerate(order)}
 
     def labelled(df: pl.DataFrame) -> pl.DataFrame:
         return df.with_columns(
-            period_label=pl.col("period").replace_strict(periods, return_dtype=pl.String),
+            period_label=pl.col("period").replace_strict(labels, return_dtype=pl.String),
             stat_label=pl.col("statistic").replace_strict(stat_labels, default=None, return_dtype=pl.String),
         )
 
@@ -261,7 +229,7 @@ def indicator_series(ctx: Context, frame: pl.DataFrame, indicator_id: str) -> di
         .filter(pl.col("reporting") >= MIN_PEERS)
     )
     median = _segments(labelled(median), position, "period", ["statistic"]).with_columns(series=pl.lit(_median_label(ctx)))
-    return {"mine": mine, "median": median, "periods": periods}
+    return {"mine": mine, "median": median, "periods": labels}
 
 
 def _target(ctx: Context, indicator_id: str):
@@ -276,7 +244,7 @@ def indicator_chart(ctx: Context, frame: pl.DataFrame, indicator_id: str) -> alt
         return None
     ind = ctx.params.indicators.get(indicator_id)
     series = indicator_series(ctx, frame, indicator_id)
-    mine, median, periods = series["mine"], series["median"], series["periods"]
+    mine, median, period_labels = series["mine"], series["median"], series["periods"]
     if mine.is_empty():
         return None
     lang = ctx.lang
@@ -284,7 +252,7 @@ def indicator_chart(ctx: Context, frame: pl.DataFrame, indicator_id: str) -> alt
     digits = 0 if ind.unit == "agencies" else 1
     fmt = f",.{digits}f"
     axis_fmt = ",.0f"
-    labels = list(periods.values())
+    labels = list(period_labels.values())
     med_label = _median_label(ctx)
     x = alt.X("period_label:O", scale=alt.Scale(domain=labels), title=t("Period", lang), axis=alt.Axis(labelAngle=0))
 
@@ -738,13 +706,13 @@ def _clearance_sentences(ctx: Context, frame: pl.DataFrame) -> list[str]:
     if mine.is_empty():
         return [t("There are no data on {indicator} for {country}.", lang, indicator=name, country=ctx.country_name)]
     first, last = mine.row(0, named=True), mine.row(-1, named=True)
-    value, period = fmt_number(last["value"], lang, 1), period_label(last["period"], lang)
+    value, period = fmt_number(last["value"], lang, 1), periods.label(last["period"], lang)
     out: list[str]
     if mine.height == 1:
         out = [t("{indicator} (median) in {country}: {value} {unit} in {period}.", lang, indicator=name, country=ctx.country_name, value=value, unit=unit, period=period)]
     else:
         change = (last["value"] - first["value"]) / first["value"] if first["value"] else None
-        values = dict(indicator=name, country=ctx.country_name, value=value, unit=unit, period=period, first=fmt_number(first["value"], lang, 1), first_period=period_label(first["period"], lang))
+        values = dict(indicator=name, country=ctx.country_name, value=value, unit=unit, period=period, first=fmt_number(first["value"], lang, 1), first_period=periods.label(first["period"], lang))
         if change is None or abs(change) < 0.005:
             out = [t("{indicator} (median) in {country}: {value} {unit} in {period}, about the same as in {first_period} ({first} {unit}).", lang, **values)]
         elif change < 0:

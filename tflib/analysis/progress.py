@@ -8,7 +8,7 @@ import datetime as dt
 import altair as alt
 import polars as pl
 
-from .. import charts, monitor, scores, tracker
+from .. import charts, monitor, periods, scores, tracker
 from ..i18n import N_, fmt_percent, gettext, t
 from ..page import Context, public
 from ..status import STATUSES, label
@@ -103,16 +103,7 @@ def status_chart(ctx: Context, mix: pl.DataFrame, illustrative: bool) -> alt.Top
 def score_history(ctx: Context) -> pl.DataFrame:
     """Month-end overall score of the country and the median of the parties."""
     items, updates = _inputs(ctx)
-    start = ctx.params.region.illustrative.start
-    dates = []
-    y, m = start.year, start.month
-    while True:
-        nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
-        end = nxt - dt.timedelta(days=1)
-        if end > ctx.as_of:
-            break
-        dates.append(end)
-        y, m = nxt.year, nxt.month
+    dates = periods.month_ends(ctx.params.region.illustrative.start, ctx.as_of)
     series = scores.score_series(ctx.params, items, updates, dates)
     mine = series.filter(pl.col("country") == ctx.country).select("date", "score", "regional_median")
     return mine

@@ -11,7 +11,7 @@ from typing import Any
 import altair as alt
 import polars as pl
 
-from .. import charts, reference
+from .. import charts, periods, reference
 from ..i18n import N_, fmt_money, gettext, t
 from ..page import Block, Context, Figure, no_data, section as page_section, show, table
 from . import dimension as dim
@@ -218,8 +218,8 @@ def growth_view(ctx: Context, data: SmeData) -> Figure | Block:
         a.frame.select(cols).with_columns(series=pl.lit(sme_label)),
         b.frame.select(cols).with_columns(series=pl.lit(large_label)),
     ])
-    periods = sorted(set(a.periods) | set(b.periods))
-    labels = [dim.period_label(p, lang) for p in periods]
+    shown = sorted(set(a.periods) | set(b.periods))
+    labels = [periods.label(p, lang) for p in shown]
     x = alt.X("period_label:O", title=t("Year", lang), scale=alt.Scale(domain=labels), sort=labels, axis=alt.Axis(labelAngle=0))
     offset = alt.XOffset("series:N", scale=alt.Scale(domain=[sme_label, large_label]))
     colour = alt.Color("series:N", title=None, scale=alt.Scale(domain=[sme_label, large_label], range=[charts.ACCENT, charts.COMPARATOR]), legend=alt.Legend(symbolType="square"))
@@ -275,7 +275,7 @@ def uptake_compare_view(ctx: Context, data: SmeData) -> Figure | Block:
     lt = data.latest[UPTAKE]
     if lt.period is None:
         return no_data(ctx, _name(ctx, UPTAKE))
-    title = t("SME uptake of the simplified declaration across members, {period}", ctx.lang, period=dim.period_label(lt.period, ctx.lang))
+    title = t("SME uptake of the simplified declaration across members, {period}", ctx.lang, period=periods.label(lt.period, ctx.lang))
     return show(dim.latest_chart(ctx, lt, title=title))
 
 
@@ -297,7 +297,7 @@ def comparison_table(ctx: Context, data: SmeData) -> Block:
 
     def when(ind: str) -> str:
         p = data.latest[ind].period
-        return dim.period_label(p, lang) if p else gettext("no data", lang)
+        return periods.label(p, lang) if p else gettext("no data", lang)
 
     columns = {
         "name": t("Country", lang),
