@@ -38,6 +38,17 @@ def chart_rows(spec: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _loader(name: str, region: str, project: Any, as_of: Any, args: dict[str, Any]) -> pl.DataFrame:
+    key = (name, region, str(project), str(as_of), tuple(sorted(args.items())))
+    if key not in _LOADED:
+        _LOADED[key] = _load(name, region, project, as_of, args)
+    return _LOADED[key]
+
+
+# The loaders' frames, read once per test process: charts are checked by the hundred.
+_LOADED: dict[tuple, pl.DataFrame] = {}
+
+
+def _load(name: str, region: str, project: Any, as_of: Any, args: dict[str, Any]) -> pl.DataFrame:
     if name == "lpi":
         return tflib.lpi(project)
     if name == "doing_business":

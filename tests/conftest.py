@@ -163,7 +163,7 @@ def write_small_region(root: Path, region_id: str = "uemoa_test", languages: tup
             "source": "Test fixture; not a real strategy.",
             "dimensions": [
                 {"id": "logistics", "name": t(fr="Logistique", en="Logistics", es="Logística")},
-                {"id": "landlocked", "name": t(fr="Pays sans littoral", en="Landlocked", es="Sin litoral")},
+                {"id": "corridors", "name": t(fr="Corridors terrestres", en="Land-border corridors", es="Corredores terrestres")},
                 {"id": "digital", "name": t(fr="Commerce numérique", en="Digital trade", es="Comercio digital")},
             ],
             "pillars": [

@@ -34,8 +34,10 @@ ARGS = [
 
 @pytest.fixture(scope="module")
 def site(site_build):
+    from tflib import pages
+
     proj, report = site_build
-    root = proj.reports_dir / "_site"
+    root = pages.site_dir(proj, "sica")
     assert (root / "index.html").exists()
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
     handler.log_message = lambda *a, **k: None
@@ -128,6 +130,26 @@ def test_pages_work_from_disk(site, browser):
     assert n > 0
     page.wait_for_function("n => document.querySelectorAll('figure.tf-chart .tf-vega svg').length >= n", arg=n, timeout=20000)
     assert errors == []
+
+
+def test_charts_export_as_svg_and_png_in_the_browser(site, browser, tmp_path):
+    """A chart's images are made from the drawn chart by the site's own Vega runtime, from
+    disk as well as served: an SVG document and a PNG image, named after the chart."""
+    root, base = site
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    for url in (f"{base}/es/GTM/logistics.html", (root / "es" / "GTM" / "logistics.html").as_uri()):
+        page.goto(url)
+        page.wait_for_function("() => !document.querySelector('#chart-1 button.tf-export').disabled", timeout=20000)
+        for fmt, magic in (("svg", b"<svg"), ("png", b"\x89PNG")):
+            with page.expect_download() as info:
+                page.click(f"#chart-1 button.tf-export[data-format={fmt}]")
+            download = info.value
+            assert download.suggested_filename == f"chart-1.{fmt}"
+            path = tmp_path / download.suggested_filename
+            download.save_as(path)
+            assert magic in path.read_bytes()[:200], fmt
+    context.close()
 
 
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", re.I)

@@ -1,4 +1,5 @@
-"""`tflib build`: incremental by materialised inputs, failure-isolated, and on Dask."""
+"""`tflib build`: pages from the registry, incremental by the tables each page declares,
+failure-isolated, and on Dask."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ import polars as pl
 import pytest
 
 import tflib
-from tflib.build import NOTEBOOKS, RegionData, build, plan_pages
+from tflib import pages
+from tflib.build import build
 from tflib.ingest import ingest
+from tflib.inputs import RegionData
 from tflib.params import load_region
 
 from projects import REPO, make_project
 
-SCOPE = dict(countries=["CRI", "GTM"], dimensions=["progress", "logistics"], langs=["es"])
+SCOPE = dict(countries=["CRI", "GTM"], kinds=["progress", "logistics"], langs=["es"])
 
 
 @pytest.fixture
@@ -27,82 +30,152 @@ def project(tmp_path):
     return proj
 
 
-def _ran(report) -> int:
-    return report.pages_run
+def _write_csv(path, header, rows):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
 
 
-def test_plan_covers_every_member_dimension_and_language():
+def test_the_registry_gives_every_page_of_the_region():
     params = load_region("sica")
-    pages = plan_pages(params, notebooks_dir=REPO.root / "notebooks")
-    dims = {p.dimension for p in pages}
-    country_dims = dims - {"overview"}
-    assert len(pages) == len(country_dims) * 8 * 2 + ("overview" in dims) * 2
+    found = pages.addresses(params)
+    member_kinds = [k for k in pages.KINDS.values() if k.scope == "member"]
+    crossing = [m for m in params.region.member_codes if any(m in c.countries for c in params.region.border_crossings)]
+    expected = sum(len(crossing) if k.name == "corridors" else len(params.region.member_codes) for k in member_kinds)
+    assert len(found) == (expected + 1) * len(params.languages)
+    # The Dominican Republic has no land-border crossing in the params: no corridor page.
+    assert "DOM" not in crossing and not [a for a in found if a.kind == "corridors" and a.member == "DOM"]
+    assert pages.member_kinds(params, "DOM") == ["progress", "logistics", "sme", "digital", "impact"]
+    # One address derives every path.
+    a = pages.Address("sica", "corridors", "GTM", "es")
+    assert (a.page_id, a.html, a.downloads) == ("es/GTM/corridors", "es/GTM/corridors.html", "es/GTM/downloads/corridors")
+    assert pages.Address.from_page_id("sica", a.page_id) == a
     with pytest.raises(ValueError, match="not members"):
-        plan_pages(params, countries=["MEX"])
-    with pytest.raises(ValueError, match="unknown dimension"):
-        plan_pages(params, dimensions=["weather"])
+        pages.addresses(params, members=["MEX"])
+    with pytest.raises(ValueError, match="unknown page kind"):
+        pages.addresses(params, kinds=["weather"])
+    with pytest.raises(ValueError, match="not languages"):
+        pages.addresses(params, langs=["vi"])
+    for kind in pages.KINDS.values():
+        assert (REPO.root / "notebooks" / kind.notebook).exists()
 
 
 def test_incremental_rebuild_runs_only_what_changed(project):
     first = build("sica", project=project, publish=False, **SCOPE)
     assert first.failures == [] and first.pages_run == 4 and first.pages_skipped == 0
+    assert all(why == ["new page"] for why in first.reasons.values())
 
     again = build("sica", project=project, publish=False, **SCOPE)
     assert (again.pages_run, again.pages_skipped) == (0, 4)  # a no-op rebuild does nothing
 
     # One country submits: a progress update on one of its items.
     params = load_region("sica", project)
-    before = RegionData.load(params, project).score_median
+    before = RegionData(params, project).table("score_series", "es").frame
     item = tflib.progress("sica", country="CRI", project=project).filter(pl.col("status") != "full")["item_id"][0]
-    path = project.root / "in" / "cri_late.csv"
-    path.parent.mkdir(parents=True)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["country", "item_id", "reported_on", "status", "pct_complete"])
-        w.writerow(["CRI", item, params.as_of.isoformat(), "full", "100"])
+    path = _write_csv(project.root / "in" / "cri_late.csv", ["country", "item_id", "reported_on", "status", "pct_complete"],
+                      [["CRI", item, params.as_of.isoformat(), "full", "100"]])
     (res,) = ingest([path], "sica", project)
     assert res.inserted == 1
-    after = RegionData.load(params, project).score_median
-    median_moved = not before.equals(after)
+    scores_moved = not RegionData(params, project).table("score_series", "es").frame.equals(before)
 
     third = build("sica", project=project, publish=False, **SCOPE)
-    manifest = json.loads((project.reports_dir / "work" / "sica" / "manifest.json").read_text())
-    assert manifest["pages"]["es/CRI/progress"]["ok"]
-    # CRI's pages re-ran (its own data changed); GTM's logistics page did not (nothing it shows
-    # moved); GTM's progress page re-ran only if the regional median it shows moved.
-    expected = {"es/CRI/progress", "es/CRI/logistics"} | ({"es/GTM/progress"} if median_moved else set())
-    assert set(third.ran) == expected, (third.ran, median_moved)
+    # CRI's progress page re-ran (its own rows changed); GTM's re-ran only if CRI's monthly
+    # scores moved (its median of the other parties includes CRI); no logistics page shows
+    # progress, so none re-ran.
+    assert set(third.ran) == {"es/CRI/progress"} | ({"es/GTM/progress"} if scores_moved else set()), third.reasons
+    cri = third.reasons["es/CRI/progress"][0]
+    assert cri.startswith("tables changed: ") and {"progress_history", "early_warnings"} <= set(cri.removeprefix("tables changed: ").split(", "))
+    if scores_moved:
+        assert third.reasons["es/GTM/progress"] == ["tables changed: score_series"]
+
+
+def test_other_members_revising_clearance_time_reruns_costa_ricas_impact_page(project):
+    """The review's stale figure: the regional time-saved estimate on Costa Rica's impact page
+    reads every member's clearance time, so their revisions re-run it and move the figure."""
+    scope = dict(countries=["CRI"], kinds=["impact"], langs=["en"])
+    first = build("sica", project=project, publish=False, **scope)
+    assert first.failures == []
+    executed = pages.Address("sica", "impact", "CRI", "en").executed(pages.work_dir(project, "sica"))
+
+    def regional_estimate() -> list:
+        from tflib.site.report import page_tables
+
+        table = next(t for t in page_tables(nbformat.read(executed, as_version=4)) if t.name == "region_estimate")
+        return table.text_frame().select("channel_id", "low", "high").rows()
+
+    before = regional_estimate()
+    obs = tflib.indicators("sica", indicator="clearance_time", project=project)
+    others = obs.filter((pl.col("country") != "CRI") & (pl.col("statistic") == "median"))
+    latest = others.sort("period_start").group_by("country").agg(pl.all().last())
+    rows = [[r["country"], "clearance_time", r["period"], f"{r['value'] * 0.25:.1f}", "median"] for r in latest.iter_rows(named=True)]
+    path = _write_csv(project.root / "in" / "revisions.csv", ["country", "indicator", "period", "value", "statistic"], rows)
+    (res,) = ingest([path], "sica", project)
+    assert res.accepted == len(rows) and res.quarantined == 0
+
+    again = build("sica", project=project, publish=False, **scope)
+    assert again.ran == ["en/CRI/impact"]
+    assert again.reasons["en/CRI/impact"] == ["tables changed: indicators"]
+    after = regional_estimate()
+    assert after != before
+    # More time saved across the region: a larger estimate for the clearance channel.
+    assert dict((c, float(h)) for c, _lo, h in after)["clearance"] > dict((c, float(h)) for c, _lo, h in before)["clearance"]
 
 
 def test_a_failing_page_does_not_stop_the_others(project):
     # The project gets its own notebooks; one raises for Guatemala only.
     nb_dir = project.root / "notebooks"
     shutil.copytree(REPO.root / "notebooks", nb_dir)
-    path = nb_dir / NOTEBOOKS["progress"]
+    path = pages.notebook(project, "progress")
     nb = nbformat.read(path, as_version=4)
     nb.cells.insert(2, nbformat.v4.new_code_cell('if country == "GTM":\n    raise ValueError("made to fail for GTM")'))
     nb.cells[2]["id"] = "made-to-fail"
     nbformat.write(nb, path)
     report = build("sica", project=project, publish=False, **SCOPE)
     assert report.exit_code == 1
-    failed = [(p.country, p.dimension) for p, _ in report.failures]
-    assert failed == [("GTM", "progress")]
+    assert [a.page_id for a, _ in report.failures] == ["es/GTM/progress"]
     assert "made to fail for GTM" in report.failures[0][1]
     assert report.pages_run == 4
-    manifest = json.loads((project.reports_dir / "work" / "sica" / "manifest.json").read_text())
+    manifest = json.loads((pages.work_dir(project, "sica") / "manifest.json").read_text())
     assert [k for k, v in manifest["pages"].items() if not v["ok"]] == ["es/GTM/progress"]
     # A failed page is tried again on the next build even if nothing changed.
     again = build("sica", project=project, publish=False, **SCOPE)
     assert again.pages_run == 1 and again.exit_code == 1
+    assert again.reasons == {"es/GTM/progress": ["failed in the previous build"]}
+
+
+def test_a_download_that_cannot_be_written_fails_the_build(project, monkeypatch):
+    """An artefact failure is recorded and makes the build exit 1; the site is still published."""
+    from tflib.site import brief
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("typst is broken")
+
+    monkeypatch.setattr(brief, "write_country_brief", broken)
+    report = build("sica", project=project, countries=["CRI"], kinds=["progress"], langs=["en"])
+    assert report.failures == [] and report.exit_code == 1
+    assert any(f.startswith("en/CRI/brief.pdf:") and "typst is broken" in f for f in report.artefact_failures)
+    assert (pages.site_dir(project, "sica") / "en" / "CRI" / "progress.html").exists()
+
+
+def test_bad_options_are_refused_before_any_work(project):
+    work = pages.work_dir(project, "sica")
+    for kwargs, message in ((dict(workers=0), "--workers"), (dict(timeout=-1), "--timeout"), (dict(engine="hugo"), "unknown engine"),
+                            (dict(kinds=["nonsense"]), "unknown page kind"), (dict(countries=["XXX"]), "not members")):
+        with pytest.raises(ValueError, match=message):
+            build("sica", project=project, **kwargs)
+    assert not work.exists()
 
 
 def test_pages_run_on_a_dask_cluster_without_the_store(project):
     from distributed import Client, LocalCluster
 
     with LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
-        report = build("sica", project=project, publish=False, scheduler=client, countries=["PAN"], dimensions=["progress"], langs=["en", "es"])
+        report = build("sica", project=project, publish=False, scheduler=client, countries=["PAN"], kinds=["progress"], langs=["en", "es"])
     assert report.failures == [] and report.pages_run == 2
-    out = project.reports_dir / "work" / "sica" / "pages" / "en" / "PAN" / "progress.ipynb"
+    out = pages.Address("sica", "progress", "PAN", "en").executed(pages.work_dir(project, "sica"))
     nb = nbformat.read(out, as_version=4)
     text = json.dumps([c.get("outputs", []) for c in nb.cells])
     assert "Panama" in text and "Traceback" not in text

@@ -129,7 +129,7 @@ def test_page_rows_say_no_data_when_a_country_lacks_two_periods(monkeypatch):
         return frame.with_columns(country=pl.lit("DOM"), illustrative=pl.lit(True))
 
     monkeypatch.setattr(impact, "_observations", fake)
-    ctx = page.context("sica", "DOM", "en")
+    ctx = page.context("impact", "sica", "DOM", "en")
     imp = impact.assumptions(ctx)
     inputs = impact.channel_inputs(ctx, imp)
     border = inputs.filter(pl.col("channel_id") == "border").row(0, named=True)

@@ -34,7 +34,7 @@ def write_csv(path: Path, header: list[str], rows: list[list[object]], encoding:
 def project(tmp_path):
     proj = make_project(tmp_path / "proj")
     # Opening the store creates the schema and the plan (action items) from params.
-    Store.open("sica", proj).close()
+    Store.create("sica", proj).close()
     return proj
 
 
@@ -319,3 +319,23 @@ def test_workbook_without_a_known_sheet_is_unreadable(project):
     (res,) = ingest([path], "sica", project)
     assert res.outcome == "unreadable" and res.exit_code == 2
     assert res.problems[0].rule == "wrong_sheet" and "Hoja1, Hoja2" in res.problems[0].message
+
+
+def test_every_rule_ingest_reports_is_registered_with_its_help():
+    """One registry of rules (tflib.rules): each id ingest can report has what-is-wrong and
+    how-to-fix texts, which the feedback file shows; an unregistered id cannot be reported."""
+    import re
+    from pathlib import Path
+
+    from tflib import ingest as ingest_mod
+    from tflib.rules import RULES, Problem
+
+    source = Path(ingest_mod.__file__).read_text(encoding="utf-8")
+    used = set(re.findall(r'UnreadableFile\(\s*"([a-z_]+)"', source))
+    used |= set(re.findall(r'_problem\(row, [^,]+, "([a-z_]+)"', source))
+    used |= set(re.findall(r'Problem\([^,]+, [^,]+, [^,]+, "([a-z_]+)"', source))
+    assert {"required", "pct_range", "already_ingested", "format"} <= used
+    assert used <= set(RULES), sorted(used - set(RULES))
+    assert all(what and fix for what, fix in RULES.values())
+    with pytest.raises(ValueError, match="not in tflib.rules.RULES"):
+        Problem("f.csv", 1, "x", "made_up_rule", "x")

@@ -17,15 +17,15 @@ from tflib.analysis import logistics
 def frames():
     out = {}
     for iso3 in ("CRI", "GTM", "NIC", "BLZ"):
-        ctx = page.context("sica", iso3, "en")
+        ctx = page.context("logistics", "sica", iso3, "en")
         out[iso3] = (ctx, logistics.indicator_frame(ctx), logistics.lpi_frame(ctx), logistics.db_frame(ctx))
     return out
 
 
 def _charts(ctx, ind, lpi, db):
-    found = [logistics.indicator_chart(ctx, ind, i) for i in logistics.TRACKER_INDICATORS]
+    found = [logistics.indicator_chart(ctx, ind, i) for i in logistics.tracker_indicators(ctx)]
     found += [logistics.lpi_trend_chart(ctx, lpi), logistics.lpi_latest_chart(ctx, lpi), logistics.lpi_components_chart(ctx, lpi)]
-    found += [logistics.db_compare_chart(ctx, db, "hours"), logistics.db_compare_chart(ctx, db, "usd"), logistics.db_trend_chart(ctx, db)]
+    found += [logistics.db_score_chart(ctx, db), logistics.db_compare_chart(ctx, db, "hours"), logistics.db_compare_chart(ctx, db, "usd"), logistics.db_trend_chart(ctx, db)]
     return [c.to_dict() for c in found if c is not None]
 
 
@@ -79,4 +79,18 @@ def test_no_practice_is_a_label_not_zero(frames):
     assert cri and all(r["export_border_hours"] is None and r["export_border_hours_no_practice"] for r in cri)
     trend = logistics.db_trend_chart(ctx, marked).to_dict()
     assert "no practice (DB2016–DB2020)" in str(trend)
-    assert "no practice" in logistics.summary_sentences(ctx, _ind, _lpi, marked)[-1]
+    assert "no practice" in logistics.summary_sentences(ctx, _ind, _lpi, marked)[-2]
+
+
+def test_the_doing_business_score_is_shown_against_the_peers(frames):
+    """The headline DB figure, trading across borders (0-100), as the World Bank publishes it."""
+    ctx, ind, lpi, db = frames["CRI"]
+    fig = logistics.db_score_chart(ctx, db)
+    table = fig.tables[0]
+    rows = {r["iso3"]: r for r in table.text_frame().to_dicts()}
+    # Every member and comparator with a score, at the published precision (DB2020, El Salvador).
+    assert set(rows) == set(ctx.params.region.member_codes) | set(ctx.params.region.comparators)
+    assert (rows["SLV"]["db_score"], rows["SLV"]["db_rank"]) == ("89.76", "46")
+    assert check_chart(fig.spec, "sica", None, None) == 2 * len(rows)
+    sentence = logistics.summary_sentences(ctx, ind, lpi, db)[-1]
+    assert "77.60 out of 100" in sentence and "other members" in sentence

@@ -18,7 +18,7 @@ from projects import make_project
 
 
 def test_lpi_map_has_belize_as_no_data_and_panama_with_its_2023_score():
-    ctx = page.context("sica", None, "en")
+    ctx = page.context("overview", "sica", None, "en")
     data = overview.lpi_map_data(ctx)
     by_country = dict(data.select("iso3", "lpi_score").iter_rows())
     # Belize is in no LPI wave: it is on the map, with no value (never 0).
@@ -30,7 +30,7 @@ def test_lpi_map_has_belize_as_no_data_and_panama_with_its_2023_score():
 
 
 def test_lpi_map_draws_belize_grey_and_checks_every_value():
-    ctx = page.context("sica", None, "en")
+    ctx = page.context("overview", "sica", None, "en")
     spec = page.show(overview.lpi_map(ctx)).spec
     assert chartcheck.check_chart(spec, "sica", None, None) > 0
     rows = chartcheck.chart_rows(spec)
@@ -40,7 +40,7 @@ def test_lpi_map_draws_belize_grey_and_checks_every_value():
 
 
 def test_map_view_frames_the_members_and_their_neighbours():
-    ctx = page.context("sica", None, "en")
+    ctx = page.context("overview", "sica", None, "en")
     g = overview.geo(ctx)
     assert g.view[: len(overview.members(ctx))] == overview.members(ctx)
     assert {"MEX", "COL", "HTI"} <= set(g.view)
@@ -58,9 +58,8 @@ def shipped(tmp_path_factory):
 
 
 def test_heatmap_cells_are_the_measure_status(shipped):
-    ctx = page.context("sica", None, "en", project=shipped)
-    items, updates = overview.inputs(ctx)
-    table = overview.status_table(ctx, items, updates)
+    ctx = page.context("overview", "sica", None, "en", project=shipped)
+    table = overview.status_table(ctx)
     expected = scores.measure_status(
         ctx.params, tflib.action_items("sica", project=shipped), tflib.progress("sica", history=True, project=shipped), ctx.as_of
     )
@@ -77,8 +76,8 @@ def test_heatmap_cells_are_the_measure_status(shipped):
 
 
 def test_fund_table_is_the_fund_and_ranking(shipped):
-    ctx = page.context("sica", None, "en", project=shipped)
-    table = overview.fund_table(ctx)
+    ctx = page.context("overview", "sica", None, "en", project=shipped)
+    table = overview.fund_table(ctx).frame
     fund = fund_mod.fund("sica", project=shipped)
     ranking = scores.ranking("sica", project=shipped)
     assert table["country"].to_list() == fund["country"].to_list()
@@ -90,13 +89,13 @@ def test_fund_table_is_the_fund_and_ranking(shipped):
 
 
 def test_score_map_checks_against_the_scores_loader(shipped):
-    ctx = page.context("sica", None, "en", project=shipped)
+    ctx = page.context("overview", "sica", None, "en", project=shipped)
     spec = page.show(overview.score_map(ctx)).spec
     assert chartcheck.check_chart(spec, "sica", shipped, None) == 2 * len(ctx.params.region.parties)
 
 
 def test_warning_counts_leave_out_confidential_indicators(shipped):
-    ctx = page.context("sica", None, "en", project=shipped)
+    ctx = page.context("overview", "sica", None, "en", project=shipped)
     counts = overview.warning_counts(ctx)
     assert counts["country"].to_list() == overview.members(ctx)
     every = monitor.warnings_for_region("sica", as_of=ctx.as_of, project=shipped)

@@ -10,6 +10,7 @@ import nbformat
 import pytest
 import yaml
 
+from tflib.pages import Address
 from tflib.params import load_region
 from tflib.site import quarto
 from tflib.site.model import PageRecord, Release
@@ -21,9 +22,9 @@ def _records(tmp_path):
     nb.cells = [nbformat.v4.new_code_cell("x = 1", outputs=[nbformat.v4.new_output("display_data", data={"application/vnd.vegalite.v6+json": spec, "text/plain": "[chart] x"})])]
     path = tmp_path / "cri.ipynb"
     nbformat.write(nb, path)
-    recs = [PageRecord("progress", "CRI", lang, path, True) for lang in ("es", "en")]
-    recs.append(PageRecord("logistics", "CRI", "es", tmp_path / "missing.ipynb", False, "cell 2: ValueError: boom"))
-    recs.append(PageRecord("overview", None, "en", path, True))
+    recs = [PageRecord(Address("sica", "progress", "CRI", lang), path, True) for lang in ("es", "en")]
+    recs.append(PageRecord(Address("sica", "logistics", "CRI", "es"), tmp_path / "missing.ipynb", False, "cell 2: ValueError: boom"))
+    recs.append(PageRecord(Address("sica", "overview", None, "en"), path, True))
     return recs
 
 

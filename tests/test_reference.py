@@ -164,8 +164,8 @@ def test_loaders_keep_no_state_between_calls(lpi: pl.DataFrame) -> None:
 
 def test_db_spot_values(db: pl.DataFrame) -> None:
     slv = _one(db, iso3="SLV", report_year=2020)
-    assert slv["score"] == pytest.approx(89.76, abs=0.005)
-    assert slv["rank"] == 46
+    assert slv["db_score"] == pytest.approx(89.76, abs=0.005)
+    assert slv["db_rank"] == 46
     pry = _one(db, iso3="PRY", report_year=2020)
     assert pry["export_border_hours"] == 120
     assert pry["export_border_usd"] == 815
@@ -187,12 +187,12 @@ def test_db_mexico_uses_national_row(
     raw = _one(db_raw, code="MEXI", Year="2020")
     assert mex["economy"] == raw["Economy"] == "Mexico"
     score = raw["Score-Trading across borders (DB16-20 methodology)"]
-    assert mex["score"] == pytest.approx(float(score))
+    assert mex["db_score"] == pytest.approx(float(score))
     for source, name in ref.DB_MEASURES.items():
         assert mex[name] == pytest.approx(float(raw[source])), name
     city = _one(db_all, db_code="MEX", report_year=2020)
     assert (city["geography"], city["city"]) == ("city", "Mexico City")
-    assert city["rank"] is None and mex["rank"] == 69  # only the national row is ranked
+    assert city["db_rank"] is None and mex["db_rank"] == 69  # only the national row is ranked
 
 
 def test_db_national_row_differs_from_largest_city(db: pl.DataFrame, db_all: pl.DataFrame) -> None:
@@ -207,7 +207,7 @@ def test_db_japan(db: pl.DataFrame, db_all: pl.DataFrame) -> None:
     # The file has a population-weighted "Japan" row (code JAP, ranked 57th in DB2020) besides
     # the Tokyo and Osaka city rows; the default frame uses it, like the other ten economies.
     japan = _one(db, iso3="JPN", report_year=2020)
-    assert (japan["db_code"], japan["geography"], japan["rank"]) == ("JAP", "national", 57)
+    assert (japan["db_code"], japan["geography"], japan["db_rank"]) == ("JAP", "national", 57)
     cities = db_all.filter(pl.col("iso3") == "JPN", pl.col("geography") == "city")
     assert set(cities["city"]) == {"Tokyo", "Osaka"}
     assert set(cities["db_code"]) == {"JPN", "JPN_Osak"}

@@ -10,32 +10,23 @@ from __future__ import annotations
 import html
 import json
 import re
-from dataclasses import dataclass
-from pathlib import Path
+import shutil
+
+import polars as pl
 
 import nbformat
-import polars as pl
 import pytest
 
 import tflib
 from tflib import i18n
-from tflib.ingest import ingest
+from tflib import pages as registry
 from tflib.params import load_region
-from tflib.build import NOTEBOOKS as NOTEBOOK_FILES
-from tflib.build import plan_pages
 from tflib.runner import Job, JobResult, RunSummary, run_jobs
+from tflib.site.report import outputs, page_tables
 
 import chartcheck
-from projects import REPO, make_project
-
-NOTEBOOKS = sorted(p for p in (REPO.root / "notebooks").glob("[0-9][0-9]_*.ipynb") if not p.name.startswith("00_"))
-
-
-def is_regional(nb_path: Path) -> bool:
-    nb = nbformat.read(nb_path, as_version=4)
-    src = nb.cells[0].source
-    return re.search(r"^country\s*=\s*None", src, re.M) is not None
-
+from projects import REPO
+from second_copy import mismatches
 
 pytestmark = pytest.mark.xdist_group("site")
 
@@ -45,12 +36,12 @@ def built(site_build):
     """The executed pages of the shared site build, as (job, result) records."""
     proj, report = site_build
     params = load_region("sica", proj)
-    manifest = json.loads((proj.reports_dir / "work" / "sica" / "manifest.json").read_text())
+    work = registry.work_dir(proj, "sica")
+    manifest = json.loads((work / "manifest.json").read_text())
     results = []
-    for page in plan_pages(params, notebooks_dir=REPO.root / "notebooks"):
-        entry = manifest["pages"][page.page_id]
-        out = proj.reports_dir / "work" / "sica" / "pages" / page.lang / (page.country or "region") / f"{page.dimension}.ipynb"
-        job = Job(REPO.root / "notebooks" / NOTEBOOK_FILES[page.dimension], out, page.parameters("sica"), page.page_id)
+    for a in registry.addresses(params):
+        entry = manifest["pages"][a.page_id]
+        job = Job(registry.notebook(REPO, a.kind), a.executed(work), a.parameters(a.inputs(work).relative_to(proj.root)), a.page_id)
         results.append(JobResult(job, entry["ok"], entry.get("seconds", 0), entry.get("error")))
     return proj, params, RunSummary(results)
 
@@ -60,18 +51,16 @@ def pages(built):
     return [(r.job, nbformat.read(r.job.output, as_version=4)) for r in summary.results if r.ok]
 
 
-def test_there_are_pages_for_every_dimension():
-    names = {p.stem.split("_", 1)[1] for p in NOTEBOOKS}
-    assert {"implementation", "logistics", "sme", "corridors", "digital", "regional_overview", "impact"} <= names
+def test_every_notebook_is_a_registered_page_kind():
+    on_disk = {p.name for p in (REPO.root / "notebooks").glob("[0-9][0-9]_*.ipynb") if not p.name.startswith("00_")}
+    assert on_disk == {k.notebook for k in registry.KINDS.values()}
 
 
 def test_every_page_executes_for_every_member_and_language(built):
     _, params, summary = built
     failures = [f"{r.job.label}: {r.error}" for r in summary.failures]
     assert failures == []
-    regional = sum(is_regional(nb) for nb in NOTEBOOKS)
-    expected = (len(NOTEBOOKS) - regional) * len(params.region.members) * len(params.languages) + regional * len(params.languages)
-    assert len(summary.results) == expected
+    assert len(summary.results) == len(registry.addresses(params)) > 90
 
 
 def test_chart_values_equal_the_loaders(built):
@@ -180,6 +169,91 @@ def test_confidential_values_never_reach_a_page(built):
             for row in chartcheck.chart_rows(spec):
                 key = (row.get("country") or row.get("iso3"), row.get("indicator_id") or row.get("indicator"))
                 assert key not in hidden, f"{job.label}: confidential {key} charted"
+        for table in page_tables(nb):
+            for row in table.frame.to_dicts():
+                key = (row.get("country") or row.get("iso3"), row.get("indicator_id") or row.get("indicator"))
+                assert key not in hidden or row.get("value") is None, f"{job.label}: confidential {key} in table {table.name}"
+
+
+def test_every_chart_and_table_carries_its_release_table(built):
+    """Downloads are made of release tables: each chart and page table carries the table it
+    shows, with a title, a source and a precision for every decimal column."""
+    for job, nb in pages(built):
+        found = outputs(nb)
+        assert found, job.label
+        n_charts = sum(o.spec is not None for o in found)
+        assert n_charts == len(chartcheck.chart_specs(nb)), job.label
+        for o in found:
+            assert o.tables, f"{job.label}: an output without its table"
+            for table in o.tables:
+                assert table.title and table.source, (job.label, table.name)
+                floats = [c for c, d in table.frame.schema.items() if d.is_float()]
+                assert set(floats) <= set(table.precision), (job.label, table.name)
+                if o.spec is not None:
+                    title = o.spec["title"]["text"] if isinstance(o.spec["title"], dict) else o.spec["title"]
+                    assert table.title == title and table.illustrative == bool(o.spec["usermeta"]["tflib"]["illustrative"])
+        names = [t.name for t in page_tables(nb)]
+        assert len(names) == len(set(names)), job.label
+
+
+def test_every_published_lpi_value_of_2010_to_2016_equals_the_second_copy(built):
+    """Every LPI score any page publishes (charts' tables and page tables) for the waves
+    2010-2016 is the independent second copy's; the raw copy swaps two columns in 2010/2012."""
+    checked = 0
+    for job, nb in pages(built):
+        for table in page_tables(nb):
+            frame = table.frame
+            if not {"iso3", "year"} <= set(frame.columns) or "lpi_score" not in frame.columns:
+                continue
+            frame = frame.filter(pl.col("iso3").is_not_null() & pl.col("lpi_score").is_not_null())
+            assert mismatches(frame) == [], (job.label, table.name)
+            checked += frame.filter(pl.col("year") <= 2016).height
+    assert checked > 150  # the LPI trend of every logistics page (the bulk lpi.csv: test_site_downloads)
+
+
+def test_pages_never_open_the_store_or_the_reference_files(built, site_build, tmp_path):
+    """Every page, run again from its materialised inputs alone in a copy of the project
+    without data/store and data/reference, is the same notebook (run times aside), and the
+    site published from the copy's release tables is the same, byte for byte."""
+    proj, params, summary = built
+    copy = tmp_path / "copy"
+    shutil.copytree(proj.params_dir, copy / "params")
+    shutil.copytree(proj.reports_dir / "work", copy / "reports" / "work", ignore=shutil.ignore_patterns("pages", "cache"))
+    (copy / "data").mkdir()
+    assert not (copy / "data" / "store").exists() and not (copy / "data" / "reference").exists()
+    jobs = [Job(r.job.notebook, copy / r.job.output.relative_to(proj.root), r.job.parameters, r.job.label) for r in summary.results]
+    rerun = run_jobs(jobs, workers=2, warm=True, env={"TFLIB_ROOT": str(copy)})
+    assert rerun.failures == [], [f"{f.job.label}: {f.error}" for f in rerun.failures]
+    for original, again in zip(summary.results, rerun.results):
+        assert _without_run_times(original.job.output) == _without_run_times(again.job.output), original.job.label
+
+    from tflib.paths import Project
+    from tflib.site import builtin
+    from tflib.site.model import PageRecord
+
+    _, report = site_build
+    copy_proj = Project(copy)
+    copy_params = load_region("sica", copy_proj)
+    work = registry.work_dir(copy_proj, "sica")
+    records = [PageRecord(a, a.executed(work), ok=True) for a in registry.addresses(copy_params)]
+    site = registry.site_dir(copy_proj, "sica")
+    assert builtin.publish(copy_params, records, site, report.release, work=work, project=copy_proj) == []
+    original = registry.site_dir(proj, "sica")
+    files = sorted(p.relative_to(original) for p in original.rglob("*") if p.is_file() and "pagefind" not in p.parts)
+    assert files == sorted(p.relative_to(site) for p in site.rglob("*") if p.is_file() and "pagefind" not in p.parts)
+    different = [str(f) for f in files if (original / f).read_bytes() != (site / f).read_bytes()]
+    assert different == []
+
+
+
+def _without_run_times(path):
+    """The executed notebook as a page is made of it: papermill's run times left out."""
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata.pop("papermill", None)
+    for c in nb.cells:
+        c.metadata.pop("papermill", None)
+        c.metadata.pop("execution", None)
+    return nb
 
 
 def test_pages_built_warm_equal_pages_built_cold(built, tmp_path):
@@ -193,13 +267,5 @@ def test_pages_built_warm_equal_pages_built_cold(built, tmp_path):
     )
     assert not cold.failures
 
-    def norm(path):
-        nb = nbformat.read(path, as_version=4)
-        nb.metadata.pop("papermill", None)
-        for c in nb.cells:
-            c.metadata.pop("papermill", None)
-            c.metadata.pop("execution", None)
-        return nb
-
     for job, res in zip(picks, cold.results):
-        assert norm(job.output) == norm(res.job.output), job.label
+        assert _without_run_times(job.output) == _without_run_times(res.job.output), job.label

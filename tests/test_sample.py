@@ -141,5 +141,5 @@ def test_scaled_region_can_take_every_economy_in_the_reference_data(tmp_path):
     assert set(params.region.member_codes) == codes
     with pytest.raises(ValueError):
         write_scaled_region(len(codes) + 1, proj, template_project=REPO)
-    with Store.open(params, proj) as store:
+    with Store.create(params, proj) as store:
         assert store.counts()["action_items"] > 10 * len(codes)

@@ -103,7 +103,7 @@ def frames(items: list[dict], updates: list[tuple]) -> tuple[pl.DataFrame, pl.Da
 
 # ---------------------------------------------------------------------------------------------
 # The hand-computed example: three parties (CRI, SLV, GTM) and a non-party (BLZ), three measures
-# (ADE: logistics, deadline 2025-12-31; MIG: landlocked, 2026-03-31; RISK: logistics,
+# (ADE: logistics, deadline 2025-12-31; MIG: corridors, 2026-03-31; RISK: logistics,
 # illustrative, 2027-06-30). Every measure has two steps: S1 of 100 days and S2 of 300 days.
 
 FUND = IncentiveFund(
@@ -196,7 +196,7 @@ def test_measure_status_hand_computed():
     assert flags[("SLV", "ADE")] is True and flags[("CRI", "RISK")] is True
     # Pillars and dimensions come from the params.
     assert _row(status, country="CRI", measure_id="RISK")["pillar_id"] == "medium_long_term"
-    assert _row(status, country="CRI", measure_id="MIG")["dimension"] == "landlocked"
+    assert _row(status, country="CRI", measure_id="MIG")["dimension"] == "corridors"
 
 
 def test_history_is_read_as_of_the_date():
@@ -269,7 +269,7 @@ def test_implementation_scores_hand_computed():
     # Groups.
     row = _row(sc, country="CRI", group_type="dimension", group="logistics")  # ADE 3 + RISK 0
     assert (row["points"], row["max_points"], row["score"]) == (3, 6, 0.5)
-    row = _row(sc, country="SLV", group_type="dimension", group="landlocked")  # MIG not applicable
+    row = _row(sc, country="SLV", group_type="dimension", group="corridors")  # MIG not applicable
     assert (row["points"], row["max_points"], row["score"]) == (0, 0, None)
     row = _row(sc, country="GTM", group_type="pillar", group="gcf_short_term")  # ADE 3 + MIG 0
     assert (row["points"], row["max_points"], row["score"]) == (3, 6, 0.5)
@@ -692,3 +692,14 @@ def test_weights_are_the_planned_durations_even_after_a_replan():
     )
     assert measure_status(params, replanned, u, AS_OF)["completion"].to_list() == [25.0]
     assert measure_status(params, replanned.drop("planned_start", "planned_due"), u, AS_OF)["completion"].to_list() == [75.0]
+
+
+def test_pots_are_the_exact_shares_of_the_amount():
+    # 5,000,000.00 at 20 % floor, then 70 / 30 of the rest: round pots, to the cent.
+    assert pots(500_000_000, 0.2, 0.7) == (100_000_000, 280_000_000, 120_000_000)
+    # Awkward amounts and shares still add up, each pot within a cent of its exact share.
+    for amount, floor, score in ((100_001, 1 / 3, 0.5), (7, 0.2, 0.7), (99_999_999, 0.15, 1.0)):
+        split = pots(amount, floor, score)
+        assert sum(split) == amount
+        exact = (amount * floor, amount * (1 - floor) * score, amount * (1 - floor) * (1 - score))
+        assert all(abs(a - b) < 1 for a, b in zip(split, exact)), (split, exact)

@@ -255,7 +255,7 @@ def _write_csv(path: Path, rows: list[list[object]], encoding: str = "utf-8") ->
 @pytest.fixture
 def empty_project(tmp_path):
     proj = make_project(tmp_path / "proj")
-    Store.open("sica", proj).close()  # schema and plan (action items) from params
+    Store.create("sica", proj).close()  # schema and plan (action items) from params
     return proj
 
 

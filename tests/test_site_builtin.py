@@ -25,25 +25,20 @@ import nbformat
 import polars as pl
 import pytest
 
-from tflib import monitor, page
+from tflib import monitor, pages
 from tflib.i18n import fmt_number, fmt_percent, t
-from tflib.ingest import ingest
+from tflib.inputs import public
 from tflib.params import load_region
-from tflib.runner import Job, run_jobs
 from tflib.scores import scores
-from tflib.site import builtin
+from tflib.site import atomic, builtin, landing, report, serve, shell
 from tflib.site.model import PageRecord, Release
 
-from projects import REPO, make_project
-
-NOTEBOOKS = REPO.root / "notebooks"
-COUNTRY_PAGES = {"01_implementation": "progress", "02_logistics": "logistics"}
-REGION_PAGES = {"06_regional_overview": "overview"}
+KINDS = ["progress", "logistics", "overview"]
 COUNTRIES = ["CRI", "BLZ"]
 LANGS = ["es", "en"]
-FAILED = ("sme", "CRI", "es")
+FAILED = pages.Address("sica", "sme", "CRI", "es")
 FAILED_ERROR = "cell 3: ValueError: boom <b>not bold</b>"
-EXTERNAL_OK = set(builtin.EXTERNAL_LINKS.values())
+EXTERNAL_OK = set(shell.EXTERNAL_LINKS.values())
 
 
 class Tags(HTMLParser):
@@ -77,27 +72,19 @@ def lang_switch(path: Path) -> dict[str, str]:
     return {a["hreflang"]: a["href"] for tag, a in tags(path) if tag == "a" and a.get("rel") == "alternate" and a.get("hreflang")}
 
 
+pytestmark = pytest.mark.xdist_group("site")
+
+
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def built(site_build, tmp_path_factory):
+    """A few pages of the shared build (CRI and BLZ, Spanish and English, the overview),
+    published again, into a site of their own, with one failed page added."""
     tmp = tmp_path_factory.mktemp("site")
-    proj = make_project(tmp / "proj", with_submissions=True)
-    ingest([proj.submissions_dir / "sica"], "sica", proj)
+    proj, summary = site_build
     params = load_region("sica", proj)
-    jobs: list[tuple[Job, str, str | None, str]] = []
-    out = tmp / "pages"
-    for stem, dim in {**COUNTRY_PAGES, **REGION_PAGES}.items():
-        nb = NOTEBOOKS / f"{stem}.ipynb"
-        if not nb.exists():
-            continue
-        for country in ([None] if stem in REGION_PAGES else COUNTRIES):
-            for lang in LANGS:
-                output = out / lang / (country or "region") / f"{dim}.ipynb"
-                jobs.append((Job(nb, output, {"region": "sica", "country": country, "lang": lang}, f"{lang}/{country}/{dim}"), dim, country, lang))
-    summary = run_jobs([j for j, *_ in jobs], workers=2, env={"TFLIB_ROOT": str(proj.root)})
-    by_job = {id(r.job): r for r in summary.results}
-    records = [PageRecord(dim, country, lang, job.output, by_job[id(job)].ok, by_job[id(job)].error) for job, dim, country, lang in jobs]
-    dim, country, lang = FAILED
-    records.append(PageRecord(dim, country, lang, tmp / "never-ran.ipynb", ok=False, error=FAILED_ERROR))
+    work = pages.work_dir(proj, "sica")
+    records = [PageRecord(a, a.executed(work), ok=True) for a in pages.addresses(params, KINDS, COUNTRIES, LANGS)]
+    records.append(PageRecord(FAILED, tmp / "never-ran.ipynb", ok=False, error=FAILED_ERROR))
     release = Release(
         release_id="sica-2026-09-30-r2",
         region="sica",
@@ -108,21 +95,24 @@ def built(tmp_path_factory):
         previous_release="sica-2026-09-30-r1",
         changes=["5 page(s) re-run (CRI; es)"],
     )
-    site = builtin.publish(params, records, proj.reports_dir / "_site", release, project=proj)
-    return {"proj": proj, "params": params, "records": records, "release": release, "site": site, "summary": summary}
+    site = tmp / "_site" / "sica"
+    failures = builtin.publish(params, records, site, release, work=work, project=proj)
+    return {"proj": proj, "params": params, "records": records, "release": release, "site": site, "summary": summary, "work": work, "failures": failures}
 
 
 def html_files(site: Path) -> list[Path]:
     return sorted(site.rglob("*.html"))
 
 
-def test_notebooks_ran(built):
-    assert [f"{r.job.label}: {r.error}" for r in built["summary"].failures] == []
+def test_notebooks_ran_and_every_artefact_was_written(built):
+    assert built["summary"].failures == [] and built["failures"] == []
 
 
 def test_index_pages_exist_for_every_language(built):
     site, params = built["site"], built["params"]
-    assert site == built["proj"].reports_dir.absolute() / "_site"
+    # The shared build's sites index opens the only region published.
+    sites = (pages.sites_dir(built["proj"]) / "index.html").read_text(encoding="utf-8")
+    assert 'url=sica/index.html' in sites and 'href="sica/index.html"' in sites
     assert (site / "index.html").exists()
     root = (site / "index.html").read_text(encoding="utf-8")
     assert 'url=es/index.html' in root and 'href="en/index.html"' in root
@@ -132,9 +122,8 @@ def test_index_pages_exist_for_every_language(built):
         for iso3 in params.region.member_codes:
             assert (site / lang / iso3 / "index.html").exists(), (lang, iso3)
     for rec in built["records"]:
-        assert (site / f"{rec.page_id}.html").exists(), rec.page_id
-    if (NOTEBOOKS / "06_regional_overview.ipynb").exists():
-        assert (site / "es" / "region" / "overview.html").exists()
+        assert (site / rec.address.html).exists(), rec.page_id
+    assert (site / "es" / "region" / "overview.html").exists()
 
 
 def test_every_page_declares_its_language(built):
@@ -204,8 +193,8 @@ def test_charts_are_figures_with_parseable_specs(built):
         if not rec.ok:
             continue
         nb = nbformat.read(rec.notebook, as_version=4)
-        expected = builtin.chart_specs(nb)
-        text = (site / f"{rec.page_id}.html").read_text(encoding="utf-8")
+        expected = report.chart_specs(nb)
+        text = (site / rec.address.html).read_text(encoding="utf-8")
         assert "application/vnd.vegalite" not in text
         specs = re.findall(r'<script[^>]*class="tf-spec"[^>]*>(.*?)</script>', text, re.S)
         assert len(specs) == len(expected), rec.page_id
@@ -226,7 +215,7 @@ def test_vega_bundle_written_once_and_linked_relatively(built):
     for rec in built["records"]:
         if not rec.ok:
             continue
-        page = site / f"{rec.page_id}.html"
+        page = site / rec.address.html
         scripts = [a["src"] for tag, a in tags(page) if tag == "script" and a.get("src")]
         vega = [s for s in scripts if s.endswith("vega-bundle.js")]
         assert vega == ["../../assets/vega-bundle.js"], page
@@ -267,8 +256,8 @@ def test_no_external_resources_anywhere(built):
 
 def test_failed_page_says_so_and_landing_pages_mark_it(built):
     site = built["site"]
-    dim, country, lang = FAILED
-    page = site / lang / country / f"{dim}.html"
+    lang, country = FAILED.lang, FAILED.member
+    page = site / FAILED.html
     text = page.read_text(encoding="utf-8")
     assert t("This page failed in this build.", lang) in text
     assert html.escape(FAILED_ERROR) in text and "<b>not bold</b>" not in text
@@ -286,8 +275,7 @@ def test_landing_pages_show_score_rank_and_warnings(built):
     site, params, proj = built["site"], built["params"], built["proj"]
     table = scores(params, as_of=params.as_of, project=proj)
     row = table.filter(pl.col("country") == "CRI").to_dicts()[0]
-    ctx = page.Context(params=params, country=None, lang="en", as_of=params.as_of, project=proj)
-    warns = page.public(monitor.warnings_for_region(params, as_of=params.as_of, project=proj), ctx).filter(pl.col("country") == "CRI")
+    warns = public(monitor.warnings_for_region(params, as_of=params.as_of, project=proj), params).filter(pl.col("country") == "CRI")
     for lang in LANGS:
         text = (site / lang / "CRI" / "index.html").read_text(encoding="utf-8")
         assert html.escape(fmt_percent(row["score"], lang)) in text
@@ -342,7 +330,7 @@ def test_search_index_and_offline_note(built):
 
 def test_serve_gives_the_right_types(built):
     site = built["site"]
-    server = builtin.make_server(site, 0)
+    server = serve.make_server(site, 0)
     host, port = server.server_address[:2]
     assert host == "127.0.0.1"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -356,42 +344,12 @@ def test_serve_gives_the_right_types(built):
     finally:
         server.shutdown()
         server.server_close()
-    assert builtin.MIME_TYPES[".wasm"] == "application/wasm"
-    assert builtin.MIME_TYPES[".pf_meta"] == "application/octet-stream"
+    assert serve.MIME_TYPES[".wasm"] == "application/wasm"
+    assert serve.MIME_TYPES[".pf_meta"] == "application/octet-stream"
 
 
 # ---------------------------------------------------------------------------------------------
-# Atomic publishing and the download hooks (a small site: one page, fake writers)
-
-
-class FakeDownloads:
-    """Stands in for tflib.site.downloads: one file per chart and one per page."""
-
-    @staticmethod
-    def write_page_downloads(record, specs, out_dir, lang):
-        out = {"page": []}
-        for n, _ in enumerate(specs, 1):
-            path = out_dir / f"chart-{n}.csv"
-            path.write_text("x\n1\n", encoding="utf-8")
-            out[f"chart-{n}"] = [("CSV", path)]
-        data = out_dir / "data.csv"
-        data.write_text("x\n1\n", encoding="utf-8")
-        out["page"] = [("CSV", data)]
-        return out
-
-    @staticmethod
-    def write_bulk_export(params, out_dir, project=None):
-        out_dir.mkdir(parents=True, exist_ok=True)
-        path = out_dir / "all.zip"
-        path.write_bytes(b"PK")
-        return [("All tables (ZIP)", path)]
-
-
-class FakeBrief:
-    @staticmethod
-    def write_country_brief(params, country, lang, out_path, project=None):
-        out_path.write_bytes(b"%PDF-1.4\n")
-        return out_path
+# Atomic publishing and the downloads (a small site: one page)
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -403,49 +361,48 @@ def small(built, tmp_path_factory):
     params, proj = built["params"], built["proj"]
     records = [r for r in built["records"] if r.page_id == "es/CRI/progress"]
     release = dataclasses.replace(built["release"], release_id="sica-2026-09-30-r7", changed_pages=[], changes=[])
-    return params, proj, records, release, tmp_path_factory.mktemp("small") / "_site"
+    return params, proj, records, release, tmp_path_factory.mktemp("small") / "sica", built["work"]
 
 
-def test_hooks_are_linked_from_the_pages(small, monkeypatch):
-    params, proj, records, release, site = small
-    monkeypatch.setattr(builtin, "_downloads_module", lambda: FakeDownloads)
-    monkeypatch.setattr(builtin, "_brief_module", lambda: FakeBrief)
-    builtin.publish(params, records, site, release, project=proj)
+def test_downloads_and_briefs_are_linked_from_the_pages(small):
+    params, proj, records, release, site, work = small
+    assert builtin.publish(params, records, site, release, work=work, project=proj) == []
     page = site / "es" / "CRI" / "progress.html"
     links = [a["href"] for tag, a in tags(page) if tag == "a" and "download" in a]
-    assert "downloads/progress/chart-1.csv" in links and "downloads/progress/data.csv" in links
-    assert re.search(r'<figcaption[^>]*>.*?href="downloads/progress/chart-1.csv"', page.read_text(encoding="utf-8"))
-    assert (site / "es" / "CRI" / "downloads" / "progress" / "chart-1.csv").exists()
-    landing = (site / "es" / "CRI" / "index.html").read_text(encoding="utf-8")
-    assert 'href="brief.pdf"' in landing and (site / "es" / "CRI" / "brief.pdf").exists()
+    assert "downloads/progress/data.xlsx" in links
+    text = page.read_text(encoding="utf-8")
+    # The first chart offers its table, and its images (made in the browser: see test_browser).
+    assert re.search(r'<figure class="tf-chart" id="chart-1">.*?<figcaption[^>]*>.*?data-format="svg".*?data-format="png".*?href="downloads/progress/action_items.csv"', text, re.S)
+    for href in links:
+        assert (page.parent / href).exists(), href
+    landing_page = (site / "es" / "CRI" / "index.html").read_text(encoding="utf-8")
+    assert 'href="brief.pdf"' in landing_page and (site / "es" / "CRI" / "brief.pdf").exists()
     assert (site / "en" / "CRI" / "brief.pdf").exists()
     assert not (site / "es" / "BLZ" / "brief.pdf").exists()  # no pages for BLZ in this build
     home = (site / "en" / "index.html").read_text(encoding="utf-8")
-    assert 'href="../downloads/all.zip"' in home
+    assert 'href="../downloads/sica-2026-09-30-data.zip"' in home
 
 
 def test_a_failing_publish_keeps_the_previous_site(small, monkeypatch):
-    params, proj, records, release, site = small
-    monkeypatch.setattr(builtin, "_downloads_module", lambda: None)
-    monkeypatch.setattr(builtin, "_brief_module", lambda: None)
-    builtin.publish(params, records, site, release, project=proj)
+    params, proj, records, release, site, work = small
+    builtin.publish(params, records, site, release, work=work, project=proj)
     before = snapshot(site)
     assert "sica-2026-09-30-r7" in before["es/index.html"].decode()
     newer = dataclasses.replace(release, release_id="sica-2026-09-30-r8")
 
     # Midway: the Spanish pages are written, then the English ones fail.
-    real_landing = builtin._landing
+    real_landing = landing.landing
 
     def failing(site_, lang, iso3):
         if lang == "en":
             raise RuntimeError("disk full")
         return real_landing(site_, lang, iso3)
 
-    monkeypatch.setattr(builtin, "_landing", failing)
+    monkeypatch.setattr(landing, "landing", failing)
     with pytest.raises(RuntimeError, match="disk full"):
-        builtin.publish(params, records, site, newer, project=proj)
+        builtin.publish(params, records, site, newer, work=work, project=proj)
     assert snapshot(site) == before
-    monkeypatch.setattr(builtin, "_landing", real_landing)
+    monkeypatch.setattr(landing, "landing", real_landing)
 
     # An interruption (Ctrl+C) once the site is complete, just before the swap.
     real_index = builtin.index_search
@@ -456,16 +413,16 @@ def test_a_failing_publish_keeps_the_previous_site(small, monkeypatch):
 
     monkeypatch.setattr(builtin, "index_search", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        builtin.publish(params, records, site, newer, project=proj)
+        builtin.publish(params, records, site, newer, work=work, project=proj)
     assert snapshot(site) == before
     # Nothing half-built is left beside the site.
-    assert sorted(p.name for p in site.parent.iterdir()) == ["._site.lock", "_site"]
+    assert sorted(p.name for p in site.parent.iterdir()) == [".sica.lock", "sica"]
     monkeypatch.setattr(builtin, "index_search", real_index)
 
     # A publish that succeeds replaces the site as a whole.
-    builtin.publish(params, records, site, newer, project=proj)
+    builtin.publish(params, records, site, newer, work=work, project=proj)
     assert "sica-2026-09-30-r8" in (site / "es" / "index.html").read_text(encoding="utf-8")
-    assert sorted(p.name for p in site.parent.iterdir()) == ["._site.lock", "_site"]
+    assert sorted(p.name for p in site.parent.iterdir()) == [".sica.lock", "sica"]
 
 
 def test_a_swap_that_fails_puts_the_old_site_back(tmp_path, monkeypatch):
@@ -475,7 +432,7 @@ def test_a_swap_that_fails_puts_the_old_site_back(tmp_path, monkeypatch):
     new = tmp_path / "new"
     new.mkdir()
     (new / "index.html").write_text("new", encoding="utf-8")
-    real = builtin.os.replace
+    real = atomic.os.replace
     calls = []
 
     def flaky(src, dst):
@@ -484,15 +441,15 @@ def test_a_swap_that_fails_puts_the_old_site_back(tmp_path, monkeypatch):
             raise OSError("interrupted")
         return real(src, dst)
 
-    monkeypatch.setattr(builtin.os, "replace", flaky)
+    monkeypatch.setattr(atomic.os, "replace", flaky)
     with pytest.raises(OSError):
-        builtin._swap(new, site)
+        atomic.swap(new, site)
     monkeypatch.undo()
     assert (site / "index.html").read_text(encoding="utf-8") == "old"
     # A crash between the two renames (old moved aside, new not in place) is undone next time.
     backup = tmp_path / "._site.old-x"
     real(site, backup)
-    builtin._recover(site)
+    atomic.recover(site)
     assert (site / "index.html").read_text(encoding="utf-8") == "old" and not backup.exists()
 
 
@@ -502,13 +459,13 @@ def test_a_swap_that_fails_puts_the_old_site_back(tmp_path, monkeypatch):
 
 def test_spec_json_cannot_end_its_script():
     spec = {"title": "a </script><script>alert(1)</script> & <!-- b", "mark": "bar"}
-    text = builtin.spec_json(spec)
+    text = report.spec_json(spec)
     assert "<" not in text and ">" not in text and "&" not in text
     assert json.loads(text) == spec
 
 
 def test_provenance_text_is_escaped():
-    out = builtin.text_blocks("# Title\n\nSome `code` and <script>alert(1)</script>\n- item <b>\n  continued\n")
+    out = landing.text_blocks("# Title\n\nSome `code` and <script>alert(1)</script>\n- item <b>\n  continued\n")
     assert "<script>" not in out and "&lt;script&gt;" in out
     assert "<h3>Title</h3>" in out and "<code>code</code>" in out
     assert "<li>item &lt;b&gt; continued</li>" in out
@@ -516,16 +473,16 @@ def test_provenance_text_is_escaped():
 
 def test_template_messages_reach_the_catalogs():
     used = set()
-    for path in builtin.TEMPLATES.glob("*.j2"):
+    for path in shell.TEMPLATES.glob("*.j2"):
         for double, single in re.findall(r"""_\(\s*(?:"([^"]+)"|'([^']+)')""", path.read_text(encoding="utf-8")):
             used.add(double or single)
-    assert used and used <= set(builtin.TEMPLATE_MESSAGES), sorted(used - set(builtin.TEMPLATE_MESSAGES))
+    assert used and used <= set(shell.TEMPLATE_MESSAGES), sorted(used - set(shell.TEMPLATE_MESSAGES))
 
 
 def test_records_must_belong_to_the_region(built, tmp_path):
     params = built["params"]
-    bad = PageRecord("progress", "MEX", "es", tmp_path / "x.ipynb", ok=False, error="x")
-    with pytest.raises(ValueError, match="not a member"):
-        builtin.publish(params, [bad], tmp_path / "_site", built["release"], project=built["proj"])
-    assert not (tmp_path / "_site").exists()
-    assert [p.name for p in tmp_path.iterdir()] == ["._site.lock"]
+    bad = PageRecord(pages.Address("eac", "progress", "KEN", "es"), tmp_path / "x.ipynb", ok=False, error="x")
+    with pytest.raises(ValueError, match="not a page of region"):
+        builtin.publish(params, [bad], tmp_path / "sica", built["release"], work=built["work"], project=built["proj"])
+    assert not (tmp_path / "sica").exists()
+    assert [p.name for p in tmp_path.iterdir()] == [".sica.lock"]

@@ -1,8 +1,9 @@
 """Page downloads (CSV, Excel, Stata, codebook, SVG, PNG), the bulk export and the PDF briefs.
 
-Executed report notebooks of a temporary project give the chart specs; every value written
-must be the value the chart draws, missing values must stay missing in every format, and no
-confidential value may leave in the bulk export or a brief.
+Every download is a release table the page carries (never a chart spec read back): each
+CSV equals its table cell for cell, each decimal at its declared precision (no float noise),
+missing values stay missing in every format, and no confidential value leaves in the bulk
+export or a brief.
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ import re
 import shutil
 import subprocess
 import zipfile
-from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 
-import altair as alt
 import nbformat
 import openpyxl
 import pandas as pd
@@ -24,105 +24,68 @@ import polars as pl
 import pytest
 
 import tflib
-from tflib import monitor, reference, tracker
+from tflib import monitor, pages, reference, tracker
 from tflib.i18n import fmt_number, t
-from tflib.ingest import ingest
+from tflib.inputs import ReleaseTables
 from tflib.page import CAVEATS
-from tflib.runner import Job, run_jobs
 from tflib.site import downloads
 from tflib.site.brief import brief_content, write_country_brief
 from tflib.site.downloads import write_bulk_export, write_page_downloads
 from tflib.site.model import PageRecord
+from tflib.site.report import Output, outputs
+from tflib.tables import PerRow, Table, UpTo
 
-from chartcheck import chart_specs
-from projects import make_project
+from chartcheck import chart_rows
+from second_copy import mismatches
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-PAGE_META = {"dataset", "illustrative", "source", "unit"}
 CONFIDENTIAL = {("GTM", "inspection_rate"), ("NIC", "inspection_rate")}
-_MIDNIGHT = re.compile(r"^\d{4}-\d{2}-\d{2}(T00:00(:00(\.0+)?)?)?$")
+PAGES = [("progress", "GTM"), ("logistics", "BLZ"), ("logistics", "GTM"), ("overview", None)]
 
 
 # ---------------------------------------------------------------------------------------------
-# Fixtures: one project, a few executed pages, their downloads
+# Fixtures: one project, a few built pages, their downloads
+
+
+pytestmark = pytest.mark.xdist_group("site")
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory):
-    proj = make_project(tmp_path_factory.mktemp("downloads") / "proj", with_submissions=True)
-    results = ingest([proj.submissions_dir / "sica"], "sica", proj)
-    assert results and all(r.exit_code == 0 for r in results)
+def project(site_build):
+    """The shared build of the whole site (its executed pages and release tables)."""
+    proj, report = site_build
+    assert report.failures == []
     return proj
 
 
 @pytest.fixture(scope="module")
-def pages(project, tmp_path_factory):
-    """Executed pages: implementation (GTM) and, where the notebook exists, logistics (BLZ:
-    no LPI data at all; GTM: LPI trend and components)."""
-    out = tmp_path_factory.mktemp("pages")
-    wanted = [("01_implementation", "progress", "GTM"), ("02_logistics", "logistics", "BLZ"), ("02_logistics", "logistics", "GTM")]
-    jobs, records = [], []
-    for stem, dimension, country in wanted:
-        notebook = NOTEBOOKS / f"{stem}.ipynb"
-        if not notebook.exists():
-            continue
-        output = out / f"{stem}-{country}.ipynb"
-        jobs.append(Job(notebook, output, {"region": "sica", "country": country, "lang": "es"}, f"{stem}-{country}"))
-        records.append(PageRecord(dimension, country, "es", output, True))
-    summary = run_jobs(jobs, workers=2, env={"TFLIB_ROOT": str(project.root)}, timeout=240)
-    failed = [(r.job.label, r.error) for r in summary.failures]
-    assert not failed, failed
-    return [(record, chart_specs(nbformat.read(record.notebook, as_version=4))) for record in records]
+def release(project):
+    return ReleaseTables(pages.work_dir(project, "sica"))
 
 
 @pytest.fixture(scope="module")
-def written(pages, tmp_path_factory):
-    """(record, specs, folder, returned links) per page."""
+def written(project, tmp_path_factory):
+    """(record, outputs, folder, returned links) per page."""
     root = tmp_path_factory.mktemp("downloads-out")
+    work = pages.work_dir(project, "sica")
     result = []
-    for record, specs in pages:
-        folder = root / record.page_id.replace("/", "-")
-        links = write_page_downloads(record, specs, folder, "es", as_of=dt.date(2026, 9, 30))
-        result.append((record, specs, folder, links))
+    for kind, country in PAGES:
+        address = pages.Address("sica", kind, country, "es")
+        record = PageRecord(address, address.executed(work), ok=True)
+        found = outputs(nbformat.read(record.notebook, as_version=4))
+        folder = root / address.page_id.replace("/", "-")
+        links = write_page_downloads(record, found, folder, "es", as_of=dt.date(2026, 9, 30))
+        result.append((record, found, folder, links))
     return result
 
 
-def _page(written, dimension: str, country: str):
-    for item in written:
-        if item[0].dimension == dimension and item[0].country == country:
-            return item
-    pytest.skip(f"no {dimension} page for {country} (notebook missing)")
+def _page(written, kind: str, country: str | None):
+    return next(item for item in written if item[0].kind == kind and item[0].country == country)
 
 
-# ---------------------------------------------------------------------------------------------
-# Helpers
+def _tables(found: list[Output]) -> list[Table]:
+    from tflib.tables import unique_names
 
-
-def _canon(value) -> str | None:
-    """A value as a CSV cell reads back: booleans true/false, numbers as floats, dates as days."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(float(value))
-    text = str(value)
-    if _MIDNIGHT.match(text):
-        return text[:10]
-    try:
-        return repr(float(text))
-    except ValueError:
-        return text
-
-
-def _spec_rows(spec: dict) -> list[dict]:
-    """Every tabular row the chart holds, drawing helpers (_x) left out."""
-    rows = []
-    for values in (spec.get("datasets") or {}).values():
-        if isinstance(values, list):
-            rows.extend({k: v for k, v in row.items() if not k.startswith("_")} for row in values if isinstance(row, dict))
-    return rows
+    return unique_names(tab for o in found for tab in o.tables)
 
 
 def _read_csv(path: Path) -> pl.DataFrame:
@@ -137,213 +100,233 @@ def _same_number(a, b) -> bool:
     return math.isclose(float(a), float(b), rel_tol=1e-12, abs_tol=1e-12)
 
 
-def _meta(spec: dict) -> dict:
-    return (spec.get("usermeta") or {}).get("tflib") or {}
-
-
 # ---------------------------------------------------------------------------------------------
 # Page downloads
 
 
 def test_every_page_returns_its_links(written):
-    for record, specs, folder, links in written:
-        assert specs, f"{record.page_id} drew no chart"
-        assert set(links) == {"page"} | {f"chart-{n}" for n in range(1, len(specs) + 1)}
-        labels = [label for label, _ in links["page"]]
-        assert labels == [t(m, "es") for m in ("Data (CSV)", "Data (Excel)", "Data (Stata)", "Codebook", "Codebook (Markdown)")]
-        assert [p.name for _, p in links["page"]] == ["data.csv", "data.xlsx", "data.dta", "codebook.csv", "codebook.md"]
-        for n in range(1, len(specs) + 1):
-            assert [(label, p.name) for label, p in links[f"chart-{n}"]] == [("SVG", f"chart-{n}.svg"), ("PNG", f"chart-{n}.png"), ("CSV", f"chart-{n}.csv")]
+    for record, found, folder, links in written:
+        charts = [o for o in found if o.spec is not None]
+        assert charts, f"{record.page_id} drew no chart"
+        assert set(links) == {"page"} | {f"chart-{n}" for n in range(1, len(charts) + 1)}
+        assert [label for label, _ in links["page"]] == [t(m, "es") for m in downloads.PAGE_LABELS.values()]
+        assert [p.name for _, p in links["page"]] == ["data.xlsx", "data-csv.zip", "data-stata.zip", "codebook.csv", "codebook.md"]
+        for n, o in enumerate(charts, 1):
+            files = [p.name for _, p in links[f"chart-{n}"]]
+            assert files == [f"{tab.name}.csv" for tab in o.tables]  # its images are made in the browser
         for entries in links.values():
             for _, path in entries:
                 assert path.parent == folder and path.is_file() and path.stat().st_size > 0
 
 
-def test_chart_csv_holds_exactly_the_values_drawn(written):
+def test_every_table_a_page_shows_can_be_downloaded(written):
+    """Page tables (the incentive fund, the early warnings) are downloads like the charts'."""
+    _record, found, folder, _links = _page(written, "overview", None)
+    names = {tab.name for tab in _tables(found)}
+    assert {"fund", "warning_counts", "lpi_map", "measure_status"} <= names
+    with zipfile.ZipFile(folder / "data-csv.zip") as zf:
+        assert {f"{n}.csv" for n in names} == set(zf.namelist())
+    fund = _read_csv(folder / "fund.csv")
+    assert {"country", "floor", "score_term", "improvement_term", "total", "share", "how"} <= set(fund.columns)
+
+
+def test_each_csv_is_its_release_table_at_the_declared_precision(written):
+    """No float noise: every decimal is written with exactly the decimals its column declares
+    for that row (LPI 2023 one, earlier waves two; indicator values by indicator)."""
+    checked = 0
+    for record, found, folder, _links in written:
+        for tab in _tables(found):
+            csv = _read_csv(folder / f"{tab.name}.csv")
+            assert csv.columns == tab.frame.columns, (record.page_id, tab.name)
+            assert csv.equals(tab.text_frame()), (record.page_id, tab.name)
+            rows = tab.frame.to_dicts()
+            for col, dtype in tab.frame.schema.items():
+                if not dtype.is_float():
+                    continue
+                for row, text in zip(rows, csv[col].to_list()):
+                    if text is None:
+                        assert row[col] is None
+                        continue
+                    digits = tab.digits(col, row)
+                    assert re.fullmatch(r"-?\d+" + (rf"\.\d{{{digits}}}" if digits else ""), text), (tab.name, col, text, digits)
+                    assert abs(float(text) - row[col]) <= 0.5 * 10 ** -digits + 1e-12
+                    checked += 1
+            assert not [v for c in csv.columns for v in csv[c].drop_nulls().to_list() if re.fullmatch(r"-?\d+\.\d*(\d)\1{5,}\d*", v)], tab.name
+    assert checked > 500
+
+
+def test_lpi_downloads_are_published_as_the_world_bank_publishes_them(written):
+    """2023 to one decimal (Costa Rica 2.9), earlier waves to two (3.30, not 3.3), and the
+    2010-2016 values are the second copy's."""
+    _record, found, folder, _links = _page(written, "logistics", "GTM")
+    trend = _read_csv(folder / "lpi_trend.csv").filter(pl.col("iso3").is_not_null())
+    for row in trend.iter_rows(named=True):
+        decimals = len(row["lpi_score"].split(".")[1])
+        assert decimals == (1 if row["year"] == "2023" else 2), row
+    published = trend.select(pl.col("iso3"), pl.col("year").cast(pl.Int64), pl.col("lpi_score").cast(pl.Float64))
+    assert mismatches(published) == [] and published.filter(pl.col("year") <= 2016).height > 10
+
+
+def _key(value) -> str:
+    """A chart value and a table value compare alike: dates as days."""
+    text = value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value)
+    return text[:10] if re.match(r"^\d{4}-\d{2}-\d{2}", text) else text
+
+
+def test_chart_tables_hold_the_values_drawn(written):
+    """Each chart's table holds, for every row the chart draws with a key, the same values."""
     compared = 0
-    for record, specs, _folder, links in written:
-        for n, spec in enumerate(specs, 1):
-            csv = _read_csv(dict(links[f"chart-{n}"])["CSV"])
-            data_columns = [c for c in csv.columns if c not in PAGE_META]
-            got = Counter(
-                tuple(sorted((c, _canon(r[c])) for c in data_columns if r[c] is not None)) for r in csv.iter_rows(named=True)
-            )
-            expected = Counter(
-                tuple(sorted((k, _canon(v)) for k, v in row.items() if v is not None)) for row in _spec_rows(spec)
-            )
-            assert got == expected, f"{record.page_id} chart {n}"
-            compared += csv.height
-    assert compared > 100
+    for record, found, _folder, _links in written:
+        for o in found:
+            if o.spec is None:
+                continue
+            check = (o.spec.get("usermeta") or {}).get("tflib", {}).get("check") or {}
+            keys, values = list(check.get("key") or {}), list(check.get("value") or {})
+            if not keys:
+                continue
+            index = {}
+            for tab in o.tables:
+                for row in tab.frame.to_dicts():
+                    if all(k in row for k in keys):
+                        index[tuple(_key(row[k]) for k in keys)] = row
+            for r in chart_rows(o.spec):
+                if not all(k in r for k in keys):
+                    continue
+                row = index[tuple(_key(r[k]) for k in keys)]
+                for v in values:
+                    if v in r and v in row:
+                        a, b = r[v], row[v]
+                        assert _same_number(a, b) if isinstance(b, float) else _key(a) == _key(b), (record.page_id, v, a, b)
+                        compared += 1
+    assert compared > 500
 
 
-def test_page_table_stacks_the_charts_with_their_metadata(written):
-    for record, specs, folder, _links in written:
-        data = _read_csv(folder / "data.csv")
-        assert data.columns[:6] == ["chart", "chart_title", "dataset", "illustrative", "source", "unit"]
-        total = 0
-        for n, spec in enumerate(specs, 1):
-            rows = data.filter(pl.col("chart") == str(n))
-            assert rows.height == len(_spec_rows(spec)), f"{record.page_id} chart {n}"
-            total += rows.height
-            meta = _meta(spec)
-            assert set(rows["illustrative"]) <= {"true" if meta.get("illustrative") else "false"}
-            assert set(rows["chart_title"]) <= {downloads.chart_title(spec)}
-            assert set(rows["unit"].fill_null("")) <= {meta.get("unit") or ""}
-        assert data.height == total
-
-
-def test_illustrative_column_tells_tracker_from_reference_data(written):
-    _record, specs, folder, _links = _page(written, "progress", "GTM")
-    data = _read_csv(folder / "data.csv")
-    assert set(data["illustrative"]) == {"true"}  # every tracker chart is illustrative
-
-    _record, specs, folder, _links = _page(written, "logistics", "BLZ")
-    data = _read_csv(folder / "data.csv")
-    loaders = {n: (_meta(s).get("check") or {}).get("loader") for n, s in enumerate(specs, 1)}
-    for n, loader in loaders.items():
-        flags = set(data.filter(pl.col("chart") == str(n))["illustrative"])
-        if loader in ("lpi", "doing_business"):
-            assert flags == {"false"}, n  # real World Bank data
-        elif loader == "indicators":
-            assert flags == {"true"}, n
+def test_illustrative_flag_tells_tracker_from_reference_data(written):
+    _record, found, _folder, _links = _page(written, "logistics", "BLZ")
+    flags = {tab.name: tab.illustrative for tab in _tables(found)}
+    assert all(flags[n] is False for n in flags if n.startswith(("lpi_", "db_")))
+    assert all(flags[n] is True for n in flags if n.startswith("indicator_"))
+    _record, found, _folder, _links = _page(written, "progress", "GTM")
+    assert all(tab.illustrative for tab in _tables(found))
 
 
 def test_missing_values_stay_missing_in_csv_xlsx_and_dta(written):
-    """Belize is in no LPI wave: its LPI score is missing in every format, never 0."""
-    _record, specs, folder, _links = _page(written, "logistics", "BLZ")
-    data = _read_csv(folder / "data.csv")
-    lpi_charts = [n for n, s in enumerate(specs, 1) if (_meta(s).get("check") or {}).get("loader") == "lpi"]
-    assert lpi_charts, "the BLZ logistics page draws the LPI of its peers"
-    belize = data.filter(pl.col("chart").is_in([str(n) for n in lpi_charts]) & (pl.col("name") == "Belice"))
-    assert belize.height >= 1
-    assert belize["lpi_score"].null_count() == belize.height
-
-    stata = pd.read_stata(folder / "data.dta")
-    lpi = stata.loc[stata["chart"].isin(lpi_charts) & (stata["name"] == "Belice"), "lpi_score"]
-    assert len(lpi) == belize.height and lpi.isna().all()
-
-    wb = openpyxl.load_workbook(folder / "data.xlsx")
-    for n in lpi_charts:
-        ws = wb[f"chart-{n}"]
-        header = [c.value for c in ws[1]]
-        rows = [dict(zip(header, r)) for r in ws.iter_rows(min_row=2, values_only=True)]
-        blz = [r for r in rows if r.get("name") == "Belice"]
-        assert blz and all(r["lpi_score"] is None for r in blz)
-
-    # No format turns a missing number into 0: nulls and zeros are counted alike everywhere.
-    codebook = pl.read_csv(folder / "codebook.csv", infer_schema=False)
-    numeric = [n for n, k in zip(codebook["name"], codebook["type"]) if k in (t("number", "es"), t("integer", "es"))]
-    assert "lpi_score" in numeric and "value" in numeric
-    for column in numeric:
-        csv_values = data[column].to_list()
-        assert sum(v is None for v in csv_values) == int(stata[column].isna().sum()), column
-        assert sum(v is not None and float(v) == 0 for v in csv_values) == int((stata[column] == 0).sum()), column
-
-
-def test_stata_file_reads_back_with_the_same_values(written):
-    kinds = {t(k, "es"): k for k in ("true/false", "integer", "number", "date", "date and time", "text")}
-    for record, _specs, folder, _links in written:
-        data = _read_csv(folder / "data.csv")
-        codebook = pl.read_csv(folder / "codebook.csv", infer_schema=False)
-        names = dict(zip(codebook["name"], codebook["stata_name"]))
-        with pd.io.stata.StataReader(folder / "data.dta") as reader:
-            stata = reader.read()
-            labels = reader.variable_labels()
-        assert list(stata.columns) == [names[c] for c in data.columns]
-        assert all(len(n) <= 32 and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", n) for n in stata.columns)
-        assert len(stata) == data.height
-        for name, kind, description in codebook.select("name", "type", "description").iter_rows():
-            column, kind = names[name], kinds[kind]
-            assert labels[column] == description[:80] or labels[column] == description[:79] + "…"
-            left, right = data[name].to_list(), stata[column].tolist()
-            if kind == "true/false":
-                assert [None if v is None else int(v == "true") for v in left] == [None if pd.isna(v) else int(v) for v in right], name
-            elif kind in ("integer", "number"):
-                assert all(_same_number(None if a is None else float(a), b) for a, b in zip(left, right)), (record.page_id, name)
-            elif kind == "date":
-                assert pd.api.types.is_datetime64_any_dtype(stata[column]), name  # a Stata date (%td)
-                assert left == [None if pd.isna(v) else v.date().isoformat() for v in right], name
-            else:
-                assert [v or "" for v in left] == right, name
-
-
-def test_stata_dates_are_stata_dates(written):
-    _record, _specs, folder, _links = _page(written, "progress", "GTM")
-    stata = pd.read_stata(folder / "data.dta")
-    for column in ("start", "due"):
-        assert pd.api.types.is_datetime64_any_dtype(stata[column]), column
-
-
-def test_workbook_has_a_sheet_per_chart_and_a_codebook(written):
-    for record, specs, folder, links in written:
+    """A median not drawn, a period not reported: missing in every format, never 0."""
+    nulls = 0
+    for _record, found, folder, _links in written:
         wb = openpyxl.load_workbook(folder / "data.xlsx")
-        assert wb.sheetnames == [f"chart-{n}" for n in range(1, len(specs) + 1)] + ["codebook", "notes"]
+        with zipfile.ZipFile(folder / "data-stata.zip") as zf:
+            zf.extractall(folder / "stata")
+        for tab in _tables(found):
+            csv = _read_csv(folder / f"{tab.name}.csv")
+            stata = pd.read_stata(folder / "stata" / f"{tab.name}.dta")
+            ws = wb[tab.name[:31]]
+            header = [c.value for c in ws[1]]
+            sheet = [dict(zip(header, r)) for r in ws.iter_rows(min_row=2, values_only=True)]
+            names = downloads.stata_names(tab.frame.columns)
+            for col, dtype in tab.frame.schema.items():
+                if not (dtype.is_float() or dtype.is_integer()):
+                    continue
+                missing = tab.frame[col].null_count()
+                assert csv[col].null_count() == missing, (tab.name, col)
+                assert int(stata[names[col]].isna().sum()) == missing, (tab.name, col)
+                assert sum(r[col] is None for r in sheet) == missing, (tab.name, col)
+                zeros = tab.frame.filter(pl.col(col) == 0).height
+                assert int((stata[names[col]] == 0).sum()) == zeros, (tab.name, col)
+                nulls += missing
+    assert nulls > 50
+
+
+def test_stata_files_read_back_with_the_same_values(written):
+    for record, found, folder, _links in written:
+        with zipfile.ZipFile(folder / "data-stata.zip") as zf:
+            zf.extractall(folder / "stata-read")
+        for tab in _tables(found):
+            with pd.io.stata.StataReader(folder / "stata-read" / f"{tab.name}.dta") as reader:
+                stata = reader.read()
+                labels = reader.variable_labels()
+            names = downloads.stata_names(tab.frame.columns)
+            assert list(stata.columns) == [names[c] for c in tab.frame.columns]
+            assert all(len(n) <= 32 and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", n) for n in stata.columns)
+            rounded = tab.rounded()
+            for col, dtype in tab.frame.schema.items():
+                left, right = rounded[col].to_list(), stata[names[col]].tolist()
+                assert labels[names[col]] == tab.describe(col, "es")[:80] or labels[names[col]].endswith("…")
+                if dtype == pl.Boolean:
+                    assert [None if v is None else int(v) for v in left] == [None if pd.isna(v) else int(v) for v in right], col
+                elif dtype.is_float() or dtype.is_integer():
+                    assert all(_same_number(a, b) for a, b in zip(left, right)), (record.page_id, tab.name, col)
+                elif dtype == pl.Date:
+                    assert pd.api.types.is_datetime64_any_dtype(stata[names[col]]), col  # a Stata date (%td)
+                    assert [None if v is None else v.isoformat() for v in left] == [None if pd.isna(v) else v.date().isoformat() for v in right], col
+
+
+def test_workbook_has_a_sheet_per_table_a_codebook_and_notes(written):
+    for record, found, folder, _links in written:
+        tables = _tables(found)
+        wb = openpyxl.load_workbook(folder / "data.xlsx")
+        assert wb.sheetnames == [tab.name[:31] for tab in tables] + ["codebook", "notes"]
         codebook = wb["codebook"]
-        assert [c.value for c in codebook[1]] == ["name", "stata_name", "type", "description", "charts"]
-        data_columns = _read_csv(folder / "data.csv").columns
-        assert [r[0] for r in codebook.iter_rows(min_row=2, values_only=True)] == data_columns
-        for n in range(1, len(specs) + 1):
-            ws = wb[f"chart-{n}"]
-            csv = _read_csv(dict(links[f"chart-{n}"])["CSV"])
-            assert [c.value for c in ws[1]] == csv.columns
-            sheet_rows = list(ws.iter_rows(min_row=2, values_only=True))
-            assert len(sheet_rows) == csv.height, (record.page_id, n)
-            for cells, row in zip(sheet_rows, csv.iter_rows()):
-                for cell, text in zip(cells, row):
-                    if text is None:
-                        assert cell is None
-                    elif isinstance(cell, bool):
-                        assert text == ("true" if cell else "false")
-                    elif isinstance(cell, (int, float)):
-                        assert _same_number(cell, float(text))
-                    elif isinstance(cell, dt.datetime):
-                        assert text.startswith(cell.date().isoformat())
+        assert [c.value for c in codebook[1]] == ["table", "column", "stata_name", "type", "decimals", "description"]
+        listed = [(r[0], r[1]) for r in codebook.iter_rows(min_row=2, values_only=True)]
+        assert listed == [(tab.name, c) for tab in tables for c in tab.frame.columns]
+        for tab in tables:
+            ws = wb[tab.name[:31]]
+            assert [c.value for c in ws[1]] == tab.frame.columns
+            rows = list(ws.iter_rows(min_row=2, values_only=True))
+            assert len(rows) == tab.frame.height, (record.page_id, tab.name)
+            for cells, row in zip(rows, downloads._flat(tab.rounded()).iter_rows()):
+                for cell, value in zip(cells, row):
+                    if value is None or value == "":
+                        assert cell is None  # Excel keeps no empty text
+                    elif isinstance(value, bool):
+                        assert cell is value
+                    elif isinstance(value, (int, float, Decimal)):
+                        assert _same_number(cell, float(value))
+                    elif isinstance(value, dt.date):
+                        assert cell.date() == value
                     else:
-                        assert cell == text
-
-
-def test_images_are_valid_svg_and_png(written):
-    for _record, specs, _folder, links in written:
-        for n in range(1, len(specs) + 1):
-            files = dict(links[f"chart-{n}"])
-            assert files["PNG"].read_bytes()[:8] == PNG_SIGNATURE
-            assert "<svg" in files["SVG"].read_text(encoding="utf-8")[:500]
+                        assert cell == str(value)
 
 
 def test_codebook_describes_every_column(written):
-    _record, specs, folder, _links = _page(written, "logistics", "BLZ")
+    for record, found, folder, _links in written:
+        codebook = pl.read_csv(folder / "codebook.csv", infer_schema=False)
+        assert codebook.columns == ["table", "column", "stata_name", "type", "decimals", "description"]
+        blank = codebook.filter(pl.col("description").is_null())
+        assert blank.is_empty(), (record.page_id, blank.select("table", "column").rows())
+    _record, _found, folder, _links = _page(written, "logistics", "BLZ")
     codebook = pl.read_csv(folder / "codebook.csv", infer_schema=False)
-    assert codebook.columns == ["name", "stata_name", "type", "description", "charts"]
-    assert codebook["description"].null_count() == 0
-    described = dict(zip(codebook["name"], codebook["description"]))
-    assert described["lpi_score"] == t("Logistics Performance Index, overall score (1 worst to 5 best)", "es")
-    assert described["illustrative"] == downloads.describe("illustrative", "es")
+    lpi = codebook.filter((pl.col("table") == "lpi_latest") & (pl.col("column") == "lpi_score")).row(0, named=True)
+    assert lpi["description"] == t("Logistics Performance Index, overall score (1 worst to 5 best)", "es")
+    assert lpi["decimals"] == "year 2023: 1; 2 otherwise"
     md = (folder / "codebook.md").read_text(encoding="utf-8")
-    assert "`lpi_score`" in md
-    assert t(CAVEATS["doing_business"], "es") in md  # licence and caveat notes
-    assert t(CAVEATS["lpi"], "es") in md
+    assert "| lpi_latest | lpi_score |" in md
+    assert t(CAVEATS["doing_business"], "es") in md and t(CAVEATS["lpi"], "es") in md
 
 
 # ---------------------------------------------------------------------------------------------
-# Page downloads from a hand-made chart: the corner cases
+# Page downloads from a hand-made table: the corner cases
 
 
-def _chart(frame: pl.DataFrame, extra: alt.Chart | None = None, illustrative: bool = False) -> dict:
+def _output(frame: pl.DataFrame, **kw) -> Output:
     from tflib import charts
 
-    base = alt.Chart(frame).mark_point().encode(x="x:Q", y="y:Q")
-    chart = base + extra if extra is not None else base
-    return charts.finish(chart, lang="es", title="Prueba", source="a test source", unit="unidades", illustrative=illustrative, check=charts.check_spec(None, why="test")).to_dict()
+    import altair as alt
+
+    table = Table("prueba", frame, title="Prueba", source="a test source", unit="unidades", **kw)
+    chart = charts.finish(alt.Chart(pl.DataFrame({"x": [1.0]})).mark_point().encode(x="x:Q"), lang="es", title="Prueba", source="a test source",
+                          check=charts.check_spec(None, why="test"))
+    return Output(chart.to_dict(), [table])
 
 
-def test_corner_cases_names_types_geodata_and_long_text(tmp_path, project):
+def test_corner_cases_names_types_and_long_text(tmp_path):
     long_text = "é" * 3000
     frame = pl.DataFrame(
         {
-            "x": [1.0, None, 3.0],
+            "x": [1.0, None, 3.25],
             "y": [0.0, 2.5, None],
-            "source": ["submitted", None, "form"],  # a chart column named like a page column
-            "_seg": [0, 0, 1],  # a drawing helper
+            "_seg": [0, 0, 1],  # a drawing helper: never published
             "2nd value (%)": [1, 2, None],
             "a_very_long_column_name_that_is_longer_than_stata_allows": ["a", "b", "c"],
             "a_very_long_column_name_that_is_longer_than_stata_allows_too": ["d", "e", "f"],
@@ -352,56 +335,59 @@ def test_corner_cases_names_types_geodata_and_long_text(tmp_path, project):
             "zzz_custom": ["=1+1", "@x", long_text],
         }
     )
-    from tflib.charts import subset_topology
+    found = [_output(frame, precision={"x": 2, "y": UpTo(1)}, columns={"zzz_custom": "free text"})]
+    record = PageRecord(pages.Address("sica", "overview", None, "es"), tmp_path / "x.ipynb", True)
+    links = write_page_downloads(record, found, tmp_path / "out", "es")
+    assert set(links) == {"page", "chart-1"}
 
-    topo = subset_topology(reference.boundaries(project), ["GTM", "BLZ"])
-    geo = alt.Chart(alt.InlineData(values=topo, format=alt.DataFormat(type="topojson", feature="countries"))).mark_geoshape()
-    spec = _chart(frame, illustrative=True)
-    geo_spec = {**geo.properties(width=100, height=100).to_dict(), "usermeta": {"tflib": {"source": "Natural Earth", "illustrative": False}}}
-    record = PageRecord("overview", None, "es", tmp_path / "x.ipynb", True)
-    links = write_page_downloads(record, [spec, geo_spec], tmp_path / "out", "es")
-    assert set(links) == {"page", "chart-1", "chart-2"}
-
-    data = pl.read_csv(tmp_path / "out" / "data.csv", infer_schema=False)
+    data = pl.read_csv(tmp_path / "out" / "prueba.csv", infer_schema=False)
     assert "_seg" not in data.columns
-    assert "data_source" in data.columns and data["source"].to_list()[:3] == ["a test source"] * 3
-    assert data.filter(pl.col("chart") == "2").height == 0  # TopoJSON is not a table
-    assert data["y"].to_list()[:3] == ["0.0", "2.5", None]  # 0 stays 0, missing stays missing
-    assert data["when"].to_list()[:3] == ["2026-01-31", None, "2026-03-31"]
+    assert data["x"].to_list() == ["1.00", None, "3.25"] and data["y"].to_list() == ["0", "2.5", None]  # 0 stays 0, missing stays missing
+    assert data["when"].to_list() == ["2026-01-31", None, "2026-03-31"]
 
     codebook = pl.read_csv(tmp_path / "out" / "codebook.csv", infer_schema=False)
-    described = dict(zip(codebook["name"], codebook["description"]))
-    assert described["zzz_custom"] == t("as drawn in chart {n}", "es", n=1)
-    stata_names = dict(zip(codebook["name"], codebook["stata_name"]))
+    described = dict(zip(codebook["column"], codebook["description"]))
+    assert described["zzz_custom"] == "free text"
+    stata_names = dict(zip(codebook["column"], codebook["stata_name"]))
     assert stata_names["2nd value (%)"] == "v2nd_value____"
     long_names = [stata_names[c] for c in frame.columns if c.startswith("a_very_long")]
     assert all(len(n) <= 32 for n in long_names) and len(set(long_names)) == 2
 
-    stata = pd.read_stata(tmp_path / "out" / "data.dta")
+    with zipfile.ZipFile(tmp_path / "out" / "data-stata.zip") as zf:
+        zf.extractall(tmp_path / "stata")
+    stata = pd.read_stata(tmp_path / "stata" / "prueba.dta")
     assert stata["y"].isna().tolist() == [False, False, True] and stata["y"][0] == 0
     assert pd.isna(stata["when"][1]) and stata["when"][0] == pd.Timestamp("2026-01-31")
     assert stata["flag"].tolist()[:1] == [1] and pd.isna(stata["flag"][1])
     assert len(stata["zzz_custom"][2].encode("utf-8")) <= 2045
-    assert stata["data_source"].tolist() == ["submitted", "", "form"]
 
     wb = openpyxl.load_workbook(tmp_path / "out" / "data.xlsx")
-    cells = [c.value for c in wb["chart-1"]["A"]]
-    header = [c.value for c in wb["chart-1"][1]]
-    formula_like = [r[header.index("zzz_custom")] for r in wb["chart-1"].iter_rows(min_row=2, values_only=True)]
-    assert formula_like[:2] == ["=1+1", "@x"] and cells[0] == "dataset"
-    assert wb["chart-1"].cell(row=2, column=header.index("zzz_custom") + 1).data_type == "s"
+    header = [c.value for c in wb["prueba"][1]]
+    formula_like = [r[header.index("zzz_custom")] for r in wb["prueba"].iter_rows(min_row=2, values_only=True)]
+    assert formula_like[:2] == ["=1+1", "@x"]
+    assert wb["prueba"].cell(row=2, column=header.index("zzz_custom") + 1).data_type == "s"
 
 
-def test_a_page_without_charts_has_no_downloads(tmp_path):
-    record = PageRecord("overview", None, "es", tmp_path / "x.ipynb", True)
+def test_a_decimal_column_without_a_precision_cannot_be_published():
+    with pytest.raises(ValueError, match="declares no precision"):
+        Table("t", pl.DataFrame({"ratio": [0.1 + 0.2]}), title="T", source="S")
+    with pytest.raises(ValueError, match="NaN"):
+        Table("t", pl.DataFrame({"value": [float("nan")]}), title="T", source="S", precision={"value": 1})
+    # The classic float noise is written as the value it stands for.
+    tab = Table("t", pl.DataFrame({"value": [45.09999999999999, 2.6]}), title="T", source="S", precision={"value": PerRow("value", {}, 1)})
+    assert tab.text_frame()["value"].to_list() == ["45.1", "2.6"]
+
+
+def test_a_page_without_tables_has_no_page_downloads(tmp_path):
+    record = PageRecord(pages.Address("sica", "overview", None, "es"), tmp_path / "x.ipynb", True)
     assert write_page_downloads(record, [], tmp_path / "out", "es") == {"page": []}
 
 
 def test_downloads_are_reproducible(tmp_path):
-    spec = _chart(pl.DataFrame({"x": [1.0, 2.0], "y": [3.0, None], "when": [dt.date(2026, 1, 1), None]}))
-    record = PageRecord("overview", None, "en", tmp_path / "x.ipynb", True)
-    a = write_page_downloads(record, [spec], tmp_path / "a", "en", as_of=dt.date(2026, 9, 30))
-    b = write_page_downloads(record, [spec], tmp_path / "b", "en", as_of=dt.date(2026, 9, 30))
+    found = [_output(pl.DataFrame({"x": [1.0, 2.0], "y": [3.0, None], "when": [dt.date(2026, 1, 1), None]}), precision={"x": 1, "y": 1})]
+    record = PageRecord(pages.Address("sica", "overview", None, "en"), tmp_path / "x.ipynb", True)
+    a = write_page_downloads(record, found, tmp_path / "a", "en", as_of=dt.date(2026, 9, 30))
+    b = write_page_downloads(record, found, tmp_path / "b", "en", as_of=dt.date(2026, 9, 30))
     for (_, pa), (_, pb) in zip(a["page"] + a["chart-1"], b["page"] + b["chart-1"]):
         assert pa.read_bytes() == pb.read_bytes(), pa.name
 
@@ -411,10 +397,10 @@ def test_downloads_are_reproducible(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def bulk(project, tmp_path_factory):
+def bulk(project, release, tmp_path_factory):
     params = tflib.region("sica", project=project)
     out = tmp_path_factory.mktemp("bulk")
-    return params, out, write_bulk_export(params, out, project=project)
+    return params, out, write_bulk_export(params, release, out, reference.provenance(project))
 
 
 def test_bulk_export_zip_holds_every_table_codebook_and_readme(bulk):
@@ -425,7 +411,7 @@ def test_bulk_export_zip_holds_every_table_codebook_and_readme(bulk):
     assert tables == set(downloads.BULK_TABLES)
     with zipfile.ZipFile(zip_path) as zf:
         names = {Path(n).name for n in zf.namelist()}
-        assert {f"{t_}.csv" for t_ in tables} | {"codebook.csv", "README.txt"} <= names
+        assert {f"{t_}.csv" for t_ in tables} | {"codebook.csv", "README.txt", "reference-provenance.md"} <= names
         readme = zf.read(next(n for n in zf.namelist() if n.endswith("README.txt"))).decode("utf-8")
         codebook = pl.read_csv(zf.read(next(n for n in zf.namelist() if n.endswith("codebook.csv"))), infer_schema=False)
         for table in tables:
@@ -433,12 +419,12 @@ def test_bulk_export_zip_holds_every_table_codebook_and_readme(bulk):
             assert inside.equals(pl.read_csv(out / f"{table}.csv", infer_schema=False)), table
             described = codebook.filter(pl.col("table") == table)
             assert described["column"].to_list() == inside.columns, table
-            assert described["description"].null_count() == 0, table
+            assert described["description"].null_count() == 0, (table, described.filter(pl.col("description").is_null())["column"].to_list())
     for needle in ("CC BY 4.0", "discontinued Doing Business in 2021", "report", "data_year", "ILLUSTRATIVE", "seeded generator", params.as_of.isoformat()):
         assert needle in readme, needle
 
 
-def test_bulk_tables_carry_illustrative_and_match_the_loaders(bulk, project):
+def test_bulk_tables_carry_illustrative_and_match_the_sources(bulk, project):
     params, out, _links = bulk
     for table in downloads.TRACKER_TABLES:
         frame = pl.read_csv(out / f"{table}.csv", infer_schema=False)
@@ -452,18 +438,25 @@ def test_bulk_tables_carry_illustrative_and_match_the_loaders(bulk, project):
     lpi = pl.read_csv(out / "lpi.csv", infer_schema_length=None)
     assert lpi.height == reference.lpi(project).height and "BLZ" not in lpi["iso3"].to_list()
     assert set(lpi["illustrative"].to_list()) == {False}
+    assert mismatches(lpi) == []  # 2010-2016: the second copy's values
+    text = pl.read_csv(out / "lpi.csv", infer_schema=False)
+    assert text.filter((pl.col("iso3") == "CRI") & (pl.col("year") == "2023"))["lpi_score"].item() == "2.9"
     db = pl.read_csv(out / "doing_business.csv", infer_schema_length=None)
     assert set(db["geography"].to_list()) <= {"national", "city"}
     assert {"report_year", "data_year"} <= set(db.columns)
     assert (db["report_year"] - db["data_year"] == 1).all()
-    slv = db.filter((pl.col("iso3") == "SLV") & (pl.col("report_year") == 2020)).row(0, named=True)
-    assert round(slv["score"], 2) == 89.76 and slv["rank"] == 46  # README spot values
+    slv = pl.read_csv(out / "doing_business.csv", infer_schema=False).filter((pl.col("iso3") == "SLV") & (pl.col("report_year") == "2020")).row(0, named=True)
+    assert (slv["db_score"], slv["db_rank"]) == ("89.76", "46")  # README spot values, as published
+    pry = pl.read_csv(out / "doing_business.csv", infer_schema=False).filter((pl.col("iso3") == "PRY") & (pl.col("report_year") == "2020")).row(0, named=True)
+    assert (pry["export_border_hours"], pry["export_border_usd"]) == ("120", "815")
+    fund = pl.read_csv(out / "fund.csv", infer_schema=False)
+    assert sum(float(v) for v in fund["total"]) == params.region.incentive_fund.amount
 
 
 def test_bulk_export_leaves_confidential_values_out(bulk, project):
     params, out, links = bulk
     stored = tracker.indicators(params, project=project)
-    # The store does hold them: the export is what removes them.
+    # The store does hold them: the release tables are what leave them out.
     assert stored.filter(pl.col("country").is_in(["GTM", "NIC"]) & (pl.col("indicator_id") == "inspection_rate")).height > 0
     indicators = pl.read_csv(out / "indicators.csv", infer_schema=False)
     pairs = set(zip(indicators["country"], indicators["indicator_id"]))
@@ -489,25 +482,25 @@ def _pdf_text(path: Path) -> str | None:
     return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
-def test_brief_in_spanish_shows_the_country_and_spanish_numbers(project, tmp_path):
+def test_brief_in_spanish_shows_the_country_and_numbers_as_published(project, release, tmp_path):
+    """Guatemala's LPI 2023 is 2.6, published to one decimal: the brief says 2,6, never 2,60."""
     params = tflib.region("sica", project=project)
-    pdf = write_country_brief(params, "GTM", "es", tmp_path / "gtm-es.pdf", project=project)
+    pdf = write_country_brief(params, "GTM", "es", tmp_path / "gtm-es.pdf", release, release="sica-2026-09-30-r1")
     assert pdf.read_bytes()[:5] == b"%PDF-"
     lpi = reference.lpi(project).filter(pl.col("iso3") == "GTM").sort("year").row(-1, named=True)
-    score = fmt_number(lpi["lpi_score"], "es", 2)
-    assert "," in score  # 2,60: the Spanish decimal comma
-    content = brief_content(params, "GTM", "es", project=project)
-    assert content["title"] == "Guatemala" and score in [f["value"] for f in content["figures"]]
+    assert (lpi["year"], lpi["lpi_score"]) == (2023, 2.6)
+    content = brief_content(params, "GTM", "es", release, release="sica-2026-09-30-r1")
+    values = [f["value"] for f in content["figures"]]
+    assert content["title"] == "Guatemala" and "2,6" in values and "2,60" not in values
+    assert content["meta"][-1] == t("Release {release}", "es", release="sica-2026-09-30-r1")
     text = _pdf_text(pdf)
     if text is not None:
-        assert "Guatemala" in text
-        assert score in text
-        assert fmt_number(lpi["lpi_score"], "en", 2) not in text.replace(score, "")
+        assert "Guatemala" in text and "2,6" in text and "2,60" not in text
 
 
-def test_brief_content_for_a_non_party_without_lpi(project):
+def test_brief_content_for_a_non_party_without_lpi(project, release):
     params = tflib.region("sica", project=project)
-    content = brief_content(params, "BLZ", "en", project=project)
+    content = brief_content(params, "BLZ", "en", release, release="r1")
     score, lpi, db = content["figures"]
     assert score["value"] == t("tracked, not scored", "en") and score["illustrative"]
     assert lpi["value"] == "no data" and not lpi["illustrative"]
@@ -518,11 +511,11 @@ def test_brief_content_for_a_non_party_without_lpi(project):
     assert len(content["warnings"]["items"]) <= 5
 
 
-def test_brief_leaves_confidential_warnings_out(project):
+def test_brief_leaves_confidential_warnings_out(project, release):
     params = tflib.region("sica", project=project)
     name = params.text(params.indicators.get("inspection_rate").name, "es")
     every = monitor.warnings_for_region(params, country="GTM", project=project)
-    content = brief_content(params, "GTM", "es", project=project)
+    content = brief_content(params, "GTM", "es", release, release="r1")
     total = content["warnings"]["total"]
     hidden = every.filter(pl.col("indicator_id") == "inspection_rate").height
     assert hidden > 0  # GTM keeps its inspection rate confidential, and it raised a warning
@@ -530,10 +523,10 @@ def test_brief_leaves_confidential_warnings_out(project):
     assert not any(name in w["message"] for w in content["warnings"]["items"])
 
 
-def test_brief_prints_markup_characters_as_text(project, tmp_path):
+def test_brief_prints_markup_characters_as_text(project, release, tmp_path):
     params = tflib.region("sica", project=project)
-    release = "r1 #set page(width: 1cm) $x$ *y* _z_ <a> @b [c] \\ `d`"
-    pdf = write_country_brief(params, "PAN", "es", tmp_path / "pan.pdf", project=project, release=release)
+    marked = "r1 #set page(width: 1cm) $x$ *y* _z_ <a> @b [c] \\ `d`"
+    pdf = write_country_brief(params, "PAN", "es", tmp_path / "pan.pdf", release, release=marked)
     assert pdf.read_bytes()[:5] == b"%PDF-"
     text = _pdf_text(pdf)
     if text is not None:

@@ -15,32 +15,37 @@ pytestmark = pytest.mark.usefixtures("default_project_is_shipped")
 from chartcheck import chart_rows, check_chart
 from tflib import page, periods
 from tflib.analysis import digital, dimension, sme
+from tflib.inputs import Loader, RegionData
 
 COUNTRIES = ["CRI", "GTM", "PAN", "BLZ"]
 
 
 @pytest.fixture(scope="module")
 def pages():
+    """Per member: (SME page context, its data, digital page context, its data)."""
     out = {}
     for iso3 in COUNTRIES:
-        ctx = page.context("sica", iso3, "en")
-        out[iso3] = (ctx, sme.load(ctx), digital.load(ctx))
+        sctx, dctx = page.context("sme", "sica", iso3, "en"), page.context("digital", "sica", iso3, "en")
+        out[iso3] = (sctx, sme.load(sctx), dctx, digital.load(dctx))
     return out
 
 
-def _specs(ctx, s, d):
-    views = [sme.uptake_view(ctx, s), sme.cost_view(ctx, s), sme.doing_business_view(ctx), sme.growth_view(ctx, s),
-             sme.steps_view(ctx, s), sme.uptake_compare_view(ctx, s)]
-    views += [digital.indicator_view(ctx, d, i) for i in digital.COVERAGE + [digital.ECOM]]
-    views += [digital.readiness_view(ctx, d), digital.steps_view(ctx, d)]
+def _specs(sctx, s, dctx, d):
+    views = [sme.uptake_view(sctx, s), sme.cost_view(sctx, s), sme.doing_business_view(sctx), sme.growth_view(sctx, s),
+             sme.steps_view(sctx, s), sme.uptake_compare_view(sctx, s)]
+    views += [digital.indicator_view(dctx, d, i) for i in digital.COVERAGE + [digital.ECOM]]
+    views += [digital.readiness_view(dctx, d), digital.steps_view(dctx, d)]
     return [v.spec for v in views if isinstance(v, page.Figure)]
 
 
 def _with_confidential(ctx, **hidden):
+    """The page context of a region whose members keep more indicators confidential: its
+    tables are computed again, so the values are gone from them, as in a build."""
     countries = dict(ctx.params.countries)
     for iso3, ids in hidden.items():
         countries[iso3] = countries[iso3].model_copy(update={"confidential": list(countries[iso3].confidential) + ids})
-    return dataclasses.replace(ctx, params=ctx.params.model_copy(update={"countries": countries}))
+    params = ctx.params.model_copy(update={"countries": countries})
+    return dataclasses.replace(ctx, params=params, loader=Loader(ctx.address, data=RegionData(params, ctx.project)))
 
 
 def test_periods():
@@ -59,7 +64,7 @@ def test_every_chart_checks_against_its_loader(pages, iso3):
 
 
 def test_missing_periods_are_gaps_not_zeros(pages):
-    ctx, s, _d = pages["CRI"]
+    ctx, s, _dctx, _d = pages["CRI"]
     # Costa Rica did not report SME uptake for 2025-Q2.
     assert "2025-Q2" in s.uptake.missing["period"].to_list()
     assert "2025-Q2" not in s.uptake.frame["period"].to_list()
@@ -72,36 +77,40 @@ def test_missing_periods_are_gaps_not_zeros(pages):
 
 
 def test_latest_period_members_without_data_say_so(pages):
-    ctx, s, d = pages["BLZ"]
+    ctx, s, dctx, d = pages["BLZ"]
     # Belize reported no SME compliance cost for 2025, the latest year.
     lt = s.latest[sme.COST]
     assert lt.period == "2025" and lt.frame.filter(pl.col("country") == "BLZ")["value"][0] is None
     assert "Belize has no data on SME compliance cost per shipment for 2025" in " ".join(sme.comparison_sentences(ctx, s))
     table = sme.comparison_table(ctx, s).html
     assert "no data" in table
-    cells, gaps, _cols = digital.readiness_frame(ctx, d)
+    cells, gaps, _cols = digital.readiness_frame(dctx, d)
     assert {"name": "Belize", "_no_data": "no data"}.items() <= gaps.filter(pl.col("name") == "Belize").row(0, named=True).items()
     assert cells.filter((pl.col("country") == "BLZ") & (pl.col("indicator_id") == "single_window_coverage")).is_empty()
 
 
 def test_confidential_indicators_never_reach_the_pages(pages):
-    base = pages["GTM"][0]
-    ctx = _with_confidential(base, GTM=["fauca_coverage", "sme_simplified_uptake"], CRI=["ecoo_coverage"])
-    d, s = digital.load(ctx), sme.load(ctx)
+    hidden = dict(GTM=["fauca_coverage", "sme_simplified_uptake"], CRI=["ecoo_coverage"])
+    sctx, ctx = _with_confidential(pages["GTM"][0], **hidden), _with_confidential(pages["GTM"][2], **hidden)
+    d, s = digital.load(ctx), sme.load(sctx)
     assert d.series["fauca_coverage"].confidential and d.series["fauca_coverage"].frame.is_empty()
     assert "not published" in digital.indicator_view(ctx, d, "fauca_coverage").html
     assert digital.indicator_sentences(ctx, d, "fauca_coverage") == ["Guatemala does not publish Coverage of the single Central American declaration (FYDUCA/DUCA)."]
     # Nor in the comparisons of any member's page.
     rows = chart_rows(digital.readiness_view(ctx, d).spec)
-    assert not [r for r in rows if (r.get("country"), r.get("indicator_id")) in {("GTM", "fauca_coverage"), ("CRI", "ecoo_coverage")}]
+    assert not [r for r in rows if (r.get("country"), r.get("indicator_id")) in {("GTM", "fauca_coverage"), ("CRI", "ecoo_coverage")} and "_no_data" not in r]
     assert {"name": "Costa Rica", "_no_data": "not published"}.items() <= [r for r in rows if r.get("name") == "Costa Rica" and "_no_data" in r][0].items()
-    rows = chart_rows(sme.uptake_compare_view(ctx, s).spec)
+    rows = chart_rows(sme.uptake_compare_view(sctx, s).spec)
     assert not [r for r in rows if r.get("country") == "GTM"]
-    assert sme.comparison_frame(ctx, s).filter(pl.col("country") == "GTM")[sme.UPTAKE][0] is None
+    assert sme.comparison_frame(sctx, s).filter(pl.col("country") == "GTM")[sme.UPTAKE][0] is None
+    # Nor in the tables the page publishes.
+    for fig in (digital.readiness_view(ctx, d), sme.uptake_compare_view(sctx, s)):
+        for tab in fig.tables:
+            assert not [r for r in tab.frame.to_dicts() if (r.get("country"), r.get("indicator_id")) in {("GTM", "fauca_coverage"), ("GTM", "sme_simplified_uptake"), ("CRI", "ecoo_coverage")} and r.get("value") is not None]
 
 
 def test_illustrative_measures_are_marked(pages):
-    ctx, s, d = pages["CRI"]
+    sctx, s, ctx, d = pages["CRI"]
     table = digital.measures_table(ctx, d).html
     for code in ("SW", "ECOM"):
         name = ctx.text(ctx.params.strategy.measure(code).name)
@@ -109,12 +118,12 @@ def test_illustrative_measures_are_marked(pages):
     assert "(illustrative measure)" not in dimension.measure_name(ctx, ctx.params.strategy.measure("PDCC"))
     # Costa Rica's single window predates the strategy.
     assert "implemented before the strategy (baseline)" in table
-    assert any("(illustrative measure)" in x for x in sme.measure_sentences(ctx, s))
+    assert any("(illustrative measure)" in x for x in sme.measure_sentences(sctx, s))
     assert s.illustrative and d.illustrative
 
 
 def test_targets_and_sentences_come_from_the_data(pages):
-    ctx, _s, d = pages["CRI"]
+    _sctx, _s, ctx, d = pages["CRI"]
     sentences = digital.indicator_sentences(ctx, d, "fauca_coverage")
     last = d.series["fauca_coverage"].values().row(-1, named=True)
     assert f"{last['value']:.1f}%" in sentences[0]

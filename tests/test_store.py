@@ -14,10 +14,10 @@ from projects import make_project
 
 def test_opening_a_store_twice_changes_nothing(tmp_path):
     proj = make_project(tmp_path / "proj")
-    with Store.open("sica", proj) as store:
+    with Store.create("sica", proj) as store:
         first = store.counts()
         tables = store.con.execute("SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall()
-    with Store.open("sica", proj) as store:
+    with Store.create("sica", proj) as store:
         assert store.counts() == first
         assert store.con.execute("SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall() == tables
         # Unchanged params: the plan is not rewritten.
@@ -50,12 +50,12 @@ def test_action_items_have_stable_ids_and_agencies(tmp_path):
 
 def test_a_store_belongs_to_one_region(tmp_path):
     proj = make_project(tmp_path / "proj")
-    Store.open("sica", proj).close()
+    Store.create("sica", proj).close()
     con = duckdb.connect(str(store_path("sica", proj)))
     con.execute("UPDATE meta SET value = 'asean' WHERE key = 'region'")
     con.close()
     with pytest.raises(ValueError, match="belongs to region 'asean'"):
-        Store.open("sica", proj)
+        Store.create("sica", proj)
 
 
 def test_read_only_open_of_a_missing_store_says_what_to_do(tmp_path):
@@ -81,3 +81,23 @@ def test_a_late_start_is_flagged_infeasible(tmp_path):
     # The critical path of a measure ends on its last step.
     ade = nic.filter(nic["measure_id"] == "ADE")
     assert ade.filter(ade["due"] == ade["due"].max())["on_critical_path"].all()
+
+
+def test_opening_a_store_writes_nothing_until_it_is_prepared(tmp_path):
+    """The constructor only connects; the plan is synced from the params when asked."""
+    proj = make_project(tmp_path / "proj")
+    with pytest.raises(FileNotFoundError):
+        Store.open("sica", proj)
+    assert not store_path("sica", proj).exists()
+    with Store.create("sica", proj) as store:
+        before = store.frame("SELECT item_id, due FROM action_items ORDER BY item_id")
+    # The params change: a step of a measure takes longer.
+    strategy = proj.regions_dir / "sica" / "strategy.yaml"
+    text = strategy.read_text(encoding="utf-8")
+    changed = text.replace("duration_days: 90", "duration_days: 91", 1)
+    assert changed != text
+    strategy.write_text(changed, encoding="utf-8")
+    with Store.open("sica", proj) as store:
+        assert store.frame("SELECT item_id, due FROM action_items ORDER BY item_id").equals(before)
+        assert store.prepare() is True  # explicitly: now the plan follows the params
+        assert not store.frame("SELECT item_id, due FROM action_items ORDER BY item_id").equals(before)

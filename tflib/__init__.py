@@ -14,13 +14,13 @@ Tracker data shipped with the project is ILLUSTRATIVE (made by a seeded generato
 frame has an ``illustrative`` column so it can be labelled as such.
 """
 
+__version__ = "0.1.0"
+
 from .params import ParamsError, RegionParams, available_regions, load_region
 from .paths import Project
 from .reference import boundaries, boundary_ids, doing_business, lpi, sieca_trade
 from .status import STATUSES
 from .tracker import action_items, counts, indicators, measures, members, progress, submissions
-
-__version__ = "0.1.0"
 
 
 def region(name: str = "sica", project=None) -> RegionParams:

@@ -41,9 +41,9 @@ def info(region: RegionOpt = "sica") -> None:
     params = _load(region)
     # Read-only when the store exists, so `info` can run beside notebooks reading it.
     try:
-        store = Store.open(params, read_only=store_path(params.id).exists())
-    except RuntimeError:  # an older schema: opening for writing upgrades it
-        store = Store.open(params)
+        store = Store.open(params, read_only=True) if store_path(params.id).exists() else Store.create(params)
+    except RuntimeError:  # an older schema: preparing it for writing upgrades it
+        store = Store.create(params)
     with store:
         counts = store.counts()
     members = tracker.members(params)
@@ -118,7 +118,7 @@ def generate(
 def build(
     region: RegionOpt = "sica",
     countries: Annotated[list[str] | None, typer.Option("--countries", help="ISO3 codes (repeat or comma-separate).")] = None,
-    dimensions: Annotated[list[str] | None, typer.Option("--dimensions", help="progress, logistics, sme, landlocked, digital, overview, impact.")] = None,
+    kinds: Annotated[list[str] | None, typer.Option("--kinds", help="Page kinds (tflib.pages): progress, logistics, sme, corridors, digital, overview, impact.")] = None,
     lang: Annotated[list[str] | None, typer.Option("--lang", help="Languages (default: all of the region's).")] = None,
     workers: Annotated[int, typer.Option(help="Warm kernels running pages in parallel.")] = 2,
     engine: Annotated[str, typer.Option(help="Site engine: builtin (offline, default) or quarto.")] = "builtin",
@@ -134,9 +134,18 @@ def build(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from . import build as build_mod
+    from . import pages
 
     started = time.perf_counter()
     params = _load(region)
+    split = lambda values: [v.strip() for item in (values or []) for v in item.split(",") if v.strip()] or None  # noqa: E731
+    # Options are checked before any ingest or hashing.
+    try:
+        build_mod.check_options(workers, timeout, engine)
+        pages.addresses(params, split(kinds), split(countries), split(lang))
+    except ValueError as exc:
+        err_console.print(str(exc), markup=False)
+        raise typer.Exit(2) from None
     if engine == "quarto":
         from .site import quarto
 
@@ -148,9 +157,8 @@ def build(
     if folder.exists():
         results = ingest_mod.ingest([folder], params)
         _print_results(results, verbose=False)
-    with Store.open(params):
-        pass
-    split = lambda values: [v.strip() for item in (values or []) for v in item.split(",") if v.strip()] or None  # noqa: E731
+    with Store.create(params):
+        pass  # schema and plan in place, even with no submission yet
     log_path = resolve(None).reports_dir / "work" / params.id / "build.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=False) as progress, log_path.open("a", encoding="utf-8") as log:
@@ -170,7 +178,7 @@ def build(
             report = build_mod.build(
                 params,
                 countries=split(countries),
-                dimensions=split(dimensions),
+                kinds=split(kinds),
                 langs=split(lang),
                 workers=workers,
                 engine=engine,
@@ -188,23 +196,31 @@ def build(
         f"wall time {time.perf_counter() - started:.1f} s",
         markup=False,
     )
-    for page, error in report.failures:
-        console.print(f"  FAILED {page.country or 'region'} {page.dimension} {page.lang}: {error}", markup=False, highlight=False)
-    if report.site is not None:
+    for page_id in report.ran:
+        console.print(f"  re-ran {page_id}: {'; '.join(report.reasons.get(page_id, []))}", markup=False, highlight=False)
+    for address, error in report.failures:
+        console.print(f"  FAILED {address.page_id}: {error}", markup=False, highlight=False)
+    for failure in report.artefact_failures:
+        console.print(f"  FAILED to write {failure}", markup=False, highlight=False)
+    if report.published:
         console.print(f"site: {report.site / 'index.html'} (release {report.release.release_id})", markup=False)
         console.print("open it from disk, or serve it (search needs serving): tflib serve", markup=False)
+    else:
+        release = f" (release {report.release.release_id})" if report.release else ""
+        console.print(f"nothing changed: the site at {report.site / 'index.html'} was not republished{release}", markup=False)
     raise typer.Exit(report.exit_code)
 
 
 @app.command()
 def serve(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8000,
-    site: Annotated[Path | None, typer.Option(help="Site folder (default reports/_site).")] = None,
+    site: Annotated[Path | None, typer.Option(help="Site folder (default reports/_site: every region).")] = None,
 ) -> None:
     """Serve the published site on http://127.0.0.1:PORT (static files only)."""
-    from .site.builtin import serve as serve_site
+    from .pages import sites_dir
+    from .site.serve import serve as serve_site
 
-    folder = site or resolve(None).reports_dir / "_site"
+    folder = site or sites_dir(resolve(None))
     if not (folder / "index.html").exists():
         err_console.print(f"no site at {folder}; run `tflib build` first", markup=False)
         raise typer.Exit(2)
@@ -247,14 +263,14 @@ def plan(
 
     params = _load(region)
     when = _date_opt(as_of) or params.as_of
-    with Store.open(params):
+    with Store.create(params):
         pass  # make sure the store and the plan exist
     items = tracker.action_items(params)
     updates = tracker.progress(params, history=True, as_of=when)
     status = monitor.item_status(items, updates, when, params.region.stall_days)
     if replan_:
         items, moves = replan(items, status, when)
-        with Store.open(params) as store:
+        with Store.create(params) as store:
             store.add_revisions(moves, when)
         _print_moves(moves, params)
         status = monitor.item_status(items, updates, when, params.region.stall_days)

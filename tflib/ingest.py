@@ -19,7 +19,7 @@ import json
 import shutil
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,8 @@ from .params import RegionParams
 from .periods import bounds as period_bounds
 from .paths import Project, resolve
 from .status import parse_status
+from .feedback import write_feedback
+from .rules import IngestResult, Problem
 from .store import Store
 
 PROGRESS_COLUMNS = ("country", "item_id", "reported_on", "status", "pct_complete")
@@ -67,43 +69,6 @@ UNIT_SYNONYMS = {
     "%": {"%", "percent", "pct", "por ciento", "porcentaje", "pour cent"},
 }
 SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".json")
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    row: int | None
-    column: str | None
-    rule: str
-    message: str
-    value: str | None = None  # the value as submitted, for feedback
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.row if self.row is not None else '-'}:{self.column or '-'}: {self.rule}: {self.message}"
-
-
-@dataclass
-class IngestResult:
-    file: str
-    sha256: str
-    kind: str | None = None
-    rows_in: int = 0
-    accepted: int = 0
-    inserted: int = 0
-    quarantined: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    outcome: str = "accepted"  # accepted | partial | rejected | unreadable | already_ingested
-    archive_path: str | None = None
-    quarantine_path: str | None = None
-    countries: list[str] = field(default_factory=list)
-    skipped_blank: int = 0  # template rows left unfilled: not data, not counted in rows_in
-    feedback_paths: list[str] = field(default_factory=list)
-
-    @property
-    def exit_code(self) -> int:
-        if self.outcome == "unreadable":
-            return 2
-        return 1 if self.quarantined else 0
 
 
 class UnreadableFile(Exception):
@@ -662,7 +627,6 @@ def ingest_file(path: str | Path, store: Store, project: Project | str | Path | 
 
 
 def _feedback(result: IngestResult, params: RegionParams, proj: Project, accepted_countries: list[str], rejected: list) -> None:
-    from .feedback import write_feedback
 
     folder = proj.feedback_dir / params.id
     paths = write_feedback(result, params, folder, accepted_countries, rejected, dt.date.today())
@@ -722,7 +686,7 @@ def ingest(
     """Ingest files (or folders of files) into the region's store."""
     proj = resolve(project)
     results = []
-    with Store.open(region, proj) as store:
+    with Store.create(region, proj) as store:
         for path in expand(paths):
             if not path.exists():
                 results.append(IngestResult(file=str(path), sha256="", outcome="unreadable", problems=[Problem(str(path), None, None, "not_found", "no such file")]))

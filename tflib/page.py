@@ -10,28 +10,22 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from . import tracker
+from . import pages, tracker
 from .i18n import N_, fmt_date, fmt_number, gettext, t  # noqa: F401 - t is re-exported for notebooks
+from .inputs import Loader, RegionData, standard_precision
 from .params import RegionParams, load_region
 from .paths import Project, resolve
+from .tables import MIME as TABLE_MIME
+from .tables import Precision, Table
 
 ProjectLike = Project | str | Path | None
-
-DIMENSION_TITLES = {
-    "progress": N_("Implementation progress"),
-    "logistics": N_("Logistics"),
-    "sme": N_("SME inclusion"),
-    "landlocked": N_("Land-border corridors"),
-    "digital": N_("Digital and paperless trade"),
-    "overview": N_("Regional overview"),
-    "impact": N_("Impact estimate"),
-}
 
 CAVEATS = {
     "illustrative": N_(
@@ -58,17 +52,24 @@ CAVEATS = {
 
 @dataclass(frozen=True)
 class Context:
-    """Everything a page is about: region, country (None on regional pages), language, date."""
+    """Everything a page is about: region, page kind, country (None on regional pages),
+    language, date, and the loader of the tables the page declared."""
 
     params: RegionParams
     country: str | None
     lang: str
     as_of: dt.date
+    address: pages.Address
+    loader: Loader
     project: Project = field(default_factory=Project.default)
 
     @property
     def region(self) -> str:
         return self.params.id
+
+    @property
+    def kind(self) -> str:
+        return self.address.kind
 
     @property
     def country_name(self) -> str:
@@ -83,52 +84,54 @@ class Context:
     def confidential(self, iso3: str) -> set[str]:
         return set(self.params.countries[iso3].confidential) if iso3 in self.params.countries else set()
 
+    def table(self, name: str) -> Table:
+        """A table the page declared (tflib.pages.KINDS); any other name raises UndeclaredTable."""
+        return self.loader.table(name)
+
+    def frame(self, name: str) -> pl.DataFrame:
+        return self.table(name).frame
+
 
 def context(
+    kind: str,
     region: str = "sica",
     country: str | None = None,
     lang: str | None = None,
     as_of: str | dt.date | None = None,
+    inputs: str | Path | None = None,
     project: ProjectLike = None,
 ) -> Context:
-    """The page context from notebook parameters (as_of defaults to the region's)."""
+    """The page context from notebook parameters. `inputs` is the page's folder of
+    materialised tables (the build passes it, relative to the project); without it the
+    tables are computed from the store, as of `as_of` (default: the region's)."""
     proj = resolve(project)
     params = load_region(region, proj)
+    spec = pages.kind(kind)
     lang = lang or params.region.default_language
     if lang not in params.languages:
         raise ValueError(f"{lang!r} is not a language of region {region!r} ({', '.join(params.languages)})")
     if country is not None:
         country = country.upper()
         params.country(country)  # raises for a non-member
+    if (spec.scope == "region") != (country is None):
+        raise ValueError(f"a {kind} page is about {'the region' if spec.scope == 'region' else 'one member'}: country={country!r}")
     when = as_of if isinstance(as_of, dt.date) else (dt.date.fromisoformat(as_of) if as_of else params.as_of)
-    return Context(params=params, country=country, lang=lang, as_of=when, project=proj)
-
-
-# ---------------------------------------------------------------------------------------------
-# Public values only
-
-
-def public(frame: pl.DataFrame, ctx: Context, indicator_col: str = "indicator_id", country_col: str = "country") -> pl.DataFrame:
-    """Drop every value a member marked confidential (indicator ids) and their free-text notes."""
-    if frame.is_empty() or country_col not in frame.columns:
-        return frame
-    hidden = [(c, i) for c in ctx.params.countries for i in ctx.confidential(c)]
-    out = frame
-    if indicator_col in frame.columns:
-        for iso3, ind in hidden:
-            hit = (pl.col(country_col) == iso3) & (pl.col(indicator_col) == ind)
-            out = out.filter(~hit.fill_null(False))  # rows without an indicator stay
-    if "note" in out.columns:
-        noted = [c for c in ctx.params.countries if "note" in ctx.confidential(c)]
-        out = out.with_columns(pl.when(pl.col(country_col).is_in(noted)).then(None).otherwise(pl.col("note")).alias("note"))
-    return out
+    address = pages.Address(params.id, kind, country, lang)
+    if inputs is not None:
+        if when != params.as_of:
+            raise ValueError(f"materialised inputs are as of {params.as_of}; as_of={when} needs the store (inputs=None)")
+        folder = Path(inputs)
+        loader = Loader(address, folder=folder if folder.is_absolute() else proj.root / folder)
+    else:
+        loader = Loader(address, data=RegionData(params, proj, when))
+    return Context(params=params, country=country, lang=lang, as_of=when, address=address, loader=loader, project=proj)
 
 
 def last_submission(ctx: Context, iso3: str | None = None) -> dt.date | None:
     """Date of the country's latest progress report on or before as_of (None = no data)."""
     iso3 = iso3 or ctx.country
-    hist = tracker.progress(ctx.params, country=iso3, history=True, as_of=ctx.as_of, project=ctx.project)
-    return hist["reported_on"].max() if hist.height else None
+    rows = ctx.frame("last_report").filter(pl.col("country") == iso3)
+    return rows["last_report"][0] if rows.height else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -156,27 +159,101 @@ def esc(value: Any) -> str:
 
 class Figure:
     """A finished chart as Jupyter shows it: the Vega-Lite spec as its own MIME type, read
-    by JupyterLab and by the site engine with the local Vega bundle (no CDN script)."""
+    by JupyterLab and by the site engine with the local Vega bundle (no CDN script), and the
+    release tables it draws (`tflib.tables.MIME`), which its downloads are made of."""
 
-    def __init__(self, chart: Any):
+    def __init__(self, chart: Any, tables: Sequence[Table] = ()):
         self.chart = chart
-        self.spec = chart.to_dict()
+        self.tables = list(tables)
+        self._spec: dict[str, Any] | None = None
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        if self._spec is None:
+            self._spec = self.chart.to_dict()
+        return self._spec
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.spec
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         import altair as alt
 
         title = self.spec.get("title", {})
         text = title.get("text", "") if isinstance(title, dict) else str(title)
-        return {f"application/vnd.vegalite.v{alt.SCHEMA_VERSION.split('.')[0].lstrip('v')}+json": self.spec, "text/plain": f"[chart] {text}"}
+        bundle = {f"application/vnd.vegalite.v{alt.SCHEMA_VERSION.split('.')[0].lstrip('v')}+json": self.spec, "text/plain": f"[chart] {text}"}
+        if self.tables:
+            bundle[TABLE_MIME] = {"tables": [tab.to_payload() for tab in self.tables]}
+        return bundle
 
 
 def show(chart: Any) -> Figure:
-    return Figure(chart)
+    """What a notebook displays for a chart: a Figure (with its tables) as it is."""
+    if isinstance(chart, Figure):
+        return chart
+    raise TypeError("page.show takes a Figure (page.figure: a finished chart with the table it draws)")
 
 
-def header(ctx: Context, dimension: str, illustrative: bool = True) -> Block:
+def _chart_title(chart: Any) -> str:
+    import altair as alt
+
+    title = getattr(chart, "title", None)
+    text = getattr(title, "text", title)
+    if isinstance(text, list):
+        text = " ".join(str(x) for x in text)
+    return "" if text is None or text is alt.Undefined else str(text)
+
+
+def _precision(ctx: Context, frame: pl.DataFrame, given: Mapping[str, Precision] | None) -> dict[str, Precision]:
+    standard = standard_precision(ctx.params)
+    out = {c: standard[c] for c, d in frame.schema.items() if d.is_float() and c in standard}
+    return {**out, **(given or {})}
+
+
+def release_table(
+    ctx: Context,
+    name: str,
+    frame: pl.DataFrame,
+    *,
+    title: str,
+    source: str,
+    unit: str | None = None,
+    illustrative: bool = False,
+    precision: Mapping[str, Precision] | None = None,
+    columns: Mapping[str, str] | None = None,
+    description: str | None = None,
+) -> Table:
+    """A release table of this page: standard precision for the known columns (indicator
+    values, LPI, Doing Business), `precision` for the others."""
+    return Table(
+        name, frame, title=title, source=gettext(source, ctx.lang), unit=gettext(unit, ctx.lang) if unit else None,
+        illustrative=illustrative, description=description, precision=_precision(ctx, frame, precision), columns=dict(columns or {}),
+    )
+
+
+def figure(
+    ctx: Context,
+    chart: Any,
+    name: str,
+    data: pl.DataFrame,
+    *,
+    precision: Mapping[str, Precision] | None = None,
+    columns: Mapping[str, str] | None = None,
+    description: str | None = None,
+) -> Figure:
+    """A finished chart (`charts.finish`) and the table it draws, `data`: the table takes the
+    chart's title, unit, source and illustrative flag, so the two can never disagree."""
+    meta = (getattr(chart, "usermeta", None) or {}).get("tflib") or {}
+    table = release_table(
+        ctx, name, data, title=_chart_title(chart), source=meta.get("source") or "", unit=meta.get("unit"),
+        illustrative=bool(meta.get("illustrative")), precision=precision, columns=columns, description=description,
+    )
+    return Figure(chart, [table])
+
+
+def header(ctx: Context, illustrative: bool = True) -> Block:
     """Title, as-of date, the country's last submission, and the illustrative notice."""
-    title = t(DIMENSION_TITLES[dimension], ctx.lang)
+    title = t(ctx.address.spec.title, ctx.lang)
     who = ctx.country_name
     parts = [f'<h1 class="tf-title">{esc(title)}: {esc(who)}</h1>']
     meta = [t("Data as of {date}", ctx.lang, date=fmt_date(ctx.as_of, ctx.lang, "long"))]
@@ -214,39 +291,69 @@ def no_data(ctx: Context, what: str) -> Block:
     return Block(f'<p class="tf-nodata">{esc(t("No data: {what}", ctx.lang, what=what))}</p>')
 
 
+class TableBlock(Block):
+    """A page table as Jupyter shows it: its HTML and the release table behind it."""
+
+    def __init__(self, html_text: str, table: Table):
+        super().__init__(html_text)
+        self.table = table
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return {"text/html": self.html, "text/plain": repr(self), TABLE_MIME: {"tables": [self.table.to_payload()]}}
+
+
 def table(
-    frame: pl.DataFrame,
+    data: pl.DataFrame | Table,
     ctx: Context,
     *,
     columns: dict[str, str],
-    decimals: dict[str, int] | None = None,
+    name: str | None = None,
     title: str | None = None,
     source: str | None = None,
+    unit: str | None = None,
     illustrative: bool = False,
-) -> Block:
-    """A great-tables table: labelled columns, numbers in the page's format, missing = no data."""
+    precision: Mapping[str, Precision] | None = None,
+    show_title: bool = True,
+) -> TableBlock:
+    """A great-tables table of `columns` (labelled) of a release table: numbers at the table's
+    precision in the page's format, missing = no data. Its whole table is downloadable."""
     from great_tables import GT
 
     import hashlib
 
-    df = frame.select(list(columns))
+    if isinstance(data, Table):
+        tab = data
+    else:
+        if name is None or title is None or source is None:
+            raise TypeError("a page table needs a name, a title and a source")
+        tab = release_table(ctx, name, data, title=title, source=source, unit=unit, illustrative=illustrative, precision=precision)
+    df = tab.frame.select(list(columns))
+    # Decimals that vary by row or value are formatted here; the others by great-tables.
+    varying = [c for c in columns if c in tab.precision and tab.fixed(c) is None]
+    if varying:
+        rows = tab.frame.to_dicts()
+        df = df.with_columns(
+            pl.Series(c, [None if r[c] is None else fmt_number(r[c], ctx.lang, tab.digits(c, r)) for r in rows], dtype=pl.String) for c in varying
+        )
+    # Dates in the page's language.
+    df = df.with_columns(
+        pl.col(c).map_elements(lambda d: fmt_date(d, ctx.lang), return_dtype=pl.String) for c, d in df.schema.items() if d == pl.Date
+    )
     # A stable id (great-tables draws a random one) so equal pages are equal files.
-    digest = hashlib.sha1(f"{list(columns.items())}{title}{df.write_csv()}".encode()).hexdigest()[:10]
+    digest = hashlib.sha1(f"{list(columns.items())}{tab.title}{df.write_csv()}".encode()).hexdigest()[:10]
     gt = GT(df, id=f"t{digest}").cols_label(**columns)
-    locale = ctx.lang
-    for col, d in (decimals or {}).items():
-        gt = gt.fmt_number(columns=col, decimals=d, locale=locale)
+    for col in columns:
+        if tab.fixed(col) is not None:
+            gt = gt.fmt_number(columns=col, decimals=tab.fixed(col), locale=ctx.lang)
     gt = gt.sub_missing(missing_text=gettext("no data", ctx.lang))
-    if title:
-        gt = gt.tab_header(title=title)
-    notes = []
-    if source:
-        notes.append(t("Source: {source}", ctx.lang, source=gettext(source, ctx.lang)))
-    if illustrative:
+    if show_title:
+        gt = gt.tab_header(title=tab.title)
+    notes = [t("Source: {source}", ctx.lang, source=tab.source)]
+    if tab.illustrative:
         notes.append(t("Illustrative data (generated), not real figures", ctx.lang))
     for note in notes:
         gt = gt.tab_source_note(note)
-    return Block(gt.as_raw_html(inline_css=False))
+    return TableBlock(gt.as_raw_html(inline_css=False), tab)
 
 
 def number(value: float | None, ctx: Context, digits: int = 1) -> str:

@@ -304,6 +304,8 @@ class Indicator(Strict):
     minimum: float | None = None
     maximum: float | None = None
     frequency: Literal["month", "quarter", "year"] = "quarter"
+    # Decimals its values are published with (pages, downloads, briefs).
+    decimals: int = Field(default=1, ge=0, le=6)
 
 
 # Labels of the statistics and directions indicators are reported in (translated where shown).

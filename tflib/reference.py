@@ -19,6 +19,7 @@ import polars as pl
 import pycountry
 
 from tflib.paths import Project, resolve
+from tflib.tables import PerRow, Precision, UpTo
 
 ProjectLike = Project | str | Path | None
 Resolution = Literal["110m", "50m"]
@@ -228,6 +229,10 @@ _LPI_COLUMNS: Mapping[str, str] = _frozen(
 LPI_SWAPPED_WAVES: tuple[int, ...] = (2010, 2012)
 
 
+# Decimals the World Bank publishes the scores with: two, one in the 2023 wave.
+LPI_PRECISION = PerRow("year", {2023: 1}, 2)
+
+
 def _correct_lpi(frame: pl.DataFrame) -> pl.DataFrame:
     swapped = pl.col("year").is_in(LPI_SWAPPED_WAVES)
     return frame.with_columns(
@@ -366,6 +371,11 @@ DB_CODE_OVERRIDES: Mapping[str, str] = _frozen(
     }
 )
 
+# Decimals of the Doing Business figures as published: hours and dollars with at most one
+# decimal (48, 242.7), the 0-100 score to two, as the World Bank cites it (the copy carries
+# float noise beyond five: 88.49425000000001).
+DB_PRECISION: Mapping[str, Precision] = _frozen({"db_score": 2, **{m: UpTo(1) for m in ("export_doc_hours", "import_doc_hours", "export_border_hours", "import_border_hours", "export_doc_usd", "import_doc_usd", "export_border_usd", "import_border_usd")}})
+
 # Source column -> short name for the eight time/cost measures.
 DB_MEASURES: Mapping[str, str] = _frozen(
     {
@@ -403,7 +413,7 @@ def doing_business(project: ProjectLike = None, include_cities: bool = False) ->
 
     Columns: iso3, db_code, economy, region, income_group, report_year, data_year
     (= report_year − 1), geography ("national" | "city"), city (null for national rows),
-    score (0–100), rank (DB2020 only, nullable), the eight measures of `DB_MEASURES`
+    db_score (0–100), db_rank (DB2020 only, nullable), the eight measures of `DB_MEASURES`
     (hours / USD) and, for each, `<measure>_no_practice`: True where the file says
     "No Practice" (not applicable: the value is null, and is neither 0 nor missing data).
 
@@ -445,8 +455,8 @@ def doing_business(project: ProjectLike = None, include_cities: bool = False) ->
         "data_year": report_year - 1,  # DB2020 describes May 2019
         "geography": geography,
         "city": pl.Series(city, dtype=pl.String),
-        "score": _to_float(raw, _DB_SCORE, path),
-        "rank": _to_int(raw, _DB_RANK, path),
+        "db_score": _to_float(raw, _DB_SCORE, path),
+        "db_rank": _to_int(raw, _DB_RANK, path),
     }
     flags: dict[str, pl.Series] = {}
     for source, name in DB_MEASURES.items():

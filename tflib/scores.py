@@ -477,15 +477,19 @@ def scores(
     as_of: dt.date | str | None = None,
     project: ProjectLike = None,
 ) -> pl.DataFrame:
-    """One row per party as of `as_of` (default: the region's as_of), read from the store.
+    """`score_table` as of `as_of` (default: the region's as_of), read from the store."""
+    params, day, items, updates = load(region, as_of, project)
+    return score_table(params, measure_status(params, items, updates, day), day)
+
+
+def score_table(params: RegionParams, status: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+    """One row per party as of `as_of`, from `measure_status` on that date.
 
     Columns: country, as_of, score, rank, tied, points, max_points, measures, no_data,
     commitments, implemented, implementation_rate, due, implemented_on_time, on_time_rate,
     then one score column per pillar (``pillar_<id>``) and per dimension (``dimension_<id>``),
     and illustrative.
     """
-    params, day, items, updates = load(region, as_of, project)
-    status = measure_status(params, items, updates, day)
     long = implementation_scores(params, status)
     overall = long.filter(pl.col("group_type") == "overall").drop("group_type", "group")
     groups = (
@@ -494,12 +498,12 @@ def scores(
         .pivot(on="column", index="country", values="score")
     )
     ranked = rank(long).select("country", "rank", "tied")
-    rates = implementation_rates(params, status, day)
+    rates = implementation_rates(params, status, as_of)
     out = (
         overall.join(ranked, on="country", how="left", maintain_order="left")
         .join(rates, on="country", how="left", maintain_order="left")
         .join(groups, on="country", how="left", maintain_order="left")
-        .with_columns(as_of=pl.lit(day, dtype=pl.Date))
+        .with_columns(as_of=pl.lit(as_of, dtype=pl.Date))
     )
     first = [
         "country",

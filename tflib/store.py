@@ -130,16 +130,20 @@ def store_path(region: str, project: Project | str | Path | None = None) -> Path
 
 
 class Store:
-    """A region's tracker store. Use as a context manager so the file is released."""
+    """A region's tracker store. Use as a context manager so the file is released.
 
-    def __init__(self, params: RegionParams, path: Path, read_only: bool = False):
+    Opening a store only connects to it: it writes nothing. `prepare` (or `Store.create`)
+    creates or upgrades the schema and syncs the plan from the params, explicitly, before a
+    writer adds rows."""
+
+    def __init__(self, params: RegionParams, path: Path, read_only: bool = False, create: bool = False):
         self.params = params
         self.path = path
         self.read_only = read_only
-        if not read_only:
+        if not path.exists():
+            if read_only or not create:
+                raise FileNotFoundError(f"{path}: no store yet; run `tflib ingest` or `tflib build` first")
             path.parent.mkdir(parents=True, exist_ok=True)
-        elif not path.exists():
-            raise FileNotFoundError(f"{path}: no store yet; run `tflib ingest` or `tflib build` first")
         self.con = duckdb.connect(str(path), read_only=read_only)
         if read_only:
             row = self._one("SELECT value FROM meta WHERE key = 'schema_version'")
@@ -149,13 +153,6 @@ class Store:
                     f"{path}: store schema {row[0] if row else '?'} is older than this tflib's ({SCHEMA_VERSION}); "
                     "run `tflib build` (or any ingest) once to upgrade it"
                 )
-        else:
-            try:
-                self._ensure_schema()
-                self.sync_plan()
-            except Exception:
-                self.con.close()
-                raise
 
     @classmethod
     def open(
@@ -163,10 +160,30 @@ class Store:
         region: str | RegionParams,
         project: Project | str | Path | None = None,
         read_only: bool = False,
+        create: bool = False,
     ) -> "Store":
+        """Connect to the region's existing store (nothing is written; `create` makes an
+        empty file where there is none)."""
         proj = resolve(project)
         params = region if isinstance(region, RegionParams) else load_region(region, proj)
-        return cls(params, store_path(params.id, proj), read_only=read_only)
+        return cls(params, store_path(params.id, proj), read_only=read_only, create=create)
+
+    @classmethod
+    def create(cls, region: str | RegionParams, project: Project | str | Path | None = None) -> "Store":
+        """Open the region's store for writing and `prepare` it: schema and plan in place."""
+        store = cls.open(region, project, create=True)
+        try:
+            store.prepare()
+        except Exception:
+            store.close()
+            raise
+        return store
+
+    def prepare(self) -> bool:
+        """Create or upgrade the schema, then sync the plan from the params; True when the
+        plan was (re)written."""
+        self._ensure_schema()
+        return self.sync_plan()
 
     def close(self) -> None:
         self.con.close()

@@ -10,14 +10,13 @@ import altair as alt
 import polars as pl
 from babel.dates import format_skeleton
 
-from .. import charts, scores, tracker
+from .. import charts
 from ..i18n import N_, fmt_date, fmt_number, gettext, t
-from ..page import Context, public
+from ..page import Context, Figure, figure, release_table
 from ..params import DIRECTION_LABELS, STATISTIC_LABELS
-from ..reference import doing_business
 from ..status import STATUSES, label
+from ..tables import Table
 
-DIMENSION = "landlocked"
 INDICATOR = "border_crossing_time"
 # Source lines (translated where shown: t(SOURCE, lang)).
 SOURCE = N_("national border post records reported to the secretariat (tflib tracker)")
@@ -95,8 +94,9 @@ def has_crossings(ctx: Context) -> bool:
 def crossing_times(ctx: Context) -> pl.DataFrame:
     """The country's public crossing-time observations up to the page date, with labels."""
     xs = crossings(ctx)
-    obs = tracker.indicators(ctx.params, country=ctx.country, indicator=INDICATOR, project=ctx.project)
-    obs = public(obs, ctx).filter(pl.col("period_end") <= ctx.as_of)
+    obs = ctx.frame("indicators").filter(
+        (pl.col("country") == ctx.country) & (pl.col("indicator_id") == INDICATOR) & (pl.col("period_end") <= ctx.as_of)
+    )
     obs = obs.join(xs.select("crossing_id", "crossing", "neighbour", "crossing_label", "_order"), on="crossing_id", how="inner")
     return obs.with_columns(
         direction_label=pl.col("direction").replace_strict({d: _direction(d, ctx.lang) for d in DIRECTION_LABELS}, default=pl.col("direction"), return_dtype=pl.String),
@@ -116,7 +116,7 @@ def _segments(df: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def over_time_chart(ctx: Context, times: pl.DataFrame) -> alt.TopLevelMixin:
+def over_time_chart(ctx: Context, times: pl.DataFrame) -> Figure:
     """Median crossing time per month, one line per crossing, one panel per direction."""
     df = _segments(times.filter(pl.col("statistic") == "median")).select(
         "obs_id", "country", "indicator_id", "statistic", "crossing_id", "direction", "period", "period_start", "value",
@@ -136,7 +136,7 @@ def over_time_chart(ctx: Context, times: pl.DataFrame) -> alt.TopLevelMixin:
         )
         .properties(width=charts.WIDTH - 60, height=170)
     )
-    return charts.finish(
+    return figure(ctx, charts.finish(
         chart,
         lang=ctx.lang,
         title=t("Land-border crossing time of {country} by month", ctx.lang, country=ctx.country_name),
@@ -144,7 +144,7 @@ def over_time_chart(ctx: Context, times: pl.DataFrame) -> alt.TopLevelMixin:
         unit=t("hours, median per month; a gap is a month with no report", ctx.lang),
         illustrative=bool(times["illustrative"].fill_null(False).any()),
         check=_crossing_check(ctx),
-    )
+    ), "crossing_times", df)
 
 
 def latest_period(times: pl.DataFrame) -> dt.date | None:
@@ -183,7 +183,7 @@ def latest_frame(ctx: Context, times: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def latest_chart(ctx: Context, times: pl.DataFrame) -> alt.TopLevelMixin:
+def latest_chart(ctx: Context, times: pl.DataFrame) -> Figure:
     """Latest period: a bar for the median, a tick for the 90th percentile, per crossing and
     direction; a crossing or direction not reported then is written "no data"."""
     last = latest_period(times)
@@ -216,7 +216,7 @@ def latest_chart(ctx: Context, times: pl.DataFrame) -> alt.TopLevelMixin:
         )
     chart = alt.layer(*layers).properties(width=charts.WIDTH - 180, height=alt.Step(11))
     month = _month(last, ctx.lang) if last else gettext("no data", ctx.lang)
-    return charts.finish(
+    return figure(ctx, charts.finish(
         chart,
         lang=ctx.lang,
         title=t("Crossing time at each border post of {country}, {month}", ctx.lang, country=ctx.country_name, month=month),
@@ -224,16 +224,19 @@ def latest_chart(ctx: Context, times: pl.DataFrame) -> alt.TopLevelMixin:
         unit=t("hours; bar = median, tick = 90th percentile", ctx.lang),
         illustrative=bool(times["illustrative"].fill_null(False).any()),
         check=_crossing_check(ctx),
-    )
+    ), "crossing_latest", pl.concat([cur, missing.drop("note")], how="diagonal_relaxed"))
 
 
-def latest_table(ctx: Context, times: pl.DataFrame) -> pl.DataFrame:
-    """Rows for the crossing table (one per crossing x direction of the latest period)."""
-    return latest_frame(ctx, times).with_columns(
+def latest_table(ctx: Context, times: pl.DataFrame) -> Table:
+    """The crossing table (one row per crossing x direction of the latest period)."""
+    frame = latest_frame(ctx, times).with_columns(
         corridor=pl.col("corridor").fill_null(t("none named", ctx.lang))
     ).select(
-        "crossing", "neighbour", "corridor", "direction_label", "median", "p90", "first_period", "first_median", "change"
+        "crossing_id", "crossing", "neighbour", "corridor", "direction", "direction_label", "period", "median", "p90", "first_period", "first_median", "change"
     )
+    return release_table(ctx, "crossing_table", frame, title=latest_table_title(ctx, times), source=SOURCE,
+                         illustrative=bool(times["illustrative"].fill_null(False).any()), unit=t("hours", ctx.lang),
+                         precision={c: 1 for c in ("median", "p90", "first_median", "change")})
 
 
 def latest_table_title(ctx: Context, times: pl.DataFrame) -> str:
@@ -296,10 +299,8 @@ def crossing_sentences(ctx: Context, times: pl.DataFrame) -> list[str]:
 
 def measure_status(ctx: Context) -> pl.DataFrame:
     """Status of each measure of the land-corridor dimension for the country as of the page date."""
-    items = tracker.action_items(ctx.params, lang=ctx.lang, project=ctx.project)
-    updates = public(tracker.progress(ctx.params, history=True, as_of=ctx.as_of, project=ctx.project), ctx)
-    st = scores.measure_status(ctx.params, items, updates, ctx.as_of)
-    mine = st.filter((pl.col("country") == ctx.country) & (pl.col("dimension") == DIMENSION))
+    st = ctx.frame("measure_status")
+    mine = st.filter((pl.col("country") == ctx.country) & (pl.col("dimension") == ctx.address.spec.dimension))
     measures = {m.id: m for m in ctx.params.measures}
     nodata = gettext("no data", ctx.lang)
     order = {m.id: i for i, m in enumerate(ctx.params.measures)}
@@ -320,7 +321,12 @@ def measure_status(ctx: Context) -> pl.DataFrame:
     ).sort("_order")
 
 
-def measure_chart(ctx: Context, status: pl.DataFrame) -> alt.TopLevelMixin:
+def status_table(ctx: Context, status: pl.DataFrame) -> Table:
+    return release_table(ctx, "measure_status", status, title=t("Land-corridor measures in {country}", ctx.lang, country=ctx.country_name),
+                         source=SOURCE_STATUS, illustrative=True, precision={"completion": 0})
+
+
+def measure_chart(ctx: Context, status: pl.DataFrame) -> Figure:
     df = status.select(
         "country", "measure_id", "measure", "status_label", "deadline", "completion",
         note=pl.when(pl.col("completion").is_null()).then(pl.lit(gettext("no data", ctx.lang))).otherwise(pl.col("status_label")),
@@ -339,7 +345,7 @@ def measure_chart(ctx: Context, status: pl.DataFrame) -> alt.TopLevelMixin:
         x=alt.X("_x:Q"), text="note:N"
     ).transform_calculate(_x="datum.completion == null ? 0 : datum.completion")
     chart = (bars + text).properties(width=charts.WIDTH - 200, height=alt.Step(22))
-    return charts.finish(
+    return figure(ctx, charts.finish(
         chart,
         lang=ctx.lang,
         title=t("Land-corridor measures in {country}", ctx.lang, country=ctx.country_name),
@@ -347,7 +353,7 @@ def measure_chart(ctx: Context, status: pl.DataFrame) -> alt.TopLevelMixin:
         unit=t("% complete as of the data date", ctx.lang),
         illustrative=True,
         check=charts.check_spec(None, why="measure status and completion derived from the action items' progress (tflib.scores.measure_status)"),
-    )
+    ), "measures", df.drop("note"))
 
 
 def measure_sentences(ctx: Context, status: pl.DataFrame) -> list[str]:
@@ -379,7 +385,7 @@ def db_frame(ctx: Context) -> pl.DataFrame:
     wanted = [ctx.country, *comps, *peers]
     role = {ctx.country: "focus", **{c: "comparator" for c in comps}, **{p: "peer" for p in peers}}
     order = {code: i for i, code in enumerate(wanted)}
-    db = doing_business(ctx.project).filter(pl.col("iso3").is_in(wanted) & pl.col("report_year").is_in(list(DB_YEARS)))
+    db = ctx.frame("doing_business").filter(pl.col("iso3").is_in(wanted) & pl.col("report_year").is_in(list(DB_YEARS)))
     fields = [*DB_TIME, *DB_COST]
     nodata, nopractice = gettext("no data", ctx.lang), gettext("no practice", ctx.lang)
     notes = [
@@ -407,7 +413,7 @@ def _db_check(fields: dict[str, str], years: list[int]) -> dict:
     )
 
 
-def db_latest_chart(ctx: Context, db: pl.DataFrame, kind: str) -> alt.TopLevelMixin:
+def db_latest_chart(ctx: Context, db: pl.DataFrame, kind: str) -> Figure:
     """DB2020 border compliance (time or cost), export and import side by side, one bar per
     economy; "no practice" and "no data" are written, never drawn as 0."""
     fields = DB_TIME if kind == "time" else DB_COST
@@ -444,7 +450,7 @@ def db_latest_chart(ctx: Context, db: pl.DataFrame, kind: str) -> alt.TopLevelMi
         if kind == "time"
         else t("Border compliance cost in DB2020: {country}, landlocked comparators and the other members", ctx.lang, country=ctx.country_name)
     )
-    return charts.finish(
+    return figure(ctx, charts.finish(
         chart,
         lang=ctx.lang,
         title=title,
@@ -452,10 +458,10 @@ def db_latest_chart(ctx: Context, db: pl.DataFrame, kind: str) -> alt.TopLevelMi
         unit=(t("hours per shipment; DB2020 describes May 2019", ctx.lang) if kind == "time" else t("US dollars per shipment; DB2020 describes May 2019", ctx.lang)),
         note=t("Amber: landlocked comparators ({comparators}); blue: {country}; grey: other members.", ctx.lang, comparators=_and([ctx.name_of(c) for c in landlocked_comparators(ctx)], ctx.lang), country=ctx.country_name),
         check=_db_check(fields, [DB_LATEST]),
-    )
+    ), f"db_{kind}_{DB_LATEST}", df.drop("_order"))
 
 
-def db_trend_chart(ctx: Context, db: pl.DataFrame) -> alt.TopLevelMixin:
+def db_trend_chart(ctx: Context, db: pl.DataFrame) -> Figure:
     """DB2016–DB2020 border compliance time and cost of the country and the landlocked
     comparators (other members thin and grey), by report year."""
     fields = {**DB_TIME, **DB_COST}
@@ -481,7 +487,7 @@ def db_trend_chart(ctx: Context, db: pl.DataFrame) -> alt.TopLevelMixin:
         .facet(facet=alt.Facet("measure_label:N", title=None, sort=[f"{labels[f]} ({units[f]})" for f in cols], header=alt.Header(labelFontWeight="bold")), columns=2)
         .resolve_scale(y="independent")
     )
-    return charts.finish(
+    return figure(ctx, charts.finish(
         chart,
         lang=ctx.lang,
         title=t("Border compliance of {country} and the landlocked comparators, DB2016–DB2020", ctx.lang, country=ctx.country_name),
@@ -489,7 +495,7 @@ def db_trend_chart(ctx: Context, db: pl.DataFrame) -> alt.TopLevelMixin:
         unit=t("hours and US dollars per shipment, by report year", ctx.lang),
         note=t("Grey lines: the other members of the region.", ctx.lang),
         check=_db_check(fields, list(DB_YEARS)),
-    )
+    ), "db_trend", df)
 
 
 def db_sentences(ctx: Context, db: pl.DataFrame) -> list[str]:

@@ -14,7 +14,8 @@ import polars as pl
 
 from .. import charts, periods
 from ..i18n import N_, fmt_date, gettext, t
-from ..page import Block, Context, Figure, no_data, section as page_section, show, table
+from ..page import Block, Context, Figure, figure, no_data, section as page_section, show, table
+from . import peers
 from . import dimension as dim
 
 DIMENSION = "digital"
@@ -96,22 +97,23 @@ def indicator_sentences(ctx: Context, data: DigitalData, indicator_id: str) -> l
 
 
 def readiness_sentence(ctx: Context, data: DigitalData) -> str:
-    """On how many digital indicators the country is at or better than the members' median."""
+    """On how many digital indicators the country is at or better than the other members' median."""
     at_or_better, with_data = 0, 0
     for ind_id, _stat in READINESS:
         lt = data.latest[ind_id]
         rep = lt.reported
         mine = rep.filter(pl.col("country") == ctx.country)
-        if mine.is_empty():
+        med = peers.median_value(rep, ctx.country)
+        if mine.is_empty() or med is None:
             continue
         with_data += 1
-        med, value = rep["value"].median(), mine["value"][0]
+        value = mine["value"][0]
         if (value >= med) if lt.indicator.polarity == "higher_better" else (value <= med):
             at_or_better += 1
     if not with_data:
         return t("{country} has no data on the digital indicators for the latest period.", ctx.lang, country=ctx.country_name)
     return t(
-        "In the latest period, {country} is at or better than the members' median on {k} of the {m} digital indicators it reported (of {total}).",
+        "In the latest period, {country} is at or better than the median of the other members on {k} of the {m} digital indicators it and they reported (of {total}).",
         ctx.lang, country=ctx.country_name, k=at_or_better, m=with_data, total=len(READINESS),
     )
 
@@ -170,7 +172,7 @@ def readiness_frame(ctx: Context, data: DigitalData) -> tuple[pl.DataFrame, pl.D
         for row in lt.frame.iter_rows(named=True):
             if row["value"] is None:
                 word = t("not published", lang) if ind_id in ctx.confidential(row["country"]) else gettext("no data", lang)
-                gaps.append({"name": row["name"], "column": column, "_no_data": word})
+                gaps.append({"country": row["country"], "name": row["name"], "indicator_id": ind_id, "column": column, "_no_data": word})
                 continue
             span = (hi - lo) if hi is not None and hi > lo else None
             shade = 0.5 if span is None else (row["value"] - lo) / span
@@ -183,7 +185,7 @@ def readiness_frame(ctx: Context, data: DigitalData) -> tuple[pl.DataFrame, pl.D
             })
     schema_cells = {"country": pl.String, "name": pl.String, "indicator_id": pl.String, "statistic": pl.String, "period": pl.String,
                     "value": pl.Float64, "column": pl.String, "_text": pl.String, "_shade": pl.Float64}
-    schema_gaps = {"name": pl.String, "column": pl.String, "_no_data": pl.String}
+    schema_gaps = {"country": pl.String, "name": pl.String, "indicator_id": pl.String, "column": pl.String, "_no_data": pl.String}
     return pl.DataFrame(cells, schema=schema_cells), pl.DataFrame(gaps, schema=schema_gaps), columns
 
 
@@ -217,7 +219,7 @@ def readiness_view(ctx: Context, data: DigitalData) -> Figure | Block:
     focus_row = pl.DataFrame({"name": [ctx.country_name]})
     layers.append(alt.Chart(focus_row).mark_rect(fill=None, stroke=charts.ACCENT, strokeWidth=2).encode(y=y))
     chart = alt.layer(*layers).properties(width=alt.Step(120), height=alt.Step(26))
-    return show(charts.finish(
+    return figure(ctx, charts.finish(
         chart, lang=lang,
         title=t("Digital readiness of the members, latest period", lang),
         source=t("national indicator reports to the secretariat (tflib tracker)", lang),
@@ -225,7 +227,7 @@ def readiness_view(ctx: Context, data: DigitalData) -> Figure | Block:
         note=t("Darker cells are better relative to the other members on that indicator (for clearance time, shorter). Grey: no data for that period.", lang),
         illustrative=bool(data.latest and any(lt.illustrative for lt in data.latest.values())),
         check=charts.check_spec("indicators", key=dim.INDICATOR_KEY, value={"value": "value"}),
-    ))
+    ), "readiness", pl.concat([cells, gaps.drop("_no_data")], how="diagonal_relaxed"))
 
 
 def measures_table(ctx: Context, data: DigitalData) -> Block:
@@ -244,16 +246,15 @@ def measures_table(ctx: Context, data: DigitalData) -> Block:
             steps = data.steps.filter(pl.col("measure_id") == row["measure_id"])
             basis.append(t("{full} of {n} steps fully implemented", lang, full=steps.filter(pl.col("status") == "full").height, n=steps.height))
     frame = mine.select(
-        "measure_id", "measure", "status_label", "completion",
-        pl.col("deadline").map_elements(lambda d: fmt_date(d, lang), return_dtype=pl.String),
+        "country", "measure_id", "measure", "status", "status_label", "completion", "deadline", "source", "implemented_on", "illustrative",
     ).with_columns(basis=pl.Series(basis, dtype=pl.String))
     return table(
-        frame, ctx,
+        frame, ctx, name="measures",
         columns={"measure_id": t("Code", lang), "measure": t("Measure", lang), "status_label": t("Status", lang),
                  "completion": t("% complete", lang), "deadline": t("Regional deadline", lang), "basis": t("Basis", lang)},
-        decimals={"completion": 0},
+        precision={"completion": 0},
         title=t("Digital measures of the strategy in {country}", lang, country=ctx.country_name),
-        source=t(dim.PROGRESS_SOURCE, lang), illustrative=bool(mine["illustrative"].fill_null(False).any()),
+        source=dim.PROGRESS_SOURCE, illustrative=bool(mine["illustrative"].fill_null(False).any()),
     )
 
 

@@ -19,11 +19,12 @@ from typing import Any
 import altair as alt
 import polars as pl
 
-from .. import charts, periods, scores, tracker
+from .. import charts, periods
 from ..i18n import N_, fmt_date, fmt_money, fmt_number, fmt_percent, gettext, t
-from ..page import Context, public
+from ..page import Context, Figure, figure
 from ..params import STATISTIC_LABELS, Indicator, text_in
 from ..status import STATUSES, label
+from . import peers
 
 # How a chart row is matched to its indicators-loader row.
 INDICATOR_KEY = {"country": "country", "indicator_id": "indicator_id", "statistic": "statistic", "period": "period"}
@@ -94,8 +95,9 @@ def statistic_label(statistic: str | None, lang: str) -> str | None:
 def observations(ctx: Context, indicator_id: str, country: str | None = None) -> pl.DataFrame:
     """Published observations of one indicator (members, periods ended by the page date):
     confidential series removed, latest revision per period."""
-    df = tracker.indicators(ctx.params, country=country, indicator=indicator_id, project=ctx.project)
-    df = public(df, ctx)
+    df = ctx.frame("indicators").filter(pl.col("indicator_id") == indicator_id)
+    if country is not None:
+        df = df.filter(pl.col("country") == country)
     return (
         df.filter(
             pl.col("country").is_in(ctx.params.region.member_codes)
@@ -236,7 +238,7 @@ def _x_title(s: Series, lang: str) -> str:
     return {"year": t("Year", lang), "quarter": t("Quarter", lang), "month": t("Month", lang)}[s.indicator.frequency]
 
 
-def series_chart(ctx: Context, s: Series, *, title: str, kind: str = "line", y_format: str = ",.0f", show_target: bool = True) -> alt.TopLevelMixin:
+def series_chart(ctx: Context, s: Series, *, title: str, kind: str = "line", y_format: str = ",.0f", show_target: bool = True) -> Figure:
     """One member's series of one indicator: a line (or bars) over every expected period, a
     grey "no data" band where a period was not reported, and the national target if any."""
     ind, lang = s.indicator, ctx.lang
@@ -273,7 +275,7 @@ def series_chart(ctx: Context, s: Series, *, title: str, kind: str = "line", y_f
         layers += [rule, tlabel]
     chart = alt.layer(*layers).properties(width=charts.WIDTH, height=HEIGHT)
     note = t("Grey bands: periods with no data.", lang) if s.missing.height else None
-    return charts.finish(
+    return figure(ctx, charts.finish(
         chart,
         lang=lang,
         title=title,
@@ -282,7 +284,7 @@ def series_chart(ctx: Context, s: Series, *, title: str, kind: str = "line", y_f
         illustrative=s.illustrative,
         note=note,
         check=charts.check_spec("indicators", args={"country": s.country, "indicator": ind.id}, key=INDICATOR_KEY, value={"value": "value"}),
-    )
+    ), f"series_{ind.id}", pl.concat([data.drop("_seg"), s.missing.with_columns(country=pl.lit(s.country), indicator_id=pl.lit(ind.id))], how="diagonal_relaxed"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -327,20 +329,22 @@ def rank_sentence(ctx: Context, lt: Latest, what: str) -> str:
     if lt.period is None:
         return t("No member has reported {what} yet.", lang, what=what)
     rep = lt.reported
-    med = rep["value"].median()
-    args = dict(what=what, period=periods.label(lt.period, lang), n=rep.height, median=fmt_value(med, lt.indicator.unit, lang), country=ctx.country_name)
+    med = peers.median_value(rep, ctx.country)
+    others = rep.filter(pl.col("country") != ctx.country).height
+    args = dict(what=what, period=periods.label(lt.period, lang), n=rep.height, others=others, median=fmt_value(med, lt.indicator.unit, lang), country=ctx.country_name)
     mine = rep.filter(pl.col("country") == ctx.country)
     if mine.is_empty():
-        return t("{country} has no data on {what} for {period}; the median of the {n} members that reported is {median}.", lang, **args)
+        return t("{country} has no data on {what} for {period}; the median of the {others} other members that reported is {median}.", lang, **args)
     value = mine["value"][0]
     better = rep.filter(pl.col("value") > value if lt.indicator.polarity == "higher_better" else pl.col("value") < value).height
-    return t("On {what} in {period}, {country} ({value}) ranks {rank} of the {n} members that reported; their median is {median}.", lang, value=fmt_value(value, lt.indicator.unit, lang), rank=better + 1, **args)
+    return t("On {what} in {period}, {country} ({value}) ranks {rank} of the {n} members that reported; the median of the other {others} is {median}.", lang, value=fmt_value(value, lt.indicator.unit, lang), rank=better + 1, **args)
 
 
 def compare_chart(
     ctx: Context,
     frame: pl.DataFrame,
     *,
+    name: str,
     value: str,
     title: str,
     source: str,
@@ -352,7 +356,7 @@ def compare_chart(
     value_format: str = ",.1f",
     note: str | None = None,
     missing_text: dict[str, str] | None = None,
-) -> alt.TopLevelMixin:
+) -> Figure:
     """Horizontal bars, one per country (`frame` has country, name, role and `value`), best
     first; countries without a value listed last with "no data" (or `missing_text[iso3]`)."""
     lang = ctx.lang
@@ -371,10 +375,10 @@ def compare_chart(
         gaps = pl.DataFrame({"name": lack["name"].to_list(), "_no_data": words})
         layers.append(alt.Chart(gaps).mark_text(align="left", dx=3, fontSize=10, fontStyle="italic", color="#777").encode(y=y, x=alt.value(0), text="_no_data:N"))
     chart = alt.layer(*layers).properties(width=charts.WIDTH - 160, height=alt.Step(20))
-    return charts.finish(chart, lang=lang, title=title, source=source, unit=unit, illustrative=illustrative, note=note, check=check)
+    return figure(ctx, charts.finish(chart, lang=lang, title=title, source=source, unit=unit, illustrative=illustrative, note=note, check=check), name, frame)
 
 
-def latest_chart(ctx: Context, lt: Latest, *, title: str, value_format: str = ",.1f") -> alt.TopLevelMixin:
+def latest_chart(ctx: Context, lt: Latest, *, title: str, value_format: str = ",.1f") -> Figure:
     """The members' values of the latest period, the page country in the accent."""
     ind, lang = lt.indicator, ctx.lang
     frame = lt.frame.with_columns(role=pl.when(pl.col("country") == ctx.country).then(pl.lit("focus")).otherwise(pl.lit("peer")))
@@ -386,6 +390,7 @@ def latest_chart(ctx: Context, lt: Latest, *, title: str, value_format: str = ",
     return compare_chart(
         ctx,
         frame,
+        name=f"latest_{ind.id}",
         missing_text=hidden,
         value="value",
         title=title,
@@ -419,9 +424,8 @@ def measure_frames(ctx: Context, dimension: str) -> tuple[pl.DataFrame, pl.DataF
     """(status of the dimension's measures for every member, the page country's action items
     of those measures with their latest progress)."""
     ids = [m.id for m in dimension_measures(ctx, dimension)]
-    items = tracker.action_items(ctx.params, lang=ctx.lang, project=ctx.project)
-    updates = public(tracker.progress(ctx.params, history=True, as_of=ctx.as_of, project=ctx.project), ctx)
-    status = scores.measure_status(ctx.params, items, updates, ctx.as_of).filter(pl.col("measure_id").is_in(ids))
+    items = ctx.frame("action_items")
+    status = ctx.frame("measure_status").filter(pl.col("measure_id").is_in(ids))
     nodata = gettext("no data", ctx.lang)
     names = {m.id: measure_name(ctx, m) for m in dimension_measures(ctx, dimension)}
     order = {m: i for i, m in enumerate(ids)}
@@ -431,7 +435,7 @@ def measure_frames(ctx: Context, dimension: str) -> tuple[pl.DataFrame, pl.DataF
         name=pl.col("country").map_elements(ctx.name_of, return_dtype=pl.String),
     )
     iso3 = require_country(ctx)
-    current = public(tracker.progress(ctx.params, country=iso3, as_of=ctx.as_of, project=ctx.project), ctx)
+    current = ctx.frame("progress_current").filter(pl.col("country") == iso3)
     mine = items.filter((pl.col("country") == iso3) & pl.col("measure_id").is_in(ids)).select("item_id", "step_id", "step_name", "planned_due")
     steps = (
         current.filter(pl.col("measure_id").is_in(ids))
@@ -470,7 +474,7 @@ def measure_sentences(ctx: Context, status: pl.DataFrame, steps: pl.DataFrame) -
     return out
 
 
-def steps_chart(ctx: Context, steps: pl.DataFrame, *, title: str) -> alt.TopLevelMixin:
+def steps_chart(ctx: Context, steps: pl.DataFrame, *, title: str) -> Figure:
     """The page country's action items of a dimension: % complete, coloured by status."""
     lang = ctx.lang
     nodata = gettext("no data", lang)
@@ -501,12 +505,12 @@ def steps_chart(ctx: Context, steps: pl.DataFrame, *, title: str) -> alt.TopLeve
         y=y, x=alt.X("_x:Q"), text="_label:N", tooltip=tip
     ).transform_calculate(_x="datum.pct_complete == null ? 0 : datum.pct_complete")
     chart = alt.layer(bars, dots, text).properties(width=210, height=alt.Step(18))
-    return charts.finish(
+    return figure(ctx, charts.finish(
         chart, lang=lang, title=title, source=t(PROGRESS_SOURCE, lang),
         unit=t("% complete of each action item, as last reported", lang),
         illustrative=steps_illustrative(ctx, steps),
         check=charts.check_spec("progress", args={"country": ctx.country}, key=PROGRESS_KEY, value={"pct_complete": "pct_complete", "status": "status"}),
-    )
+    ), "action_items", df.drop("_label", "_item"))
 
 
 def steps_illustrative(ctx: Context, steps: pl.DataFrame) -> bool:
@@ -516,11 +520,8 @@ def steps_illustrative(ctx: Context, steps: pl.DataFrame) -> bool:
 
 
 def steps_table_frame(ctx: Context, steps: pl.DataFrame) -> pl.DataFrame:
-    """The action items as a table: dates in the page's language, no data kept missing."""
-    def day(col: str) -> pl.Expr:
-        return pl.col(col).map_elements(lambda d: fmt_date(d, ctx.lang), return_dtype=pl.String)
-
-    return steps.select("item_id", "measure", "step_name", "agency_name", day("due"), "status_label", "pct_complete", day("reported_on"))
+    """The action items as a table (no data kept missing)."""
+    return steps.select("item_id", "measure_id", "measure", "step_name", "agency_name", "due", "status", "status_label", "pct_complete", "reported_on", "illustrative")
 
 
 def steps_table_columns(lang: str) -> dict[str, str]:

@@ -25,13 +25,16 @@ import altair as alt
 import polars as pl
 from pydantic import Field, model_validator
 
-from .. import charts, tracker
+from .. import charts
 from ..i18n import N_, fmt_number, fmt_percent, gettext, t
-from ..page import Context, public
+from ..page import Context, Figure, figure, release_table
+from ..tables import Table
 from ..params import STATISTIC_LABELS, ParamsError, RegionParams, Slug, Strict, Text, _read_yaml, _require_languages, _validate
-from ..reference import sieca_trade
 
 IMPACT_FILE = "impact.yaml"
+# Decimals of the estimate tables (pages and downloads).
+INPUT_PRECISION = {"first_value": 1, "latest_value": 1, "hours_saved": 1, "days_saved": 2, "low": 0, "high": 0}
+REGION_PRECISION = {"flow_value": 2, "share": 2, "affected": 2, "days_saved": 2, "low": 1, "high": 1}
 # Source lines (translated where shown: t(SOURCE, lang)).
 SOURCE = N_("tflib estimate from the tracker's indicators and the assumptions in impact.yaml")
 SOURCE_SIECA = N_("SIECA 2019 regional aggregates, as reported by Diario de Centro América (2020)")
@@ -203,8 +206,10 @@ def assumptions(ctx: Context) -> ImpactParams:
 
 
 def _observations(ctx: Context, indicator: str, country: str | None) -> pl.DataFrame:
-    obs = tracker.indicators(ctx.params, country=country, indicator=indicator, project=ctx.project)
-    return public(obs, ctx).filter(pl.col("period_end") <= ctx.as_of)
+    """The page's observations of `indicator` (every member's: the regional estimate reads
+    them), of `country` when given, periods ended by the page date."""
+    obs = ctx.frame("indicators").filter((pl.col("indicator_id") == indicator) & (pl.col("period_end") <= ctx.as_of))
+    return obs if country is None else obs.filter(pl.col("country") == country)
 
 
 def _indicator_name(ctx: Context, indicator: str) -> str:
@@ -246,14 +251,14 @@ def channel_inputs(ctx: Context, imp: ImpactParams) -> pl.DataFrame:
 
 def sieca_flows(ctx: Context) -> pl.DataFrame:
     """The real SIECA 2019 trade aggregates (USD million), as the loader returns them."""
-    df = sieca_trade(ctx.project).filter(pl.col("indicator").is_in(list(SIECA_FLOWS)))
+    df = ctx.frame("trade").filter(pl.col("indicator").is_in(list(SIECA_FLOWS)))
     return df.with_columns(label=pl.col("indicator").replace_strict({k: t(v, ctx.lang) for k, v in SIECA_FLOWS.items()}, return_dtype=pl.String))
 
 
 def region_estimates(ctx: Context, imp: ImpactParams) -> pl.DataFrame:
     """One row per channel: the region's affected trade (SIECA aggregate x share, USD million),
     the summary of the members' days saved and the value of that time (USD million, low/high)."""
-    flows = {r["indicator"]: r for r in sieca_trade(ctx.project).iter_rows(named=True)}
+    flows = {r["indicator"]: r for r in ctx.frame("trade").iter_rows(named=True)}
     members = ctx.params.region.parties if imp.region_summary.members == "parties" else ctx.params.region.member_codes
     per_day = imp.method.per_day_ad_valorem
     rows = []
@@ -286,12 +291,14 @@ def region_estimates(ctx: Context, imp: ImpactParams) -> pl.DataFrame:
                                       "low": pl.Float64, "high": pl.Float64})
 
 
-def inputs_table(ctx: Context, inputs: pl.DataFrame) -> pl.DataFrame:
+def inputs_table(ctx: Context, inputs: pl.DataFrame) -> Table:
     """The inputs of the country's estimate, for the page table (no estimate = no data)."""
-    return inputs.select("channel", "indicator", "statistic", "first_period", "first_value", "latest_period", "latest_value", "hours_saved", "days_saved")
+    frame = inputs.select("channel_id", "channel", "indicator", "statistic", "first_period", "first_value", "latest_period", "latest_value", "hours_saved", "days_saved")
+    return release_table(ctx, "estimate_inputs", frame, title=t("What the estimate starts from", ctx.lang), source=t(SOURCE, ctx.lang),
+                         illustrative=True, precision=INPUT_PRECISION)
 
 
-def assumption_table(ctx: Context, imp: ImpactParams, region: pl.DataFrame) -> pl.DataFrame:
+def assumption_table(ctx: Context, imp: ImpactParams, region: pl.DataFrame) -> Table:
     """Every assumption of the estimate, its value and its source ("illustrative" where none)."""
     lang = ctx.lang
     pd = imp.method.per_day_ad_valorem
@@ -335,7 +342,8 @@ def assumption_table(ctx: Context, imp: ImpactParams, region: pl.DataFrame) -> p
         ),
         (t("Overlap between channels", lang), t("not added up: goods cleared at a border post would be counted twice", lang), t("method of this page", lang)),
     ]
-    return pl.DataFrame(rows, schema=["assumption", "value", "source"], orient="row")
+    frame = pl.DataFrame(rows, schema=["assumption", "value", "source"], orient="row")
+    return release_table(ctx, "assumptions", frame, title=t("Assumptions", lang), source=params_file(ctx), illustrative=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -374,11 +382,11 @@ def _range_chart(ctx: Context, df: pl.DataFrame, *, million: bool, x_title: str)
     return alt.layer(zero, bar, label).properties(width=charts.WIDTH - 260, height=alt.Step(34))
 
 
-def country_range_chart(ctx: Context, imp: ImpactParams, inputs: pl.DataFrame) -> alt.TopLevelMixin:
+def country_range_chart(ctx: Context, imp: ImpactParams, inputs: pl.DataFrame) -> Figure:
     pd = imp.method.per_day_ad_valorem
     amount = fmt_number(imp.per_trade_value_usd, ctx.lang, 0)
     chart = _range_chart(ctx, inputs, million=False, x_title=t("USD per USD {amount} of affected trade", ctx.lang, amount=amount))
-    return charts.finish(
+    return figure(ctx, charts.finish(
         chart,
         lang=ctx.lang,
         title=t("Value of the time saved in {country}, per USD {amount} of affected trade", ctx.lang, country=ctx.country_name, amount=amount),
@@ -387,13 +395,13 @@ def country_range_chart(ctx: Context, imp: ImpactParams, inputs: pl.DataFrame) -
         illustrative=True,
         note=t("Channels overlap and are not added up.", ctx.lang),
         check=charts.check_spec(None, why="estimate derived from the tracker's indicators (days saved) and the assumptions in impact.yaml"),
-    )
+    ), "country_estimate", inputs, precision=INPUT_PRECISION)
 
 
-def region_range_chart(ctx: Context, imp: ImpactParams, region: pl.DataFrame) -> alt.TopLevelMixin:
+def region_range_chart(ctx: Context, imp: ImpactParams, region: pl.DataFrame) -> Figure:
     year = region["year"][0] if region.height else ""
     chart = _range_chart(ctx, region, million=True, x_title=t("USD million a year", ctx.lang))
-    return charts.finish(
+    return figure(ctx, charts.finish(
         chart,
         lang=ctx.lang,
         title=t("Value of the time saved across the region at {year} trade values", ctx.lang, year=year),
@@ -404,10 +412,10 @@ def region_range_chart(ctx: Context, imp: ImpactParams, region: pl.DataFrame) ->
                summary=gettext(STATISTIC_LABELS.get(imp.region_summary.statistic, imp.region_summary.statistic), ctx.lang),
                members=t("the parties", ctx.lang) if imp.region_summary.members == "parties" else t("the members", ctx.lang)),
         check=charts.check_spec(None, why="estimate derived from the SIECA aggregate, the members' days saved and the assumptions in impact.yaml"),
-    )
+    ), "region_estimate", region, precision=REGION_PRECISION)
 
 
-def sieca_chart(ctx: Context, imp: ImpactParams, flows: pl.DataFrame) -> alt.TopLevelMixin:
+def sieca_chart(ctx: Context, imp: ImpactParams, flows: pl.DataFrame) -> Figure:
     """The real SIECA 2019 aggregates; the flow the estimate uses in the accent."""
     used = {ch.trade.flow for ch in imp.channels}
     yes, no = t("used in the estimate", ctx.lang), t("not used: no channel measures it", ctx.lang)
@@ -422,14 +430,14 @@ def sieca_chart(ctx: Context, imp: ImpactParams, flows: pl.DataFrame) -> alt.Top
     )
     text = base.mark_text(align="left", dx=3, fontSize=10, color="#333").encode(x="value:Q", text=alt.Text("value:Q", format=",.2f"))
     year = df["year"][0] if df.height else ""
-    return charts.finish(
+    return figure(ctx, charts.finish(
         (bars + text).properties(width=charts.WIDTH - 180, height=alt.Step(30)),
         lang=ctx.lang,
         title=t("Trade of the SICA region in {year} (real aggregates)", ctx.lang, year=year),
         source=t(SOURCE_SIECA, ctx.lang),
         unit=t("USD million", ctx.lang),
         check=charts.check_spec("sieca_trade", key={"region": "region", "year": "year", "indicator": "indicator"}, value={"value": "value"}),
-    )
+    ), "trade", df, precision={"value": ctx.table("trade").precision["value"]})
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,22 +16,17 @@ from typing import Any
 import altair as alt
 import polars as pl
 
-from .. import charts, periods, reference, tracker
+from .. import charts, periods, reference
 from ..i18n import N_, fmt_date, fmt_number, fmt_percent, gettext, t
-from ..page import Block, Context, Figure, esc, no_data, public, show
+from ..inputs import indicator_precision
+from ..page import Block, Context, Figure, esc, figure, no_data, show
+from . import peers
 from ..page import section as page_section
 from ..params import STATISTIC_LABELS
 
-# Tracker indicators shown on the page, in page order.
-TRACKER_INDICATORS = (
-    "clearance_time",
-    "port_dwell_time",
-    "inspection_rate",
-    "port_automation",
-    "customs_data_exchange_agencies",
-)
 # A median of the other members is drawn for a period only when at least this many reported.
 MIN_PEERS = 2
+
 
 TRACKER_SOURCE = N_("national indicator reports to the secretariat (tracker)")
 LPI_SOURCE = N_("World Bank, Logistics Performance Index (CC BY 4.0)")
@@ -123,7 +118,7 @@ def _role_scale(ctx: Context) -> alt.Scale:
 
 
 def _median_label(ctx: Context) -> str:
-    return t("Median of the other members", ctx.lang)
+    return peers.label(ctx)
 
 
 def _with_names(ctx: Context, frame: pl.DataFrame) -> pl.DataFrame:
@@ -174,18 +169,19 @@ def unit_label(unit: str, lang: str) -> str:
 # Tracker indicators (illustrative in the shipped data)
 
 
+def tracker_indicators(ctx: Context) -> list[str]:
+    """The national (not per-crossing) indicators of the page's dimension, in catalogue order."""
+    return [i for i in ctx.address.spec.indicators(ctx.params) if not ctx.params.indicators.get(i).per_crossing]
+
+
 def indicator_frame(ctx: Context) -> pl.DataFrame:
-    """The page's tracker indicators for every member, public values only, periods ended by
-    the page date. Confidential indicators (e.g. inspection rates of GTM and NIC) are dropped
-    here, so they reach neither the country's charts nor the other members' medians."""
+    """The page's tracker indicators for every member, periods ended by the page date.
+    Confidential values (e.g. inspection rates of GTM and NIC) never reach a page's tables,
+    so they reach neither the country's charts nor the other members' medians."""
     _require_country(ctx)
-    frame = tracker.indicators(ctx.params, project=ctx.project)
-    frame = frame.filter(
-        pl.col("indicator_id").is_in(TRACKER_INDICATORS)
-        & pl.col("crossing_id").is_null()
-        & (pl.col("period_end") <= ctx.as_of)
+    return ctx.frame("indicators").filter(
+        pl.col("indicator_id").is_in(tracker_indicators(ctx)) & pl.col("crossing_id").is_null() & (pl.col("period_end") <= ctx.as_of)
     )
-    return public(frame, ctx)
 
 
 def is_illustrative(ctx: Context, frame: pl.DataFrame) -> bool:
@@ -222,12 +218,7 @@ def indicator_series(ctx: Context, frame: pl.DataFrame, indicator_id: str) -> di
         "country", "indicator_id", "statistic", "period", "value", "illustrative"
     )
     mine = _segments(labelled(mine), position, "period", ["statistic"]).with_columns(series=pl.lit(ctx.country_name))
-    others = rows.filter(pl.col("country") != ctx.country)
-    median = (
-        others.group_by("statistic", "period", maintain_order=True)
-        .agg(median=pl.col("value").median(), reporting=pl.len())
-        .filter(pl.col("reporting") >= MIN_PEERS)
-    )
+    median = peers.median_of_others(rows, ctx.country, ["statistic", "period"], min_reporting=MIN_PEERS)
     median = _segments(labelled(median), position, "period", ["statistic"]).with_columns(series=pl.lit(_median_label(ctx)))
     return {"mine": mine, "median": median, "periods": labels}
 
@@ -318,9 +309,11 @@ def indicator_chart(ctx: Context, frame: pl.DataFrame, indicator_id: str) -> alt
     else:
         unit_line = unit
     note = t("A gap is a period without data.", lang)
+    if median.height:
+        note = f"{note} {peers.note(ctx)}"
     if target_note:
         note = f"{note} {target_note}"
-    return charts.finish(
+    return figure(ctx, charts.finish(
         chart,
         lang=lang,
         title=t("{indicator}: {country}", lang, indicator=ctx.text(ind.name), country=ctx.country_name),
@@ -334,7 +327,7 @@ def indicator_chart(ctx: Context, frame: pl.DataFrame, indicator_id: str) -> alt
             key={"country": "country", "indicator_id": "indicator_id", "statistic": "statistic", "period": "period"},
             value={"value": "value"},
         ),
-    )
+    ), f"indicator_{indicator_id}", pl.concat([mine, median], how="diagonal_relaxed"), precision={"median": indicator_precision(ctx.params)})
 
 
 def indicator_view(ctx: Context, frame: pl.DataFrame, indicator_id: str) -> Figure | Block:
@@ -363,8 +356,7 @@ def lpi_frame(ctx: Context) -> pl.DataFrame:
     """LPI waves of the members and comparators, with names and roles. A missing wave has no
     row (no data, never 0)."""
     _require_country(ctx)
-    codes = _members(ctx) + _comparators(ctx)
-    return _with_names(ctx, reference.lpi(ctx.project).filter(pl.col("iso3").is_in(codes)))
+    return _with_names(ctx, ctx.frame("lpi"))
 
 
 def has_lpi(ctx: Context, lpi: pl.DataFrame) -> bool:
@@ -376,8 +368,8 @@ def lpi_no_data(ctx: Context) -> Block:
 
 
 def _lpi_format(year: int) -> str:
-    # The 2023 wave publishes scores with one decimal.
-    return ",.1f" if year >= 2023 else ",.2f"
+    """The d3 format of LPI scores of a wave, at their published precision."""
+    return f",.{reference.LPI_PRECISION.of({'year': year})}f"
 
 
 def lpi_trend_chart(ctx: Context, lpi: pl.DataFrame) -> alt.TopLevelMixin | None:
@@ -394,12 +386,7 @@ def lpi_trend_chart(ctx: Context, lpi: pl.DataFrame) -> alt.TopLevelMixin | None
         position, "year", ["iso3"],
     )
     med_label = _median_label(ctx)
-    median = (
-        lpi.filter(pl.col("iso3").is_in(_others(ctx)))
-        .group_by("year", maintain_order=True)
-        .agg(median_score=pl.col("lpi_score").median(), reporting=pl.len())
-        .filter(pl.col("reporting") >= MIN_PEERS)
-    )
+    median = peers.median_of_others(lpi.filter(pl.col("iso3").is_in(_members(ctx))), ctx.country, ["year"], value="lpi_score", country_col="iso3", min_reporting=MIN_PEERS).rename({"median": "median_score"})
     median = _segments(median.with_columns(series=pl.lit(med_label)), position, "year", ["series"]).rename({"series": "name"})
     comp_names = [ctx.name_of(c) for c in _comparators(ctx)]
     colour = alt.Color(
@@ -430,7 +417,7 @@ def lpi_trend_chart(ctx: Context, lpi: pl.DataFrame) -> alt.TopLevelMixin | None
         )
     missing = [w for w in waves if w not in set(lines.filter(pl.col("iso3") == ctx.country)["year"].to_list())]
     note = t("Dashed: median of the other members with data. Waves without data for {country}: {waves}.", lang, country=ctx.country_name, waves=", ".join(str(w) for w in missing)) if missing else t("Dashed: median of the other members with data.", lang)
-    return charts.finish(
+    return figure(ctx, charts.finish(
         alt.layer(*layers).properties(width=charts.WIDTH, height=260),
         lang=lang,
         title=t("Logistics Performance Index of {country}, {first}–{last}", lang, country=ctx.country_name, first=waves[0], last=waves[-1]),
@@ -438,7 +425,7 @@ def lpi_trend_chart(ctx: Context, lpi: pl.DataFrame) -> alt.TopLevelMixin | None
         unit=t("score from 1 (worst) to 5 (best)", lang),
         note=note,
         check=charts.check_spec("lpi", key={"iso3": "iso3", "year": "year"}, value={"lpi_score": "lpi_score"}),
-    )
+    ), "lpi_trend", pl.concat([lines, median], how="diagonal_relaxed"), precision={"median_score": reference.LPI_PRECISION})
 
 
 def lpi_latest_chart(ctx: Context, lpi: pl.DataFrame) -> alt.TopLevelMixin:
@@ -464,7 +451,7 @@ def lpi_latest_chart(ctx: Context, lpi: pl.DataFrame) -> alt.TopLevelMixin:
     layers: list[alt.Chart] = [bars, values]
     if gap_df.height:
         layers.append(alt.Chart(gap_df).mark_text(align="left", x=3, fontSize=10, fontStyle="italic", color="#777").encode(y=y, text="gap_label:N"))
-    return charts.finish(
+    return figure(ctx, charts.finish(
         alt.layer(*layers).properties(width=charts.WIDTH - 140, height=alt.Step(18)),
         lang=lang,
         title=t("Logistics Performance Index {year}: members and comparators", lang, year=wave),
@@ -472,7 +459,7 @@ def lpi_latest_chart(ctx: Context, lpi: pl.DataFrame) -> alt.TopLevelMixin:
         unit=t("score from 1 (worst) to 5 (best)", lang),
         note=t("Small differences are not significant (survey estimates).", lang),
         check=charts.check_spec("lpi", key={"iso3": "iso3", "year": "year"}, value={"lpi_score": "lpi_score", "lpi_rank": "lpi_rank"}),
-    )
+    ), "lpi_latest", rows)
 
 
 def lpi_components_chart(ctx: Context, lpi: pl.DataFrame) -> alt.TopLevelMixin | None:
@@ -491,7 +478,7 @@ def lpi_components_chart(ctx: Context, lpi: pl.DataFrame) -> alt.TopLevelMixin |
         lpi.filter((pl.col("year") == wave) & pl.col("iso3").is_in(_others(ctx)))
         .select(pl.col(comps).median(), reporting=pl.len())
         .filter(pl.col("reporting") >= MIN_PEERS)
-        .with_columns(role_label=pl.lit(med_label), name=pl.lit(med_label))
+        .with_columns(role_label=pl.lit(med_label), name=pl.lit(med_label), year=pl.lit(wave, dtype=pl.Int64))
     )
     labels = _role_labels(ctx)
     colour = alt.Color(
@@ -516,7 +503,7 @@ def lpi_components_chart(ctx: Context, lpi: pl.DataFrame) -> alt.TopLevelMixin |
         focus.mark_circle(size=150, opacity=1).encode(x=x, y=y, color=colour, tooltip=tooltip),
         focus.mark_text(dy=-12, fontSize=10, color=charts.ACCENT, fontWeight=600).encode(x=x, y=y, text=alt.Text("score:Q", format=fmt)),
     ]
-    return charts.finish(
+    return figure(ctx, charts.finish(
         alt.layer(*layers).properties(width=charts.WIDTH - 160, height=alt.Step(38)),
         lang=lang,
         title=t("LPI {year} components: {country} and its peers", lang, year=wave, country=ctx.country_name),
@@ -524,7 +511,7 @@ def lpi_components_chart(ctx: Context, lpi: pl.DataFrame) -> alt.TopLevelMixin |
         unit=t("score from 1 (worst) to 5 (best)", lang),
         note=t("Tick: median of the other members with data.", lang),
         check=charts.check_spec("lpi", key={"iso3": "iso3", "year": "year"}, value={c: c for c in comps}),
-    )
+    ), "lpi_components", pl.concat([rows, median], how="diagonal_relaxed"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -542,9 +529,7 @@ DB_FLAG_COLUMNS = [f"{c}_no_practice" for c in DB_VALUE_COLUMNS]
 def db_frame(ctx: Context) -> pl.DataFrame:
     """Doing Business national rows (report years 2016–2020) of the members and comparators."""
     _require_country(ctx)
-    codes = _members(ctx) + _comparators(ctx)
-    db = reference.doing_business(ctx.project).filter(pl.col("iso3").is_in(codes))
-    return _with_names(ctx, db).select("iso3", "report_year", "data_year", "name", "role", "role_label", *DB_VALUE_COLUMNS, *DB_FLAG_COLUMNS)
+    return _with_names(ctx, ctx.frame("doing_business")).select("iso3", "report_year", "data_year", "name", "role", "role_label", "db_score", "db_rank", *DB_VALUE_COLUMNS, *DB_FLAG_COLUMNS)
 
 
 def has_db(ctx: Context, db: pl.DataFrame) -> bool:
@@ -611,7 +596,7 @@ def db_compare_chart(ctx: Context, db: pl.DataFrame, kind: str = "hours", report
         if kind == "hours"
         else t("Cost to export and import, DB{year}: {country} and its peers", lang, year=report_year, country=ctx.country_name)
     )
-    return charts.finish(
+    return figure(ctx, charts.finish(
         grid,
         lang=lang,
         title=title,
@@ -619,7 +604,43 @@ def db_compare_chart(ctx: Context, db: pl.DataFrame, kind: str = "hours", report
         unit=unit,
         note=t("DB{year} describes conditions in May {data_year}. \"no practice\": the economy has no such procedure (not zero).", lang, year=report_year, data_year=report_year - 1),
         check=_db_check(),
+    ), f"db_{kind}_{report_year}", rows.select("iso3", "report_year", "data_year", "name", "role", "role_label", *_db_columns(kind), *[f"{c}_no_practice" for c in _db_columns(kind)]))
+
+
+def db_score_chart(ctx: Context, db: pl.DataFrame, report_year: int = DB_LATEST) -> Figure | None:
+    """The Doing Business score for trading across borders (0-100), the report's headline
+    figure: the country, the other members and the comparators, best first; economies
+    without a score are labelled "no data" (no bar)."""
+    lang = ctx.lang
+    rows = db.filter((pl.col("report_year") == report_year) & pl.col("db_score").is_not_null())
+    if rows.filter(pl.col("iso3") == ctx.country).is_empty():
+        return None
+    rows = rows.select("iso3", "report_year", "data_year", "name", "role", "role_label", "db_score", "db_rank").sort("db_score", "name", descending=[True, False])
+    covered = set(rows["iso3"].to_list())
+    gaps = [c for c in _economy_order(ctx) if c not in covered]
+    gap_df = pl.DataFrame({"name": [ctx.name_of(c) for c in gaps], "gap_label": [charts.no_data_label(lang)] * len(gaps)}, schema={"name": pl.String, "gap_label": pl.String})
+    order = rows["name"].to_list() + gap_df["name"].to_list()
+    y = alt.Y("name:N", sort=order, title=None)
+    value_title = t("Score (0 to 100, higher is better)", lang)
+    base = alt.Chart(rows).encode(y=y)
+    bars = base.mark_bar().encode(
+        x=alt.X("db_score:Q", title=value_title, scale=alt.Scale(domain=[0, 100]), axis=alt.Axis(format=",.0f")),
+        color=alt.Color("role_label:N", title=None, scale=_role_scale(ctx)),
+        tooltip=[alt.Tooltip("name:N", title=t("Economy", lang)), alt.Tooltip("db_score:Q", format=",.2f", title=value_title), alt.Tooltip("db_rank:Q", title=t("Rank", lang))],
     )
+    values = base.mark_text(align="left", dx=3, fontSize=10, color="#333").encode(x="db_score:Q", text=alt.Text("db_score:Q", format=",.2f"))
+    layers: list[alt.Chart] = [bars, values]
+    if gap_df.height:
+        layers.append(alt.Chart(gap_df).mark_text(align="left", x=3, fontSize=10, fontStyle="italic", color="#777").encode(y=y, text="gap_label:N"))
+    return figure(ctx, charts.finish(
+        alt.layer(*layers).properties(width=charts.WIDTH - 140, height=alt.Step(18)),
+        lang=lang,
+        title=t("Trading across borders score, DB{year}: {country} and its peers", lang, year=report_year, country=ctx.country_name),
+        source=t(DB_SOURCE, lang),
+        unit=t("score from 0 to 100 (100 = the best performance observed)", lang),
+        note=t("DB{year} describes conditions in May {data_year}.", lang, year=report_year, data_year=report_year - 1),
+        check=charts.check_spec("doing_business", key={"iso3": "iso3", "report_year": "report_year"}, value={"db_score": "db_score", "db_rank": "db_rank"}),
+    ), f"db_score_{report_year}", rows)
 
 
 def _no_practice_runs(rows: pl.DataFrame, cols: list[str], years: list[int], measure_labels: dict[str, str], lang: str) -> pl.DataFrame:
@@ -680,7 +701,7 @@ def db_trend_chart(ctx: Context, db: pl.DataFrame) -> alt.TopLevelMixin | None:
             )
         panels.append(alt.layer(*layers).properties(width=(charts.WIDTH - 140) // 2, height=200, title=alt.Title(unit, fontSize=12, fontWeight=500)))
     first, last = years[0], years[-1]
-    return charts.finish(
+    return figure(ctx, charts.finish(
         alt.hconcat(*panels).resolve_scale(y="independent", color="shared"),
         lang=lang,
         title=t("Trading across borders in {country}, DB{first}–DB{last}", lang, country=ctx.country_name, first=first, last=last),
@@ -688,7 +709,7 @@ def db_trend_chart(ctx: Context, db: pl.DataFrame) -> alt.TopLevelMixin | None:
         unit=t("hours and US dollars per shipment", lang),
         note=t("Report years: DB{year} describes conditions in May {data_year}.", lang, year=last, data_year=last - 1),
         check=_db_check(),
-    )
+    ), "db_trend", rows.select("iso3", "report_year", "data_year", "name", *DB_VALUE_COLUMNS, *DB_FLAG_COLUMNS))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -735,7 +756,7 @@ def _lpi_sentence(ctx: Context, lpi: pl.DataFrame) -> str:
     if not has_lpi(ctx, lpi):
         return t("{country} is not covered by the World Bank Logistics Performance Index: there are no LPI data for it.", lang, country=ctx.country_name)
     wave = int(lpi.filter(pl.col("iso3") == ctx.country)["year"].max())
-    fmt_digits = 1 if wave >= 2023 else 2
+    fmt_digits = reference.LPI_PRECISION.of({"year": wave})
     members = lpi.filter((pl.col("year") == wave) & pl.col("iso3").is_in(_members(ctx)))
     score = members.filter(pl.col("iso3") == ctx.country)["lpi_score"][0]
     higher = members.filter(pl.col("lpi_score") > score).height
@@ -743,7 +764,7 @@ def _lpi_sentence(ctx: Context, lpi: pl.DataFrame) -> str:
     others = members.filter(pl.col("iso3") != ctx.country)["lpi_score"]
     values = dict(
         year=wave, country=ctx.country_name, score=fmt_number(score, lang, fmt_digits), position=higher + 1, n=members.height,
-        median=fmt_number(others.median(), lang, 2) if others.len() else gettext("no data", lang), tied=", ".join(tied),
+        median=fmt_number(others.median(), lang, fmt_digits) if others.len() else gettext("no data", lang), tied=", ".join(tied),
     )
     if tied:
         return t("In the LPI {year}, {country} scored {score} out of 5, position {position} (tied with {tied}) among the {n} members with data; the median of the other members was {median}.", lang, **values)
@@ -758,18 +779,39 @@ def _db_sentence(ctx: Context, db: pl.DataFrame) -> str:
     if mine.is_empty():
         return t("Doing Business DB{year} has no data for {country}.", lang, **values)
     row = mine.row(0, named=True)
-    others = rows.filter(pl.col("iso3").is_in(_others(ctx)))["export_border_hours"].drop_nulls()
-    median = fmt_number(others.median(), lang, 0) if others.len() else gettext("no data", lang)
+    median_hours = peers.median_value(rows.filter(pl.col("iso3").is_in(_members(ctx))), ctx.country, "export_border_hours", "iso3")
+    median = _db_number(median_hours, "export_border_hours", lang)
     if row["export_border_hours_no_practice"]:
         return t("In Doing Business DB{year} (data of May {data_year}), border compliance to export is marked \"no practice\" for {country}; the median of the other members was {median} hours.", lang, median=median, **values)
     if row["export_border_hours"] is None:
         return t("Doing Business DB{year} has no border compliance time to export for {country}.", lang, **values)
     return t(
         "In Doing Business DB{year} (data of May {data_year}), border compliance to export took {hours} hours in {country}, against a median of {median} hours for the other members.",
-        lang, hours=fmt_number(row["export_border_hours"], lang, 0), median=median, **values,
+        lang, hours=_db_number(row["export_border_hours"], "export_border_hours", lang), median=median, **values,
+    )
+
+
+def _db_number(value: float | None, column: str, lang: str) -> str:
+    """A Doing Business figure at its published precision (48, 242.7), or no data."""
+    if value is None:
+        return gettext("no data", lang)
+    p = reference.DB_PRECISION[column]
+    return fmt_number(value, lang, p if isinstance(p, int) else p.of(value))
+
+
+def _db_score_sentence(ctx: Context, db: pl.DataFrame) -> str:
+    lang = ctx.lang
+    rows = db.filter((pl.col("report_year") == DB_LATEST) & pl.col("iso3").is_in(_members(ctx)))
+    mine = rows.filter(pl.col("iso3") == ctx.country)
+    if mine.is_empty() or mine["db_score"][0] is None:
+        return t("Doing Business DB{year} gives no trading-across-borders score for {country}.", lang, year=DB_LATEST, country=ctx.country_name)
+    median = peers.median_value(rows, ctx.country, "db_score", "iso3")
+    return t(
+        "Its Doing Business DB{year} score for trading across borders is {score} out of 100, against a median of {median} for the other members.",
+        lang, year=DB_LATEST, score=_db_number(mine["db_score"][0], "db_score", lang), median=_db_number(median, "db_score", lang),
     )
 
 
 def summary_sentences(ctx: Context, frame: pl.DataFrame, lpi: pl.DataFrame, db: pl.DataFrame) -> list[str]:
     """The page's opening paragraph, built from the data."""
-    return [*_clearance_sentences(ctx, frame), _lpi_sentence(ctx, lpi), _db_sentence(ctx, db)]
+    return [*_clearance_sentences(ctx, frame), _lpi_sentence(ctx, lpi), _db_sentence(ctx, db), _db_score_sentence(ctx, db)]

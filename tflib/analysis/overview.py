@@ -20,10 +20,13 @@ import altair as alt
 import polars as pl
 from babel.lists import format_list
 
-from .. import charts, monitor, reference, scores, tracker
+import json
+
+from .. import charts, monitor, reference, scores
 from ..i18n import N_, fmt_date, fmt_money, fmt_number, fmt_percent, gettext, t
-from ..fund import incentive_fund
-from ..page import Block, Context, esc, public
+from ..inputs import BOUNDARY_RESOLUTION
+from ..page import Block, Context, Figure, esc, figure, release_table
+from ..tables import Table
 from ..status import STATUSES, label
 
 SOURCE = N_("national progress reports to the secretariat (tflib tracker)")
@@ -31,8 +34,6 @@ LPI_SOURCE = N_("World Bank, Logistics Performance Index 2023 (CC BY 4.0)")
 DB_SOURCE = N_("World Bank, Doing Business 2020 (data as of May 2019)")
 LPI_YEAR = 2023
 DB_REPORT_YEAR = 2020
-# Map resolution: 1:50m keeps El Salvador and Belize recognisable at page width.
-RESOLUTION = "50m"
 # Degrees of lon/lat around the members' main land masses.
 MAP_MARGIN = 1.0
 SHAPES = "tflib-boundaries"
@@ -53,17 +54,6 @@ ILLUSTRATIVE_MARK = "*"
 NON_PARTY_MARK = "†"
 # Measure names on the heatmap's axis are cut to this many characters (the tooltip has them whole).
 LABEL_CHARS = 46
-
-
-# ---------------------------------------------------------------------------------------------
-# Inputs
-
-
-def inputs(ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Action items and the public progress history up to the page date."""
-    items = tracker.action_items(ctx.params, lang=ctx.lang, project=ctx.project)
-    updates = tracker.progress(ctx.params, history=True, as_of=ctx.as_of, project=ctx.project)
-    return items, public(updates, ctx)
 
 
 def members(ctx: Context) -> list[str]:
@@ -98,7 +88,8 @@ class Geo:
 def geo(ctx: Context) -> Geo:
     """Read the boundaries once per page and frame the region: the box around the members'
     main land masses with a margin, and every country reaching into it as context."""
-    topology = reference.boundaries(ctx.project, resolution=RESOLUTION)
+    boundaries = ctx.frame("boundaries").filter(pl.col("resolution") == BOUNDARY_RESOLUTION)
+    topology = json.loads(boundaries["topology"][0])
     shapes = _polygons(topology)
     own = [c for c in members(ctx) if c in shapes]
     mains = [max(shapes[c], key=lambda p: abs(_area(p[0]))) for c in own]
@@ -292,11 +283,11 @@ def _view_frame(ctx: Context, g: Geo) -> pl.DataFrame:
 def lpi_map_data(ctx: Context, g: Geo | None = None) -> pl.DataFrame:
     """Overall LPI 2023 of every country in the map's view (null = not covered: Belize)."""
     g = g or geo(ctx)
-    lpi = reference.lpi(ctx.project).filter(pl.col("year") == LPI_YEAR).select("iso3", "lpi_score")
+    lpi = ctx.frame("lpi").filter(pl.col("year") == LPI_YEAR).select("iso3", "year", "lpi_score")
     return _view_frame(ctx, g).join(lpi, on="iso3", how="left", maintain_order="left")
 
 
-def lpi_map(ctx: Context, g: Geo | None = None, data: pl.DataFrame | None = None) -> alt.TopLevelMixin:
+def lpi_map(ctx: Context, g: Geo | None = None, data: pl.DataFrame | None = None) -> Figure:
     g = g or geo(ctx)
     data = lpi_map_data(ctx, g) if data is None else data
     uncovered = data.filter(pl.col("lpi_score").is_null())["iso3"].to_list()
@@ -316,17 +307,17 @@ def lpi_map(ctx: Context, g: Geo | None = None, data: pl.DataFrame | None = None
         illustrative=False,
         check=charts.check_spec("lpi", key={"iso3": "iso3"}, value={"lpi_score": "lpi_score"}, filter={"year": LPI_YEAR}),
     )
-    return with_shapes(finished, g)
+    return figure(ctx, with_shapes(finished, g), "lpi_map", data.with_columns(year=pl.lit(LPI_YEAR, dtype=pl.Int64)))
 
 
 def score_map_data(ctx: Context, g: Geo | None = None) -> pl.DataFrame:
     """Overall implementation score of each party (null for non-parties and neighbours)."""
     g = g or geo(ctx)
-    board = scores.scores(ctx.params, as_of=ctx.as_of, project=ctx.project).select("country", "score", "illustrative")
+    board = ctx.frame("scores").select("country", "score", "illustrative")
     return _view_frame(ctx, g).rename({"iso3": "country"}).join(board, on="country", how="left", maintain_order="left")
 
 
-def score_map(ctx: Context, g: Geo | None = None, data: pl.DataFrame | None = None) -> alt.TopLevelMixin:
+def score_map(ctx: Context, g: Geo | None = None, data: pl.DataFrame | None = None) -> Figure:
     g = g or geo(ctx)
     data = score_map_data(ctx, g) if data is None else data
     own = set(members(ctx))
@@ -354,18 +345,18 @@ def score_map(ctx: Context, g: Geo | None = None, data: pl.DataFrame | None = No
         illustrative=bool(data["illustrative"].fill_null(False).any()),
         check=charts.check_spec("scores", key={"country": "country"}, value={"score": "score"}),
     )
-    return with_shapes(finished, g)
+    return figure(ctx, with_shapes(finished, g), "score_map", data)
 
 
 def db_map_data(ctx: Context, g: Geo | None = None) -> pl.DataFrame:
     """DB2020 border compliance time to export (hours) in view; null = no data or no practice."""
     g = g or geo(ctx)
-    db = reference.doing_business(ctx.project).filter(pl.col("report_year") == DB_REPORT_YEAR)
+    db = ctx.frame("doing_business").filter(pl.col("report_year") == DB_REPORT_YEAR)
     db = db.select("iso3", "report_year", "data_year", "export_border_hours", "export_border_hours_no_practice")
     return _view_frame(ctx, g).join(db, on="iso3", how="left", maintain_order="left")
 
 
-def db_map(ctx: Context, g: Geo | None = None, data: pl.DataFrame | None = None) -> alt.TopLevelMixin:
+def db_map(ctx: Context, g: Geo | None = None, data: pl.DataFrame | None = None) -> Figure:
     g = g or geo(ctx)
     data = db_map_data(ctx, g) if data is None else data
     missing = {
@@ -388,7 +379,7 @@ def db_map(ctx: Context, g: Geo | None = None, data: pl.DataFrame | None = None)
             "doing_business", key={"iso3": "iso3"}, value={"export_border_hours": "export_border_hours"}, filter={"report_year": DB_REPORT_YEAR}
         ),
     )
-    return with_shapes(finished, g)
+    return figure(ctx, with_shapes(finished, g), "db_map", data)
 
 
 def claim_note(ctx: Context, g: Geo | None = None) -> Block:
@@ -402,12 +393,10 @@ def claim_note(ctx: Context, g: Geo | None = None) -> Block:
 # Measure x member status
 
 
-def status_table(ctx: Context, items: pl.DataFrame | None = None, updates: pl.DataFrame | None = None) -> pl.DataFrame:
+def status_table(ctx: Context) -> pl.DataFrame:
     """Status of every measure for every member as of the page date (`scores.measure_status`)
     with labels in the page language: one row per member x measure."""
-    if items is None or updates is None:
-        items, updates = inputs(ctx)
-    status = scores.measure_status(ctx.params, items, updates, ctx.as_of)
+    status = ctx.frame("measure_status")
     nodata = gettext("no data", ctx.lang)
     measure_names, full_names, order = {}, {}, {}
     for m in ctx.params.measures:
@@ -442,7 +431,7 @@ def status_table(ctx: Context, items: pl.DataFrame | None = None, updates: pl.Da
     ).sort("measure_order", "country_order")
 
 
-def status_heatmap(ctx: Context, status: pl.DataFrame) -> alt.TopLevelMixin:
+def status_heatmap(ctx: Context, status: pl.DataFrame) -> Figure:
     df = status.select(
         "country", "country_name", "country_order", "measure_id", "measure", "measure_name", "measure_order",
         "status", "status_label", "source_label", "completion_pct", "deadline", "mark",
@@ -479,7 +468,7 @@ def status_heatmap(ctx: Context, status: pl.DataFrame) -> alt.TopLevelMixin:
         "{baseline} implemented before the strategy · {star} illustrative measure · {dagger} not bound by the strategy",
         ctx.lang, baseline=BASELINE_MARK, star=ILLUSTRATIVE_MARK, dagger=NON_PARTY_MARK,
     )
-    return charts.finish(
+    return figure(ctx, charts.finish(
         (cells + marks).properties(width=alt.Step(52), height=alt.Step(22)),
         lang=ctx.lang,
         title=t("Implementation status of each measure by member, {date}", ctx.lang, date=fmt_date(ctx.as_of, ctx.lang)),
@@ -488,23 +477,19 @@ def status_heatmap(ctx: Context, status: pl.DataFrame) -> alt.TopLevelMixin:
         note=note,
         illustrative=illustrative,
         check=charts.check_spec(None, why="statuses derived from the action items and the progress history by tflib.scores.measure_status (tested in tests/test_overview.py)"),
-    )
+    ), "measure_status", df)
 
 
 # ---------------------------------------------------------------------------------------------
 # Ranking and incentive fund
 
 
-def fund_table(ctx: Context, items: pl.DataFrame | None = None, updates: pl.DataFrame | None = None) -> pl.DataFrame:
+def fund_table(ctx: Context) -> Table:
     """Ranking and incentive fund of the parties, in rank order (ties share a rank): the
-    frames of `tflib.fund.incentive_fund` and `scores.rank`, computed from the page's inputs."""
-    if items is None or updates is None:
-        items, updates = inputs(ctx)
-    fund = incentive_fund(ctx.params, ctx.as_of, items, updates, lang=ctx.lang)
-    ranked = scores.rank(fund.select("country", "score")).select("country", "tied")
-    fund = fund.join(ranked, on="country", how="left", maintain_order="left")
+    fund table the build computed (`tflib.fund.incentive_fund`, `scores.rank`), labelled."""
+    fund = ctx.frame("fund")
     yes, no = t("Yes", ctx.lang), t("No", ctx.lang)
-    return fund.with_columns(
+    frame = fund.with_columns(
         name=pl.col("country").replace_strict({c: ctx.name_of(c) for c in fund["country"].to_list()}, return_dtype=pl.String),
         rank_label=pl.struct("rank", "tied").map_elements(
             lambda r: gettext("no data", ctx.lang) if r["rank"] is None else (t("{rank} (tied)", ctx.lang, rank=r["rank"]) if r["tied"] else str(r["rank"])),
@@ -517,7 +502,8 @@ def fund_table(ctx: Context, items: pl.DataFrame | None = None, updates: pl.Data
         total_amount=pl.col("total").cast(pl.Float64),
         share_pct=pl.col("share") * 100,
         how=pl.col("explanation").list.join(" · "),
-    )
+    ).drop("explanation")
+    return release_table(ctx, "fund", frame, title=t(FUND_TITLE, ctx.lang), source=SOURCE, illustrative=True, precision=FUND_DECIMALS)
 
 
 def fund_columns(ctx: Context) -> dict[str, str]:
@@ -565,14 +551,12 @@ def fund_sentence(ctx: Context) -> str:
 # Early warnings
 
 
-def warning_counts(ctx: Context, updates: pl.DataFrame | None = None) -> pl.DataFrame:
+def warning_counts(ctx: Context) -> pl.DataFrame:
     """Early warnings per member and kind (confidential indicators left out), with the
     member's latest progress report. One row per member, in members order; zero is a count."""
-    found = public(monitor.warnings_for_region(ctx.params, as_of=ctx.as_of, project=ctx.project), ctx)
-    if updates is None:
-        updates = inputs(ctx)[1]
+    found = ctx.frame("early_warnings")
     own = members(ctx)
-    last = dict(updates.group_by("country", maintain_order=True).agg(pl.col("reported_on").max()).iter_rows()) if updates.height else {}
+    last = dict(ctx.frame("last_report").iter_rows())
     counts = found.group_by("country", "kind", maintain_order=True).len("n")
     rows = []
     for c in own:
@@ -585,6 +569,10 @@ def warning_counts(ctx: Context, updates: pl.DataFrame | None = None) -> pl.Data
         rows.append(row)
     schema = {"country": pl.String, "name": pl.String, "party": pl.Boolean, **{k: pl.Int64 for k in monitor.KINDS}, "total": pl.Int64, "last_report": pl.Date, "last_report_label": pl.String}
     return pl.DataFrame(rows, schema=schema)
+
+
+def warnings_release(ctx: Context, counts: pl.DataFrame, illustrative: bool) -> Table:
+    return release_table(ctx, "warning_counts", counts, title=t(WARNINGS_TITLE, ctx.lang), source=SOURCE, illustrative=illustrative)
 
 
 def warning_columns(ctx: Context) -> dict[str, str]:

@@ -8,10 +8,12 @@ import datetime as dt
 import altair as alt
 import polars as pl
 
-from .. import charts, monitor, periods, scores, tracker
+from .. import charts, monitor
 from ..i18n import N_, fmt_percent, gettext, t
-from ..page import Context, public
+from ..page import Context, Figure, figure, release_table
 from ..status import STATUSES, label
+from ..tables import Table
+from . import peers
 
 SOURCE = N_("national progress reports to the secretariat (tflib tracker)")
 # How far ahead "due next" looks.
@@ -19,9 +21,7 @@ DUE_NEXT_DAYS = 120
 
 
 def _inputs(ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame]:
-    items = tracker.action_items(ctx.params, lang=ctx.lang, project=ctx.project)
-    updates = tracker.progress(ctx.params, history=True, as_of=ctx.as_of, project=ctx.project)
-    return items, public(updates, ctx)
+    return ctx.frame("action_items"), ctx.frame("progress_history")
 
 
 def item_table(ctx: Context) -> pl.DataFrame:
@@ -58,7 +58,7 @@ def status_mix(ctx: Context) -> pl.DataFrame:
     )
 
 
-def timeline_chart(ctx: Context, items: pl.DataFrame) -> alt.TopLevelMixin:
+def timeline_chart(ctx: Context, items: pl.DataFrame) -> Figure:
     df = items.select(
         "item_id", "measure", "agency_name", "start", "due", "status_label",
         pct=pl.col("pct_complete"),
@@ -76,7 +76,7 @@ def timeline_chart(ctx: Context, items: pl.DataFrame) -> alt.TopLevelMixin:
         .properties(width=charts.WIDTH, height=alt.Step(12))
     )
     as_of_rule = alt.Chart(pl.DataFrame({"as_of": [ctx.as_of]})).mark_rule(color="#b5446e", strokeDash=[4, 3]).encode(x="as_of:T")
-    return charts.finish(
+    return figure(ctx, charts.finish(
         chart + as_of_rule,
         lang=ctx.lang,
         title=t("Action items of {country} over time", ctx.lang, country=ctx.country_name),
@@ -84,12 +84,13 @@ def timeline_chart(ctx: Context, items: pl.DataFrame) -> alt.TopLevelMixin:
         unit=t("dates; the dashed line is the data date", ctx.lang),
         illustrative=bool(items["illustrative"].fill_null(False).any()),
         check=charts.check_spec("action_items", args={"country": ctx.country}, key={"item_id": "item_id"}, value={"start": "start", "due": "due"}),
-    )
+    ), "action_items", items.select("item_id", "measure_id", "measure", "step_name", "agency_name", "start", "due", "planned_due", "on_critical_path",
+                                     "status", "status_label", "pct_complete", "last_reported", "projected", "overdue", "at_risk", "stalled", "illustrative"))
 
 
-def status_chart(ctx: Context, mix: pl.DataFrame, illustrative: bool) -> alt.TopLevelMixin:
+def status_chart(ctx: Context, mix: pl.DataFrame, illustrative: bool) -> Figure:
     chart = charts.bar_compare(mix, category="status_label", value="items", value_title=t("Action items", ctx.lang), value_format=",.0f", sort_descending=False)
-    return charts.finish(
+    return figure(ctx, charts.finish(
         chart,
         lang=ctx.lang,
         title=t("Status of the action items of {country}", ctx.lang, country=ctx.country_name),
@@ -97,42 +98,42 @@ def status_chart(ctx: Context, mix: pl.DataFrame, illustrative: bool) -> alt.Top
         unit=t("number of action items", ctx.lang),
         illustrative=illustrative,
         check=charts.check_spec(None, why="counts of the action items per status, derived from the progress reports"),
-    )
+    ), "status_mix", mix.drop("order"))
 
 
 def score_history(ctx: Context) -> pl.DataFrame:
-    """Month-end overall score of the country and the median of the parties."""
-    items, updates = _inputs(ctx)
-    dates = periods.month_ends(ctx.params.region.illustrative.start, ctx.as_of)
-    series = scores.score_series(ctx.params, items, updates, dates)
-    mine = series.filter(pl.col("country") == ctx.country).select("date", "score", "regional_median")
-    return mine
+    """Month-end overall score of the country and the median of the other parties' scores."""
+    series = ctx.frame("score_series")
+    mine = series.filter(pl.col("country") == ctx.country).select("date", "score")
+    median = peers.median_of_others(series.filter(pl.col("country").is_in(ctx.params.region.parties)), ctx.country, ["date"], value="score")
+    return mine.join(median.select("date", median_others="median", parties_reporting="reporting"), on="date", how="left", maintain_order="left")
 
 
-def score_chart(ctx: Context, history: pl.DataFrame) -> alt.TopLevelMixin:
-    me, med = ctx.country_name, t("Median of the parties", ctx.lang)
+def score_chart(ctx: Context, history: pl.DataFrame) -> Figure:
+    me, med = ctx.country_name, peers.label(ctx, parties=True)
     long = pl.concat(
         [
             history.select("date", pl.col("score").alias("value"), pl.lit(me).alias("series")),
-            history.select("date", pl.col("regional_median").alias("value"), pl.lit(med).alias("series")),
+            history.select("date", pl.col("median_others").alias("value"), pl.lit(med).alias("series")),
         ]
     ).with_columns((pl.col("value") * 100).alias("value"))
     chart = charts.line_over_time(long, x="date", y="value", color="series", x_title=t("Month", ctx.lang), y_title=t("Implementation score (% of maximum points)", ctx.lang), y_format=",.0f", focus=me)
-    return charts.finish(
+    return figure(ctx, charts.finish(
         chart,
         lang=ctx.lang,
-        title=t("Implementation score of {country} against the regional median", ctx.lang, country=ctx.country_name),
+        title=t("Implementation score of {country} against the median of the other parties", ctx.lang, country=ctx.country_name),
         source=t(SOURCE, ctx.lang),
         unit=t("% of maximum points (full 3, partial 2, pilot 1, not started 0)", ctx.lang),
+        note=peers.note(ctx, parties=True),
         illustrative=True,
         check=charts.check_spec(None, why="monthly scores recomputed from the progress history (tflib.scores.score_series)"),
-    )
+    ), "score_history", history)
 
 
 def warnings_frame(ctx: Context) -> pl.DataFrame:
-    found = monitor.warnings_for_region(ctx.params, country=ctx.country, as_of=ctx.as_of, project=ctx.project)
-    # Warnings about a confidential indicator stay with the secretariat.
-    found = public(found, ctx)
+    """The country's early warnings (those about confidential indicators never reach a page),
+    most severe first, with the message, kind and severity in the page's language."""
+    found = ctx.frame("early_warnings")
     messages = [monitor.warning_message(r, ctx.lang, ctx.params) for r in found.iter_rows(named=True)]
     return found.with_columns(
         message=pl.Series(messages, dtype=pl.String),
@@ -141,11 +142,19 @@ def warnings_frame(ctx: Context) -> pl.DataFrame:
     )
 
 
+def warnings_table(ctx: Context, warnings: pl.DataFrame, illustrative: bool) -> Table:
+    return release_table(ctx, "early_warnings", warnings, title=t("Early warnings", ctx.lang), source=SOURCE, illustrative=illustrative)
+
+
 def due_next(ctx: Context, items: pl.DataFrame) -> pl.DataFrame:
     horizon = ctx.as_of + dt.timedelta(days=DUE_NEXT_DAYS)
     return items.filter(
         ~pl.col("status").fill_null("").is_in(["full", "not_applicable"]) & (pl.col("due") > ctx.as_of) & (pl.col("due") <= horizon)
-    ).sort("due").select("item_id", "measure", "step_name", "agency_name", "due", "status_label", "pct_complete")
+    ).sort("due").select("item_id", "measure_id", "measure", "step_name", "agency_name", "due", "status", "status_label", "pct_complete")
+
+
+def due_next_table(ctx: Context, items: pl.DataFrame, illustrative: bool) -> Table:
+    return release_table(ctx, "due_next", due_next(ctx, items), title=t("Due next and who owns it", ctx.lang), source=SOURCE, illustrative=illustrative)
 
 
 def summary_sentences(ctx: Context, items: pl.DataFrame, history: pl.DataFrame, warnings: pl.DataFrame) -> list[str]:
@@ -157,7 +166,7 @@ def summary_sentences(ctx: Context, items: pl.DataFrame, history: pl.DataFrame, 
     if ctx.params.region.is_party(ctx.country) and history.height:
         last = history.row(-1, named=True)
         if last["score"] is not None:
-            out.append(t("Its implementation score is {score} of the maximum, against a median of {median} for the parties.", ctx.lang, score=fmt_percent(last["score"], ctx.lang), median=fmt_percent(last["regional_median"], ctx.lang)))
+            out.append(t("Its implementation score is {score} of the maximum, against a median of {median} for the other parties.", ctx.lang, score=fmt_percent(last["score"], ctx.lang), median=fmt_percent(last["median_others"], ctx.lang)))
     counts = {k: warnings.filter(pl.col("kind") == k).height for k in monitor.KINDS}
     out.append(t("Early warnings: {overdue} overdue, {at_risk} at risk, {stalled} stalled, {missing} missing monthly reports, {regression} indicator regressions, {target_missed} national targets missed.", ctx.lang, overdue=counts["overdue"], at_risk=counts["at_risk"], stalled=counts["stalled"], missing=counts["missing_submission"], regression=counts["regression"], target_missed=counts["target_missed"]))
     return out

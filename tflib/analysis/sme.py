@@ -11,9 +11,9 @@ from typing import Any
 import altair as alt
 import polars as pl
 
-from .. import charts, periods, reference
+from .. import charts, periods
 from ..i18n import N_, fmt_money, gettext, t
-from ..page import Block, Context, Figure, no_data, section as page_section, show, table
+from ..page import Block, Context, Figure, figure, no_data, section as page_section, show, table
 from . import dimension as dim
 
 DIMENSION = "sme"
@@ -167,10 +167,8 @@ def cost_view(ctx: Context, data: SmeData) -> Figure | Block:
 
 def _doing_business(ctx: Context) -> pl.DataFrame:
     """National rows of the latest Doing Business report for members and comparators."""
-    db = reference.doing_business(ctx.project)
-    year = db["report_year"].max()
-    codes = ctx.params.region.member_codes + list(ctx.params.region.comparators)
-    return db.filter((pl.col("report_year") == year) & pl.col("iso3").is_in(codes))
+    db = ctx.frame("doing_business")
+    return db.filter(pl.col("report_year") == db["report_year"].max())
 
 
 def doing_business_view(ctx: Context) -> Figure | Block:
@@ -190,7 +188,8 @@ def doing_business_view(ctx: Context) -> Figure | Block:
     missing = {r["iso3"]: t("no practice", lang) for r in frame.iter_rows(named=True) if r["export_doc_usd_no_practice"]}
     chart = dim.compare_chart(
         ctx,
-        frame.drop("export_doc_usd_no_practice"),
+        frame,
+        name="db_export_doc_usd",
         value="export_doc_usd",
         title=t("Documentary compliance cost to export, Doing Business {year}", lang, year=year),
         source=DB_SOURCE,
@@ -246,13 +245,13 @@ def growth_view(ctx: Context, data: SmeData) -> Figure | Block:
             x=x, xOffset=offset, y=alt.YDatum(0), text="_no_data:N", color=colour))
     chart = alt.layer(*layers).properties(width=charts.WIDTH - 160, height=dim.HEIGHT)
     ind = ctx.params.indicators.get(SME_GROWTH)
-    return show(charts.finish(
+    return figure(ctx, charts.finish(
         chart, lang=lang,
         title=t("Export growth of SMEs and large firms in {country}", lang, country=ctx.country_name),
         source=dim.source_of(ctx, ind), unit=unit,
         illustrative=a.illustrative or b.illustrative,
         check=charts.check_spec("indicators", args={"country": ctx.country}, key=dim.INDICATOR_KEY, value={"value": "value"}),
-    ))
+    ), "export_growth", pl.concat([df, missing.drop("_no_data").with_columns(country=pl.lit(ctx.country))], how="diagonal_relaxed"))
 
 
 def steps_view(ctx: Context, data: SmeData) -> Figure | Block:
@@ -266,8 +265,9 @@ def steps_table(ctx: Context, data: SmeData) -> Block:
     if data.steps.is_empty():
         return Block("")
     return table(
-        dim.steps_table_frame(ctx, data.steps), ctx, columns=dim.steps_table_columns(ctx.lang), decimals={"pct_complete": 0},
-        source=t(dim.PROGRESS_SOURCE, ctx.lang), illustrative=dim.steps_illustrative(ctx, data.steps),
+        dim.steps_table_frame(ctx, data.steps), ctx, columns=dim.steps_table_columns(ctx.lang), name="action_items_table",
+        title=t("Action items of the SME measures in {country}", ctx.lang, country=ctx.country_name), show_title=False,
+        source=dim.PROGRESS_SOURCE, illustrative=dim.steps_illustrative(ctx, data.steps), precision={"pct_complete": 0},
     )
 
 
@@ -306,13 +306,13 @@ def comparison_table(ctx: Context, data: SmeData) -> Block:
         SME_GROWTH: t("SME export growth, {period} (%)", lang, period=when(SME_GROWTH)),
         LARGE_GROWTH: t("Large-firm export growth, {period} (%)", lang, period=when(LARGE_GROWTH)),
     }
-    decimals = {UPTAKE: 1, COST: 0, SME_GROWTH: 1, LARGE_GROWTH: 1}
+    decimals = {ind: ctx.params.indicators.get(ind).decimals for ind in (UPTAKE, COST, SME_GROWTH, LARGE_GROWTH)}
     for m in dim.dimension_measures(ctx, DIMENSION):
         columns[f"{m.id}_status"] = t("{measure}: status", lang, measure=m.id)
         columns[f"{m.id}_completion"] = t("{measure}: % complete", lang, measure=m.id)
         decimals[f"{m.id}_completion"] = 0
     return table(
-        comparison_frame(ctx, data), ctx, columns=columns, decimals=decimals,
+        comparison_frame(ctx, data), ctx, columns=columns, precision=decimals, name="comparison",
         title=t("SME inclusion across members, latest period", lang),
         source=t("national indicator and progress reports to the secretariat (tflib tracker)", lang),
         illustrative=data.illustrative,

@@ -15,40 +15,65 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from .. import monitor, reference, scores, tracker
+from .. import monitor
 from ..charts import NO_DATA, STATUS_COLOURS
 from ..i18n import N_, fmt_date, fmt_number, fmt_percent, gettext, t
-from ..page import Context, public
+from ..inputs import ReleaseTables
 from ..params import RegionParams
-from ..paths import Project, resolve
 from ..status import label
+from ..tables import Table
+from ..tracker import country_name
 from .downloads import caveat
-
-ProjectLike = Project | str | Path | None
 
 TEMPLATE = Path(__file__).with_name("brief.typ")
 MAX_WARNINGS = 5
 DB_YEAR = 2020
 
 
-def _number(value: float, lang: str) -> str:
-    return fmt_number(value, lang, 0 if float(value).is_integer() else 1)
+@dataclass(frozen=True)
+class BriefContext:
+    """What a brief is about: one member in one language, and the release tables it reads."""
+
+    params: RegionParams
+    country: str
+    lang: str
+    tables: ReleaseTables
+
+    @property
+    def as_of(self) -> dt.date:
+        return self.params.as_of
+
+    @property
+    def country_name(self) -> str:
+        return country_name(self.country, self.lang)
+
+    def text(self, value: dict[str, str]) -> str:
+        return self.params.text(value, self.lang)
+
+    def table(self, name: str) -> Table:
+        return self.tables.table(name, self.lang)
 
 
-def _context(params: RegionParams, country: str, lang: str, project: ProjectLike) -> Context:
+def _number(table: Table, column: str, row: dict[str, Any], lang: str) -> str:
+    """A value at its published precision (`tflib.tables`): 2.6 stays 2.6, 48 stays 48."""
+    return fmt_number(row[column], lang, table.digits(column, row))
+
+
+def _context(params: RegionParams, country: str, lang: str, tables: ReleaseTables) -> BriefContext:
     if lang not in params.languages:
         raise ValueError(f"{lang!r} is not a language of region {params.id!r} ({', '.join(params.languages)})")
     country = country.upper()
     params.country(country)  # raises for a non-member
-    return Context(params=params, country=country, lang=lang, as_of=params.as_of, project=resolve(project))
+    return BriefContext(params=params, country=country, lang=lang, tables=tables)
 
 
-def _score_figure(ctx: Context, table: pl.DataFrame, illustrative: bool) -> dict[str, Any]:
+def _score_figure(ctx: BriefContext, table: pl.DataFrame, illustrative: bool) -> dict[str, Any]:
     lang = ctx.lang
     tag = gettext("Illustrative", lang) if illustrative else t("Tracker data", lang)
     base = {"tag": tag, "label": t("Implementation score", lang), "illustrative": illustrative}
@@ -64,9 +89,10 @@ def _score_figure(ctx: Context, table: pl.DataFrame, illustrative: bool) -> dict
     return {**base, "value": fmt_percent(row["score"], lang, 0), "note": f"{rank}. {done}."}
 
 
-def _lpi(ctx: Context) -> tuple[dict[str, Any], str]:
+def _lpi(ctx: BriefContext) -> tuple[dict[str, Any], str]:
     lang, name = ctx.lang, ctx.country_name
-    lpi = reference.lpi(ctx.project)
+    table = ctx.table("lpi")
+    lpi = table.frame
     mine = lpi.filter((pl.col("iso3") == ctx.country) & pl.col("lpi_score").is_not_null()).sort("year")
     base = {"tag": t("Real data", lang), "illustrative": False}
     if mine.is_empty():
@@ -75,7 +101,7 @@ def _lpi(ctx: Context) -> tuple[dict[str, Any], str]:
         return figure, t("Logistics Performance Index: no data. {country} is in no wave of the index (2010–2023).", lang, country=name)
     row = mine.row(-1, named=True)
     wave = lpi.filter(pl.col("year") == row["year"]).height
-    score = fmt_number(row["lpi_score"], lang, 2)
+    score = _number(table, "lpi_score", row, lang)
     if row["lpi_rank"] is not None:
         note = t("1 (worst) to 5 (best); rank {rank} of {n} economies", lang, rank=row["lpi_rank"], n=wave)
     else:
@@ -85,15 +111,16 @@ def _lpi(ctx: Context) -> tuple[dict[str, Any], str]:
     return figure, sentence
 
 
-def _db(ctx: Context) -> tuple[dict[str, Any], str]:
+def _db(ctx: BriefContext) -> tuple[dict[str, Any], str]:
     lang = ctx.lang
-    db = reference.doing_business(ctx.project).filter((pl.col("iso3") == ctx.country) & (pl.col("report_year") == DB_YEAR))
+    table = ctx.table("doing_business")
+    db = table.frame.filter((pl.col("iso3") == ctx.country) & (pl.col("report_year") == DB_YEAR))
     row = db.row(0, named=True) if db.height else None
 
     def shown(column: str, text: str) -> str:
         if row is None or row[column] is None:
             return gettext("no practice", lang) if row is not None and row[f"{column}_no_practice"] else gettext("no data", lang)
-        return t(text, lang, value=_number(row[column], lang))
+        return t(text, lang, value=_number(table, column, row, lang))
 
     hours = shown("export_border_hours", N_("{value} hours"))
     cost = shown("export_border_usd", N_("{value} US dollars"))
@@ -108,7 +135,7 @@ def _db(ctx: Context) -> tuple[dict[str, Any], str]:
     return figure, sentence
 
 
-def _measure_rows(ctx: Context, status: pl.DataFrame) -> tuple[list[dict[str, str]], bool, bool]:
+def _measure_rows(ctx: BriefContext, status: pl.DataFrame) -> tuple[list[dict[str, str]], bool, bool]:
     lang = ctx.lang
     measures = {m.id: m for m in ctx.params.measures}
     mine = status.filter(pl.col("country") == ctx.country)
@@ -137,10 +164,9 @@ def _measure_rows(ctx: Context, status: pl.DataFrame) -> tuple[list[dict[str, st
     return rows, any_illustrative, any_baseline
 
 
-def _warnings(ctx: Context, items: pl.DataFrame, updates: pl.DataFrame) -> tuple[list[dict[str, str]], int, bool]:
-    observations = tracker.indicators(ctx.params, country=ctx.country, project=ctx.project)
-    found = monitor.early_warnings(ctx.params, items, updates, observations, as_of=ctx.as_of, country=ctx.country)
-    found = public(found, ctx)  # warnings on confidential indicators stay with the secretariat
+def _warnings(ctx: BriefContext) -> tuple[list[dict[str, str]], int, bool]:
+    # Warnings on confidential indicators never reach a release table.
+    found = ctx.table("early_warnings").frame.filter(pl.col("country") == ctx.country)
     severity = {"high": t("high", ctx.lang), "medium": t("medium", ctx.lang), "low": t("low", ctx.lang)}
     top = [
         {
@@ -157,23 +183,19 @@ def brief_content(
     params: RegionParams,
     country: str,
     lang: str,
-    project: ProjectLike = None,
+    tables: ReleaseTables,
     *,
-    release: str | None = None,
+    release: str,
 ) -> dict[str, Any]:
-    """Everything the brief shows, translated and formatted: the JSON the template reads."""
-    ctx = _context(params, country, lang, project)
+    """Everything the brief shows, translated and formatted: the JSON the template reads.
+    Every figure comes from the build's release tables (`tables`), as on the site."""
+    ctx = _context(params, country, lang, tables)
     name = ctx.country_name
     region = ctx.text(params.region.name)
-    release = release or f"{params.id}-{params.as_of.isoformat()}"
-    items = tracker.action_items(params, lang=lang, project=ctx.project)
-    updates = tracker.progress(params, history=True, as_of=ctx.as_of, project=ctx.project)
-    status = scores.measure_status(params, items, updates, ctx.as_of)
-    table = scores.scores(params, as_of=ctx.as_of, project=ctx.project)
-    mine = items.filter(pl.col("country") == ctx.country)
-    my_updates = updates.filter(pl.col("country") == ctx.country)
+    status = ctx.table("measure_status").frame
+    table = ctx.table("scores").frame
     rows, any_illustrative_measure, any_baseline = _measure_rows(ctx, status)
-    warnings, total, warnings_illustrative = _warnings(ctx, mine, my_updates)
+    warnings, total, warnings_illustrative = _warnings(ctx)
     illustrative = (
         bool(status.filter(pl.col("country") == ctx.country)["illustrative"].any())
         or bool(table["illustrative"].any())
@@ -247,15 +269,15 @@ def write_country_brief(
     country: str,
     lang: str,
     out_path: Path,
-    project: ProjectLike = None,
+    tables: ReleaseTables,
     *,
-    release: str | None = None,
+    release: str,
 ) -> Path:
     """Typeset the brief of `country` in `lang` to the PDF `out_path` and return its path.
-    `release` names the release on the brief (default: region and data date)."""
+    `release` names the release on the brief, as on the site's cite page."""
     import typst
 
-    content = brief_content(params, country, lang, project, release=release)
+    content = brief_content(params, country, lang, tables, release=release)
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime(params.as_of.year, params.as_of.month, params.as_of.day, tzinfo=dt.timezone.utc)

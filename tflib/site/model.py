@@ -6,22 +6,33 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..pages import Address
+
 
 @dataclass(frozen=True)
 class PageRecord:
-    """One report page: a dimension for a country (None = regional) in a language."""
+    """One report page of the build: its address, its executed notebook (exists when ok)."""
 
-    dimension: str  # progress, logistics, sme, landlocked, digital, overview, impact
-    country: str | None
-    lang: str
-    notebook: Path  # the executed notebook (exists when ok)
+    address: Address
+    notebook: Path
     ok: bool
     error: str | None = None  # "cell N: Ename: message" when the page failed
-    inputs: Path | None = None  # folder of the page's materialised input frames (parquet)
 
     @property
     def page_id(self) -> str:
-        return f"{self.lang}/{self.country or 'region'}/{self.dimension}"
+        return self.address.page_id
+
+    @property
+    def kind(self) -> str:
+        return self.address.kind
+
+    @property
+    def country(self) -> str | None:
+        return self.address.member
+
+    @property
+    def lang(self) -> str:
+        return self.address.lang
 
 
 @dataclass(frozen=True)

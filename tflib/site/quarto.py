@@ -18,11 +18,13 @@ from pathlib import Path
 import nbformat
 import yaml
 
+from .. import pages
 from ..i18n import t
-from ..page import DIMENSION_TITLES
 from ..params import RegionParams
 from ..tracker import country_name
+from .downloads import write_csv
 from .model import PageRecord, Release
+from .report import page_tables
 
 INSTALL_HINT = (
     "Quarto is not installed (no `quarto` on PATH). Install it from https://quarto.org/docs/get-started/ "
@@ -68,8 +70,26 @@ document.addEventListener("DOMContentLoaded", function () {
 """
 
 
+def _qmd(path: str) -> str:
+    """A site page's path as a Quarto source file."""
+    return path.removesuffix(".html") + ".qmd"
+
+
+def _title(record: PageRecord, lang: str) -> str:
+    return t(pages.kind(record.kind).title, lang)
+
+
+def _with_downloads(nb: nbformat.NotebookNode, tables: list, folder: str, lang: str) -> nbformat.NotebookNode:
+    """A last cell linking the page's release tables (CSV), as the builtin site offers them."""
+    if tables:
+        links = " · ".join(f"[{html.escape(tab.title)}]({folder}/{tab.name}.csv)" for tab in tables)
+        nb.cells.append(nbformat.v4.new_markdown_cell(f"**{html.escape(t('Download the data of this page', lang))}:** {links}"))
+    return nb
+
+
 def write_project(params: RegionParams, records: list[PageRecord], project_dir: Path, site_dir: Path, release: Release) -> Path:
-    """The Quarto website project; returns its folder."""
+    """The Quarto website project; returns its folder. Each page's release tables are written
+    beside it as CSV and linked from the page."""
     import vl_convert
 
     if project_dir.exists():
@@ -83,24 +103,30 @@ def write_project(params: RegionParams, records: list[PageRecord], project_dir: 
         mine = [r for r in records if r.lang == lang]
         countries = []
         for iso3 in params.region.member_codes:
-            pages = [r for r in mine if r.country == iso3]
-            if not pages:
+            theirs = [r for r in mine if r.country == iso3]
+            if not theirs:
                 continue
-            countries.append({"text": country_name(iso3, lang), "menu": [{"text": t(DIMENSION_TITLES[r.dimension], lang), "href": f"{lang}/{iso3}/{r.dimension}.ipynb"} for r in pages]})
-        regional = [{"text": t(DIMENSION_TITLES[r.dimension], lang), "href": f"{lang}/region/{r.dimension}.ipynb"} for r in mine if r.country is None]
-        menus.append({"text": lang.upper(), "menu": [{"text": t("Home", lang), "href": f"{lang}/index.qmd"}, *regional, *countries]})
-        _landing(params, mine, project_dir / lang / "index.qmd", lang, release)
+            countries.append({"text": country_name(iso3, lang), "menu": [{"text": _title(r, lang), "href": r.address.html.removesuffix(".html") + ".ipynb"} for r in theirs]})
+        regional = [{"text": _title(r, lang), "href": r.address.html.removesuffix(".html") + ".ipynb"} for r in mine if r.country is None]
+        menus.append({"text": lang.upper(), "menu": [{"text": t("Home", lang), "href": _qmd(pages.home_path(lang))}, *regional, *countries]})
+        _landing(params, mine, project_dir / _qmd(pages.home_path(lang)), lang, release)
         for rec in mine:
-            target = project_dir / lang / (rec.country or "region") / f"{rec.dimension}.ipynb"
+            target = project_dir / (rec.address.html.removesuffix(".html") + ".ipynb")
             target.parent.mkdir(parents=True, exist_ok=True)
             if rec.ok and rec.notebook.exists():
-                nb = _self_contained(nbformat.read(rec.notebook, as_version=4))
-                nb.metadata["title"] = f"{t(DIMENSION_TITLES[rec.dimension], lang)}: {country_name(rec.country, lang) if rec.country else region_name}"
+                executed = nbformat.read(rec.notebook, as_version=4)
+                tables = page_tables(executed)
+                folder = project_dir / rec.address.downloads
+                folder.mkdir(parents=True, exist_ok=True)
+                for tab in tables:
+                    write_csv(tab, folder / f"{tab.name}.csv")
+                nb = _with_downloads(_self_contained(executed), tables, Path(rec.address.downloads).relative_to(Path(rec.address.html).parent).as_posix(), lang)
+                nb.metadata["title"] = f"{_title(rec, lang)}: {country_name(rec.country, lang) if rec.country else region_name}"
                 nbformat.write(nb, target)
             else:
                 failed = nbformat.v4.new_notebook()
                 failed.cells = [nbformat.v4.new_markdown_cell(f"**{html.escape(t('This page failed in this build.', lang))}** `{html.escape(rec.error or '')}`")]
-                failed.metadata["title"] = t(DIMENSION_TITLES[rec.dimension], lang)
+                failed.metadata["title"] = _title(rec, lang)
                 nbformat.write(failed, target)
     config = {
         "project": {"type": "website", "output-dir": str(site_dir.resolve())},
@@ -117,10 +143,10 @@ def write_project(params: RegionParams, records: list[PageRecord], project_dir: 
                 "include-in-header": [{"text": '<script src="/assets/vega-bundle.js"></script><script src="/assets/embed.js"></script>'}],
             }
         },
-        "resources": ["assets/"],
+        "resources": ["assets/", "*/*/downloads/**"],
     }
     (project_dir / "_quarto.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    (project_dir / "index.qmd").write_text(f"---\ntitle: \"{region_name}\"\n---\n\n" + "\n".join(f"- [{lang.upper()}]({lang}/index.qmd)" for lang in params.languages) + "\n", encoding="utf-8")
+    (project_dir / "index.qmd").write_text(f"---\ntitle: \"{region_name}\"\n---\n\n" + "\n".join(f"- [{lang.upper()}]({_qmd(pages.home_path(lang))})" for lang in params.languages) + "\n", encoding="utf-8")
     return project_dir
 
 
@@ -129,13 +155,13 @@ def _landing(params: RegionParams, records: list[PageRecord], path: Path, lang: 
     lines = [f"---\ntitle: \"{t('Home', lang)}\"\n---\n", t("Data as of {date}", lang, date=release.as_of.isoformat()), ""]
     for rec in records:
         who = country_name(rec.country, lang) if rec.country else params.text(params.region.name, lang)
-        label = html.escape(f"{who}: {t(DIMENSION_TITLES[rec.dimension], lang)}")
-        href = f"{rec.country or 'region'}/{rec.dimension}.ipynb"
+        label = html.escape(f"{who}: {_title(rec, lang)}")
+        href = f"{rec.address.folder}/{rec.kind}.ipynb"
         lines.append(f"- [{label}]({href})" + ("" if rec.ok else f" ({html.escape(t('failed', lang))})"))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def publish(params: RegionParams, records: list[PageRecord], project_dir: Path, site_dir: Path, release: Release) -> Path:
+def publish(params: RegionParams, records: list[PageRecord], project_dir: Path, site_dir: Path, release: Release, *, work: Path | None = None) -> Path:
     """Write the project and render it to `site_dir` (atomically) with the quarto binary."""
     problem = missing_quarto()
     if problem:

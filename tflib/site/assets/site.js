@@ -23,11 +23,44 @@
       }
       var fallback = holder.innerHTML;
       holder.innerHTML = "";
-      window.vegaEmbed(holder, spec, { actions: false, renderer: "svg" }).catch(function (err) {
+      window.vegaEmbed(holder, spec, { actions: false, renderer: "svg" }).then(function (result) {
+        enableExports(figure, result.view);
+      }).catch(function (err) {
         holder.innerHTML = fallback;
         holder.classList.add("tf-chart-error");
         if (window.console) {
           window.console.error(err);
+        }
+      });
+    });
+  }
+
+  // Chart images are made here, from the drawn chart, by the Vega runtime the site ships:
+  // no server rendering, and the same image whether the page is served or opened from disk.
+  function save(name, url) {
+    var link = document.createElement("a");
+    link.href = url;
+    link.download = name;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+  }
+
+  function enableExports(figure, view) {
+    figure.querySelectorAll("button.tf-export").forEach(function (button) {
+      var format = button.getAttribute("data-format");
+      var name = figure.id + "." + format;
+      button.disabled = false;
+      button.addEventListener("click", function () {
+        if (format === "svg") {
+          view.toSVG().then(function (svg) {
+            var blob = new Blob([svg], { type: "image/svg+xml" });
+            var url = URL.createObjectURL(blob);
+            save(name, url);
+            setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+          });
+        } else {
+          view.toImageURL("png", 2).then(function (url) { save(name, url); });
         }
       });
     });

@@ -1,0 +1,270 @@
+"""The page registry: every kind of report page, and the one address scheme of pages.
+
+A page kind is one notebook and one analysis module, about one member or the whole region,
+with a title and the named tables it reads (`tflib.inputs`). A kind may apply to some members
+only (a predicate over params: a member without a land-border crossing has no corridor page).
+A page is a kind for one member (or the region) in one language: its `Address` derives every
+path of the page, in the build's work folder and on the site. The build, both site engines,
+the briefs and the tests read this module; no other list of pages or path formula exists.
+
+Adding a page kind: write `notebooks/NN_<name>.ipynb` (parameters region, country, lang,
+as_of, inputs) and `tflib/analysis/<name>.py`, then add a `PageKind` below naming the tables
+it reads. The loader refuses any table a page did not declare, so the declaration is the whole
+truth about when the page must re-run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from .i18n import N_
+from .params import RegionParams
+from .paths import Project
+
+Scope = Literal["member", "region"]
+REGION_FOLDER = "region"
+# Site pages that are not report pages (one per language).
+SITE_PAGES = ("methods", "cite", "changes", "search")
+
+
+def _always(params: RegionParams, iso3: str) -> bool:
+    return True
+
+
+def _has_land_crossing(params: RegionParams, iso3: str) -> bool:
+    return any(iso3 in c.countries for c in params.region.border_crossings)
+
+
+def _impact_indicators(params: RegionParams) -> list[str]:
+    from .analysis.impact import load_impact
+
+    return sorted({ch.indicator for ch in load_impact(params).channels})
+
+
+@dataclass(frozen=True)
+class PageKind:
+    name: str
+    notebook: str
+    scope: Scope
+    title: str  # message id, translated where shown
+    tables: tuple[str, ...]  # the named tables the page reads (tflib.inputs.TABLES)
+    peers: tuple[str, ...] = ()  # of those, the ones read for every member, not only the page's
+    dimension: str | None = None  # the strategy dimension whose indicators and measures it shows
+    applies: Callable[[RegionParams, str], bool] = _always
+    indicator_ids: Callable[[RegionParams], list[str]] | None = None  # default: the dimension's
+
+    @property
+    def module(self) -> str:
+        return f"tflib.analysis.{self.name}"
+
+    def indicators(self, params: RegionParams) -> list[str]:
+        """The catalogue indicators this kind shows."""
+        if self.indicator_ids is not None:
+            return self.indicator_ids(params)
+        if self.dimension is None:
+            return []
+        return [i.id for i in params.indicators.indicators if i.dimension == self.dimension]
+
+    def measures(self, params: RegionParams) -> list[str]:
+        """The strategy's measures this kind shows (every measure when it has no dimension)."""
+        return [m.id for m in params.measures if self.dimension is None or m.dimension == self.dimension]
+
+    def exists_for(self, params: RegionParams, member: str | None) -> bool:
+        if self.dimension is not None and self.dimension not in {d.id for d in params.strategy.dimensions}:
+            return False
+        if self.scope == "region":
+            return member is None
+        return member is not None and self.applies(params, member)
+
+
+KINDS: dict[str, PageKind] = {
+    k.name: k
+    for k in (
+        PageKind(
+            "progress", "01_progress.ipynb", "member", N_("Implementation progress"),
+            tables=("action_items", "progress_history", "score_series", "early_warnings", "last_report"),
+            peers=("score_series",),
+        ),
+        PageKind(
+            "logistics", "02_logistics.ipynb", "member", N_("Logistics"),
+            tables=("indicators", "lpi", "doing_business", "last_report"),
+            peers=("indicators",), dimension="logistics",
+        ),
+        PageKind(
+            "sme", "03_sme.ipynb", "member", N_("SME inclusion"),
+            tables=("indicators", "measure_status", "action_items", "progress_current", "doing_business", "last_report"),
+            peers=("indicators", "measure_status"), dimension="sme",
+        ),
+        PageKind(
+            "corridors", "04_corridors.ipynb", "member", N_("Land-border corridors"),
+            tables=("indicators", "measure_status", "doing_business", "last_report"),
+            dimension="corridors", applies=_has_land_crossing,
+        ),
+        PageKind(
+            "digital", "05_digital.ipynb", "member", N_("Digital and paperless trade"),
+            tables=("indicators", "measure_status", "action_items", "progress_current", "last_report"),
+            peers=("indicators", "measure_status"), dimension="digital",
+        ),
+        PageKind(
+            "overview", "06_overview.ipynb", "region", N_("Regional overview"),
+            tables=("measure_status", "scores", "fund", "early_warnings", "last_report", "lpi", "doing_business", "boundaries"),
+        ),
+        PageKind(
+            "impact", "07_impact.ipynb", "member", N_("Impact estimate"),
+            tables=("indicators", "trade", "last_report"),
+            peers=("indicators",), indicator_ids=_impact_indicators,
+        ),
+    )
+}
+
+
+def kind(name: str) -> PageKind:
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise ValueError(f"unknown page kind {name!r}; known: {', '.join(KINDS)}") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Addresses and paths
+
+
+@dataclass(frozen=True, order=True)
+class Address:
+    """One page: a kind for one member (None on regional pages) in one language."""
+
+    region: str
+    kind: str
+    member: str | None
+    lang: str
+
+    @property
+    def spec(self) -> PageKind:
+        return KINDS[self.kind]
+
+    @property
+    def folder(self) -> str:
+        return self.member or REGION_FOLDER
+
+    @property
+    def page_id(self) -> str:
+        return f"{self.lang}/{self.folder}/{self.kind}"
+
+    def parameters(self, inputs: Path | None = None) -> dict[str, str | None]:
+        """The notebook parameters of the page (papermill injects them). `inputs` is the
+        page's folder of tables relative to the project (so a page built anywhere, on a
+        cluster worker included, is the same file)."""
+        return {"region": self.region, "country": self.member, "lang": self.lang, "inputs": None if inputs is None else Path(inputs).as_posix()}
+
+    # In the build's work folder (`work_dir`):
+    def executed(self, work: Path) -> Path:
+        return work / "pages" / self.lang / self.folder / f"{self.kind}.ipynb"
+
+    def inputs(self, work: Path) -> Path:
+        return work / "inputs" / self.lang / self.folder / self.kind
+
+    # On the region's site (paths relative to its root, posix):
+    @property
+    def html(self) -> str:
+        return f"{self.lang}/{self.folder}/{self.kind}.html"
+
+    @property
+    def downloads(self) -> str:
+        return f"{self.lang}/{self.folder}/downloads/{self.kind}"
+
+    @classmethod
+    def from_page_id(cls, region: str, page_id: str) -> "Address":
+        lang, folder, name = page_id.split("/")
+        return cls(region, name, None if folder == REGION_FOLDER else folder, lang)
+
+
+def work_dir(project: Project, region: str) -> Path:
+    return project.reports_dir / "work" / region
+
+
+def sites_dir(project: Project) -> Path:
+    """Where every region's site is published (one folder per region, and an index)."""
+    return project.reports_dir / "_site"
+
+
+def site_dir(project: Project, region: str) -> Path:
+    return sites_dir(project) / region
+
+
+def notebooks_dir(project: Project) -> Path:
+    own = project.root / "notebooks"
+    return own if own.is_dir() else Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def notebook(project: Project, name: str) -> Path:
+    return notebooks_dir(project) / kind(name).notebook
+
+
+def home_path(lang: str) -> str:
+    return f"{lang}/index.html"
+
+
+def landing_path(lang: str, iso3: str) -> str:
+    return f"{lang}/{iso3}/index.html"
+
+
+def site_page_path(lang: str, name: str) -> str:
+    return f"{lang}/{name}.html"
+
+
+def brief_path(lang: str, iso3: str) -> str:
+    return f"{lang}/{iso3}/brief.pdf"
+
+
+# The bulk export of a release, at the root of the region's site.
+BULK_DIR = "downloads"
+
+
+def in_language(path: str, lang: str) -> str:
+    """The same site path in another language (the language is its first part)."""
+    rest = path.split("/", 1)[1] if "/" in path else path
+    return f"{lang}/{rest}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Which pages a region has
+
+
+def addresses(
+    params: RegionParams,
+    kinds: Iterable[str] | None = None,
+    members: Iterable[str] | None = None,
+    langs: Iterable[str] | None = None,
+) -> list[Address]:
+    """Every page of the region (registry order, then members, then languages), optionally
+    narrowed. Unknown kinds, non-members and languages the region does not list raise
+    ValueError naming them."""
+    wanted = list(kinds) if kinds is not None else list(KINDS)
+    unknown = sorted(set(wanted) - set(KINDS))
+    if unknown:
+        raise ValueError(f"unknown page kind(s) {unknown}; known: {', '.join(KINDS)}")
+    codes = [c.upper() for c in members] if members is not None else list(params.region.member_codes)
+    bad = sorted(set(codes) - set(params.region.member_codes))
+    if bad:
+        raise ValueError(f"not members of {params.id}: {bad}")
+    languages = list(langs) if langs is not None else list(params.languages)
+    bad_lang = sorted(set(languages) - set(params.languages))
+    if bad_lang:
+        raise ValueError(f"not languages of {params.id}: {bad_lang}")
+    out = []
+    for name in KINDS:
+        if name not in wanted:
+            continue
+        spec = KINDS[name]
+        for lang in languages:
+            targets: list[str | None] = [None] if spec.scope == "region" else list(codes)
+            out += [Address(params.id, name, m, lang) for m in targets if spec.exists_for(params, m)]
+    return out
+
+
+def member_kinds(params: RegionParams, iso3: str) -> list[str]:
+    """The kinds of page a member has, in navigation order."""
+    return [k.name for k in KINDS.values() if k.scope == "member" and k.exists_for(params, iso3)]

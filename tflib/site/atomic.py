@@ -1,0 +1,57 @@
+"""Atomic publishing: a site folder is replaced whole or not at all.
+
+A new site is written in a temporary folder beside the old one (same file system) and swapped
+into place with renames; an interruption leaves either the old site or the new one, and the
+next publish cleans up what an interrupted one left. One publisher at a time per folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def lock(site_dir: Path) -> Iterator[None]:
+    """One publisher at a time per site folder (a lock file beside it)."""
+    lock_path = site_dir.parent / f".{site_dir.name}.lock"
+    with open(lock_path, "a+") as fh:
+        try:
+            import fcntl
+
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        except ImportError:  # pragma: no cover - not POSIX: no lock
+            pass
+        yield
+
+
+def recover(site_dir: Path) -> None:
+    """Undo what an interrupted publish left: a site moved aside but not replaced is put back;
+    half-built folders and old backups are removed."""
+    parent = site_dir.parent
+    backups = sorted(parent.glob(f".{site_dir.name}.old-*"), key=lambda p: p.stat().st_mtime)
+    if not site_dir.exists() and backups:
+        os.replace(backups.pop(), site_dir)
+    for leftover in [*backups, *parent.glob(f".{site_dir.name}.new-*")]:
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def swap(new: Path, site_dir: Path) -> None:
+    """Put `new` in the place of `site_dir`: old -> backup, new -> site_dir, backup deleted."""
+    backup = None
+    if site_dir.exists():
+        backup = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.old-", dir=site_dir.parent))
+        backup.rmdir()
+        os.replace(site_dir, backup)
+    try:
+        os.replace(new, site_dir)
+    except BaseException:
+        if backup is not None:
+            os.replace(backup, site_dir)
+        raise
+    if backup is not None:
+        shutil.rmtree(backup, ignore_errors=True)

@@ -1,0 +1,272 @@
+"""The builtin site's shell: the site being built, its links, navigation and templates.
+
+Every page of the site is rendered through `Site.shell` (header, language switch, navigation
+by member and by page kind, breadcrumbs, footer) and a Jinja2 template with autoescape on.
+Paths come from the page registry (`tflib.pages`); links are relative, so the site works
+from a folder on disk.
+"""
+
+from __future__ import annotations
+
+import functools
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import polars as pl
+
+from .. import pages
+from ..i18n import N_, fmt_date, t
+from ..inputs import ReleaseTables
+from ..pages import Address
+from ..params import RegionParams
+from ..paths import Project
+from ..tracker import country_name
+from .model import PageRecord, Release
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+ASSETS = HERE / "assets"
+BUNDLE = "assets/vega-bundle.js"
+
+# Source citations: the only external links of the site (on the methods page).
+EXTERNAL_LINKS = {
+    "lpi": "https://lpi.worldbank.org/",
+    "cc_by": "https://creativecommons.org/licenses/by/4.0/",
+    "natural_earth": "https://www.naturalearthdata.com/",
+}
+
+# Messages the templates show (`_("...")` there); listed here so the catalogs pick them up.
+TEMPLATE_MESSAGES = (
+    N_("Skip to the content"),
+    N_("Release {release}"),
+    N_("Search"),
+    N_("Search the site"),
+    N_("Languages"),
+    N_("Countries"),
+    N_("Pages"),
+    N_("Members"),
+    N_("party"),
+    N_("not a party"),
+    N_("Breadcrumb"),
+    N_("Illustrative data"),
+    N_("failed"),
+    N_("Download the data of this page"),
+    N_("Data as of {date}"),
+    N_("Built on {date}"),
+    N_("Methods and sources"),
+    N_("How to cite"),
+    N_("Revision log"),
+    N_("Country"),
+    N_("Status"),
+    N_("Implementation score"),
+    N_("Rank"),
+    N_("Early warnings"),
+    N_("Report pages"),
+    N_("Download all the data"),
+    N_("Open the regional overview"),
+    N_("This page failed in this build."),
+    N_("Its figures could not be produced; the other pages of the release are not affected."),
+    N_("Error"),
+    N_("Implementation rate"),
+    N_("Early warnings by kind"),
+    N_("No early warnings as of this date."),
+    N_("Country brief (PDF)"),
+    N_("No report pages for this country in this build."),
+    N_("What is illustrative"),
+    N_("Measures marked illustrative: not documented in the strategy's sources, drawn from WTO TFA articles to make a realistic plan."),
+    N_("How scores are computed"),
+    N_("Caveats"),
+    N_("Licences and attribution"),
+    N_("Sources and provenance"),
+    N_("The provenance notes below are written in English."),
+    N_("Please cite this release as:"),
+    N_("The data sources have their own citations: see the methods and sources."),
+    N_("Replace [URL] by the address where this site is published."),
+    N_("Release"),
+    N_("Previous release"),
+    N_("first release"),
+    N_("tflib version"),
+    N_("Changes in this release"),
+    N_("Revision notes are written in English."),
+    N_("No changes recorded."),
+    N_("Pages re-run in this release"),
+    N_("Search needs the site to be served: run tflib serve, then open the address it prints."),
+    N_("Search needs JavaScript."),
+    N_("Choose a language"),
+    N_("Total"),
+    N_("Same page for other countries"),
+)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def relative(from_page: str, target: str) -> str:
+    """Link from the page at `from_page` to `target` (both relative to the site root)."""
+    return posixpath.relpath(target, posixpath.dirname(from_page) or ".")
+
+
+def language_name(code: str) -> str:
+    """The language's own name ("Español", "English", "Français")."""
+    try:
+        from babel import Locale
+
+        name = Locale.parse(code).get_display_name(code) or code
+    except Exception:  # noqa: BLE001 - an unknown code is shown as it is
+        return code
+    return name[:1].upper() + name[1:]
+
+
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+@dataclass
+class Link:
+    label: str
+    href: str
+    current: bool = False
+    note: str = ""
+    failed: bool = False
+
+
+@dataclass
+class Site:
+    """One region's site being written into `out` (a temporary folder until it is swapped in)."""
+
+    params: RegionParams
+    release: Release
+    project: Project
+    out: Path
+    records: dict[Address, PageRecord]
+    tables: ReleaseTables
+    env: jinja2.Environment
+    exporter: Any = None
+    planned: set[str] = field(default_factory=set)
+    bulk: list[tuple[str, str]] = field(default_factory=list)  # (label, path from the root)
+    briefs: dict[tuple[str, str], str] = field(default_factory=dict)  # (lang, iso3) -> path
+    cache_dir: Path | None = None  # downloads of unchanged pages are reused from here
+    failures: list[str] = field(default_factory=list)  # artefacts that could not be written
+
+    @property
+    def languages(self) -> list[str]:
+        return list(self.params.languages)
+
+    @property
+    def members(self) -> list[str]:
+        return self.params.region.member_codes
+
+    @property
+    def scores(self) -> pl.DataFrame:
+        return self.tables.frame("scores", self.params.region.default_language)
+
+    @property
+    def warnings(self) -> pl.DataFrame:
+        return self.tables.frame("early_warnings", self.params.region.default_language)
+
+    def region_name(self, lang: str) -> str:
+        return self.params.text(self.params.region.name, lang)
+
+    def kind_title(self, kind: str, lang: str) -> str:
+        return t(pages.kind(kind).title, lang)
+
+    def record(self, lang: str, member: str | None, kind: str) -> PageRecord | None:
+        return self.records.get(Address(self.params.id, kind, member, lang))
+
+    def kinds_of(self, lang: str, member: str | None) -> list[str]:
+        """The page kinds published for `member` (None: the region) in `lang`, registry order."""
+        return [k for k in pages.KINDS if self.record(lang, member, k) is not None]
+
+    def member_kinds(self) -> list[str]:
+        """Member page kinds published in any language, registry order."""
+        return [k for k in pages.KINDS if any(a.kind == k and a.member is not None for a in self.records)]
+
+    def write(self, rel_path: str, text: str) -> Path:
+        path = self.out / rel_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def rel_of(self, path: Path) -> str:
+        """A file written under the site, as a path from the site's root."""
+        try:
+            return Path(path).resolve().relative_to(self.out.resolve()).as_posix()
+        except ValueError:
+            raise ValueError(f"{path} was written outside the site folder {self.out}") from None
+
+    def alternate(self, rel_path: str, lang: str) -> str:
+        """The same page in `lang`, or that language's home when it has no such page."""
+        target = pages.in_language(rel_path, lang)
+        return target if target in self.planned else pages.home_path(lang)
+
+    def shell(self, rel_path: str, lang: str, *, title: str, crumbs: list[tuple[str, str | None]], country: str | None = None, kind: str | None = None, illustrative: bool = False, has_charts: bool = False, page_downloads: list[tuple[str, str]] | None = None) -> dict[str, Any]:
+        link = functools.partial(relative, rel_path)
+        languages = [
+            Link(language_name(code), link(self.alternate(rel_path, code)), current=code == lang, note=code)
+            for code in self.languages
+        ]
+        countries = [
+            Link(
+                country_name(iso3, lang),
+                link(pages.landing_path(lang, iso3)),
+                current=iso3 == country,
+                note=t("party", lang) if self.params.region.is_party(iso3) else t("not a party", lang),
+            )
+            for iso3 in self.members
+        ]
+        nav = []
+        for name in self.kinds_of(lang, None):
+            rec = self.record(lang, None, name)
+            nav.append(Link(self.kind_title(name, lang), link(rec.address.html), current=country is None and kind == name, failed=not rec.ok))
+        if country:
+            for name in self.kinds_of(lang, country):
+                rec = self.record(lang, country, name)
+                nav.append(Link(self.kind_title(name, lang), link(rec.address.html), current=kind == name, failed=not rec.ok))
+        # The same kind of page for the other countries: compare across members in one click.
+        others = []
+        if country and kind:
+            for iso3 in self.members:
+                rec = self.record(lang, iso3, kind)
+                if iso3 != country and rec is not None:
+                    others.append(Link(country_name(iso3, lang), link(rec.address.html), failed=not rec.ok))
+        return {
+            "lang": lang,
+            "title": title,
+            "region_name": self.region_name(lang),
+            "release": self.release,
+            "as_of": fmt_date(self.params.as_of, lang, "long"),
+            "built_on": fmt_date(self.release.built_on, lang, "long"),
+            "asset": lambda name: link(f"assets/{name}"),
+            "root": link("index.html"),
+            "home": link(pages.home_path(lang)),
+            "methods": link(pages.site_page_path(lang, "methods")),
+            "cite": link(pages.site_page_path(lang, "cite")),
+            "changes": link(pages.site_page_path(lang, "changes")),
+            "search": link(pages.site_page_path(lang, "search")),
+            "pagefind": link("pagefind") + "/",
+            "site_root": link("index.html").removesuffix("index.html") or "./",
+            "languages": languages,
+            "countries": countries,
+            "pages": nav,
+            "others": others,
+            "crumbs": [(label, link(target) if target else None) for label, target in crumbs],
+            "illustrative": illustrative,
+            "has_charts": has_charts,
+            "bundle": link(BUNDLE),
+            "page_downloads": page_downloads or [],
+            "_": lambda message, **values: t(message, lang, **values),
+        }
+
+    def render(self, template: str, rel_path: str, shell: dict[str, Any], **values: Any) -> Path:
+        text = self.env.get_template(template).render(**shell, **values)
+        return self.write(rel_path, text)
