@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import shutil
 from pathlib import Path
 
@@ -19,3 +20,13 @@ def make_project(root: Path, with_submissions: bool = False) -> Project:
     if with_submissions:
         shutil.copytree(REPO.submissions_dir, root / "data" / "submissions")
     return Project(root)
+
+
+def write_csv(path: Path, header: list[str], rows: list[list]) -> Path:
+    """A UTF-8 CSV submission file (folders made as needed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    return path

@@ -3,7 +3,6 @@ failure-isolated, and on Dask."""
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 
@@ -18,7 +17,7 @@ from tflib.ingest import ingest
 from tflib.inputs import RegionData
 from tflib.params import load_region
 
-from projects import REPO, make_project
+from projects import REPO, make_project, write_csv
 
 SCOPE = dict(countries=["CRI", "GTM"], kinds=["progress", "logistics"], langs=["es"])
 
@@ -28,15 +27,6 @@ def project(tmp_path):
     proj = make_project(tmp_path / "proj", with_submissions=True)
     ingest([proj.submissions_dir / "sica"], "sica", proj)
     return proj
-
-
-def _write_csv(path, header, rows):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
-    return path
 
 
 def test_the_registry_gives_every_page_of_the_region():
@@ -75,7 +65,7 @@ def test_incremental_rebuild_runs_only_what_changed(project):
     params = load_region("sica", project)
     before = RegionData(params, project).table("score_series", "es").frame
     item = tflib.progress("sica", country="CRI", project=project).filter(pl.col("status") != "full")["item_id"][0]
-    path = _write_csv(project.root / "in" / "cri_late.csv", ["country", "item_id", "reported_on", "status", "pct_complete"],
+    path = write_csv(project.root / "in" / "cri_late.csv", ["country", "item_id", "reported_on", "status", "pct_complete"],
                       [["CRI", item, params.as_of.isoformat(), "full", "100"]])
     (res,) = ingest([path], "sica", project)
     assert res.inserted == 1
@@ -111,7 +101,7 @@ def test_other_members_revising_clearance_time_reruns_costa_ricas_impact_page(pr
     others = obs.filter((pl.col("country") != "CRI") & (pl.col("statistic") == "median"))
     latest = others.sort("period_start").group_by("country").agg(pl.all().last())
     rows = [[r["country"], "clearance_time", r["period"], f"{r['value'] * 0.25:.1f}", "median"] for r in latest.iter_rows(named=True)]
-    path = _write_csv(project.root / "in" / "revisions.csv", ["country", "indicator", "period", "value", "statistic"], rows)
+    path = write_csv(project.root / "in" / "revisions.csv", ["country", "indicator", "period", "value", "statistic"], rows)
     (res,) = ingest([path], "sica", project)
     assert res.accepted == len(rows) and res.quarantined == 0
 

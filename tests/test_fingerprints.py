@@ -11,7 +11,6 @@ the forced one: no stale page. Pages that re-ran with identical output are liste
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import re
@@ -30,7 +29,7 @@ from tflib.build import build
 from tflib.ingest import ingest
 from tflib.params import load_region
 
-from projects import REPO
+from projects import REPO, write_csv
 
 # Costa Rica has a page of every kind; with the overview, every page kind is checked.
 SCOPE = dict(countries=["CRI"], langs=["es"])
@@ -67,21 +66,12 @@ def _page_outputs(proj: tflib.Project) -> dict[str, list]:
     return out
 
 
-def _write_csv(path: Path, header: list[str], rows: list[list]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
-    return path
-
-
 def _revise(proj: tflib.Project, countries: list[str], factor: float, name: str) -> None:
     """Submit revised clearance times (latest median period) for `countries`."""
     obs = tflib.indicators("sica", indicator="clearance_time", project=proj)
     latest = obs.filter(pl.col("country").is_in(countries) & (pl.col("statistic") == "median")).sort("period_start").group_by("country").agg(pl.all().last())
     rows = [[r["country"], "clearance_time", r["period"], f"{r['value'] * factor:.1f}", "median"] for r in latest.iter_rows(named=True)]
-    (res,) = ingest([_write_csv(proj.root / "in" / f"{name}.csv", ["country", "indicator", "period", "value", "statistic"], rows)], "sica", proj)
+    (res,) = ingest([write_csv(proj.root / "in" / f"{name}.csv", ["country", "indicator", "period", "value", "statistic"], rows)], "sica", proj)
     assert res.accepted == len(rows) == len(countries) and res.quarantined == 0
 
 
@@ -90,7 +80,7 @@ def own_rows(proj: tflib.Project) -> None:
     _revise(proj, ["CRI"], 0.5, "cri")
     params = load_region("sica", proj)
     item = tflib.progress("sica", country="CRI", project=proj).filter(pl.col("status").fill_null("") != "full")["item_id"][0]
-    path = _write_csv(proj.root / "in" / "cri_progress.csv", ["country", "item_id", "reported_on", "status", "pct_complete"],
+    path = write_csv(proj.root / "in" / "cri_progress.csv", ["country", "item_id", "reported_on", "status", "pct_complete"],
                       [["CRI", item, params.as_of.isoformat(), "full", "100"]])
     (res,) = ingest([path], "sica", proj)
     assert res.inserted == 1

@@ -49,7 +49,7 @@ def test_the_logistics_median_leaves_the_member_out():
         checked += 1
     assert checked > 10
     fig = logistics.indicator_chart(ctx, frame, "clearance_time")
-    assert peers.note(ctx) in " ".join(fig.spec["title"]["subtitle"])
+    assert peers.note(ctx) in fig.spec["title"]["subtitle"]
 
 
 def test_every_sentence_and_chart_with_a_median_names_whose():

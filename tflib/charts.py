@@ -57,13 +57,13 @@ def theme_config(lang: str) -> dict[str, Any]:
     }
 
 
-def subtitle_lines(lang: str, source: str, unit: str | None = None, illustrative: bool = False, note: str | None = None) -> list[str]:
-    # Source and unit may be msgids (translated here) or text already in `lang`.
+def subtitle_lines(lang: str, source: str, unit: str | None = None, illustrative: bool = False, note: str | list[str] | None = None) -> list[str]:
+    # Source and unit may be msgids (translated here) or text already in `lang`; a note may
+    # be several lines (one sentence each, so none is cut at the chart's width).
     lines = []
     if unit:
         lines.append(t("Unit: {unit}", lang, unit=gettext(unit, lang)))
-    if note:
-        lines.append(note)
+    lines += [n for n in ([note] if isinstance(note, str) else note or []) if n]
     lines.append(t("Source: {source}", lang, source=gettext(source, lang)))
     if illustrative:
         lines.append(t("Illustrative data (generated), not real figures", lang))
@@ -78,7 +78,7 @@ def finish(
     source: str,
     unit: str | None = None,
     illustrative: bool = False,
-    note: str | None = None,
+    note: str | list[str] | None = None,
     meta: dict[str, Any] | None = None,
     check: dict[str, Any] | None = None,
 ) -> alt.TopLevelMixin:

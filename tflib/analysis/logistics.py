@@ -308,11 +308,7 @@ def indicator_chart(ctx: Context, frame: pl.DataFrame, indicator_id: str) -> alt
         unit_line = t("{unit}; {statistics} per period", lang, unit=unit, statistics=shown)
     else:
         unit_line = unit
-    note = t("A gap is a period without data.", lang)
-    if median.height:
-        note = f"{note} {peers.note(ctx)}"
-    if target_note:
-        note = f"{note} {target_note}"
+    note = [t("A gap is a period without data.", lang), peers.note(ctx) if median.height else None, target_note]
     return figure(ctx, charts.finish(
         chart,
         lang=lang,
@@ -428,31 +424,39 @@ def lpi_trend_chart(ctx: Context, lpi: pl.DataFrame) -> alt.TopLevelMixin | None
     ), "lpi_trend", pl.concat([lines, median], how="diagonal_relaxed"), precision={"median_score": reference.LPI_PRECISION})
 
 
-def lpi_latest_chart(ctx: Context, lpi: pl.DataFrame) -> alt.TopLevelMixin:
-    """Overall score of every member and comparator in the latest wave; economies the wave
-    does not cover are labelled "no data" (no bar)."""
+def _ranked_bars(ctx: Context, rows: pl.DataFrame, *, value: str, rank: str, value_title: str, rank_title: str, domain: list[float], fmt: str) -> alt.LayerChart:
+    """One bar per economy of `rows` (iso3, name, role_label, `value`, `rank`), best first;
+    the region's economies missing from `rows` are written "no data" (no bar)."""
     lang = ctx.lang
-    wave = int(lpi["year"].max())
-    fmt = _lpi_format(wave)
-    rows = lpi.filter(pl.col("year") == wave).select("iso3", "year", "lpi_score", "lpi_rank", "name", "role_label").sort("lpi_score", "name", descending=[True, False])
+    rows = rows.sort(value, "name", descending=[True, False])
     covered = set(rows["iso3"].to_list())
     gaps = [c for c in _economy_order(ctx) if c not in covered]
     gap_df = pl.DataFrame({"name": [ctx.name_of(c) for c in gaps], "gap_label": [charts.no_data_label(lang)] * len(gaps)}, schema={"name": pl.String, "gap_label": pl.String})
     order = rows["name"].to_list() + gap_df["name"].to_list()
     y = alt.Y("name:N", sort=order, title=None)
-    value_title = t("LPI score (1 = worst, 5 = best)", lang)
     base = alt.Chart(rows).encode(y=y)
     bars = base.mark_bar().encode(
-        x=alt.X("lpi_score:Q", title=value_title, axis=alt.Axis(format=",.1f"), scale=alt.Scale(domain=[0, 5])),
+        x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=",~f"), scale=alt.Scale(domain=domain)),
         color=alt.Color("role_label:N", title=None, scale=_role_scale(ctx)),
-        tooltip=[alt.Tooltip("name:N", title=t("Economy", lang)), alt.Tooltip("lpi_score:Q", format=fmt, title=value_title), alt.Tooltip("lpi_rank:Q", title=t("Rank (tied ranks shared)", lang))],
+        tooltip=[alt.Tooltip("name:N", title=t("Economy", lang)), alt.Tooltip(f"{value}:Q", format=fmt, title=value_title), alt.Tooltip(f"{rank}:Q", title=rank_title)],
     )
-    values = base.mark_text(align="left", dx=3, fontSize=10, color="#333").encode(x="lpi_score:Q", text=alt.Text("lpi_score:Q", format=fmt))
+    values = base.mark_text(align="left", dx=3, fontSize=10, color="#333").encode(x=f"{value}:Q", text=alt.Text(f"{value}:Q", format=fmt))
     layers: list[alt.Chart] = [bars, values]
     if gap_df.height:
         layers.append(alt.Chart(gap_df).mark_text(align="left", x=3, fontSize=10, fontStyle="italic", color="#777").encode(y=y, text="gap_label:N"))
+    return alt.layer(*layers).properties(width=charts.WIDTH - 140, height=alt.Step(18))
+
+
+def lpi_latest_chart(ctx: Context, lpi: pl.DataFrame) -> Figure:
+    """Overall score of every member and comparator in the latest wave; economies the wave
+    does not cover are labelled "no data" (no bar)."""
+    lang = ctx.lang
+    wave = int(lpi["year"].max())
+    rows = lpi.filter(pl.col("year") == wave).select("iso3", "year", "lpi_score", "lpi_rank", "name", "role_label")
+    chart = _ranked_bars(ctx, rows, value="lpi_score", rank="lpi_rank", value_title=t("LPI score (1 = worst, 5 = best)", lang),
+                         rank_title=t("Rank (tied ranks shared)", lang), domain=[0, 5], fmt=_lpi_format(wave))
     return figure(ctx, charts.finish(
-        alt.layer(*layers).properties(width=charts.WIDTH - 140, height=alt.Step(18)),
+        chart,
         lang=lang,
         title=t("Logistics Performance Index {year}: members and comparators", lang, year=wave),
         source=t(LPI_SOURCE, lang),
@@ -615,25 +619,11 @@ def db_score_chart(ctx: Context, db: pl.DataFrame, report_year: int = DB_LATEST)
     rows = db.filter((pl.col("report_year") == report_year) & pl.col("db_score").is_not_null())
     if rows.filter(pl.col("iso3") == ctx.country).is_empty():
         return None
-    rows = rows.select("iso3", "report_year", "data_year", "name", "role", "role_label", "db_score", "db_rank").sort("db_score", "name", descending=[True, False])
-    covered = set(rows["iso3"].to_list())
-    gaps = [c for c in _economy_order(ctx) if c not in covered]
-    gap_df = pl.DataFrame({"name": [ctx.name_of(c) for c in gaps], "gap_label": [charts.no_data_label(lang)] * len(gaps)}, schema={"name": pl.String, "gap_label": pl.String})
-    order = rows["name"].to_list() + gap_df["name"].to_list()
-    y = alt.Y("name:N", sort=order, title=None)
-    value_title = t("Score (0 to 100, higher is better)", lang)
-    base = alt.Chart(rows).encode(y=y)
-    bars = base.mark_bar().encode(
-        x=alt.X("db_score:Q", title=value_title, scale=alt.Scale(domain=[0, 100]), axis=alt.Axis(format=",.0f")),
-        color=alt.Color("role_label:N", title=None, scale=_role_scale(ctx)),
-        tooltip=[alt.Tooltip("name:N", title=t("Economy", lang)), alt.Tooltip("db_score:Q", format=",.2f", title=value_title), alt.Tooltip("db_rank:Q", title=t("Rank", lang))],
-    )
-    values = base.mark_text(align="left", dx=3, fontSize=10, color="#333").encode(x="db_score:Q", text=alt.Text("db_score:Q", format=",.2f"))
-    layers: list[alt.Chart] = [bars, values]
-    if gap_df.height:
-        layers.append(alt.Chart(gap_df).mark_text(align="left", x=3, fontSize=10, fontStyle="italic", color="#777").encode(y=y, text="gap_label:N"))
+    rows = rows.select("iso3", "report_year", "data_year", "name", "role", "role_label", "db_score", "db_rank")
+    chart = _ranked_bars(ctx, rows, value="db_score", rank="db_rank", value_title=t("Score (0 to 100, higher is better)", lang),
+                         rank_title=t("Rank", lang), domain=[0, 100], fmt=",.2f")
     return figure(ctx, charts.finish(
-        alt.layer(*layers).properties(width=charts.WIDTH - 140, height=alt.Step(18)),
+        chart,
         lang=lang,
         title=t("Trading across borders score, DB{year}: {country} and its peers", lang, year=report_year, country=ctx.country_name),
         source=t(DB_SOURCE, lang),
