@@ -252,6 +252,24 @@ def small_region(tmp_path: Path) -> Path:
 SITE_GROUP = "site"  # tests using `site_build` run in one xdist worker (--dist loadgroup)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Keep each `xdist_group` on one worker under ``--dist loadgroup``, so a session fixture
+    such as `site_build` is built once, not once per worker.
+
+    pytest-xdist groups tests by an ``@<group>`` suffix it adds to their node ids by setting
+    ``item._nodeid``; pytest 9 reads node ids from ``item._id`` instead, so the suffix (and the
+    grouping) is lost. This adds it the same way through ``_id``. Inert without loadgroup."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in item.iter_markers("xdist_group")})
+        if names and "@" not in item.nodeid:
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(names)}")
+
+
 @pytest.fixture(scope="session")
 def site_build(tmp_path_factory):
     """The whole SICA site built once from the shipped data, in a temporary project."""
@@ -285,3 +303,17 @@ def default_project_is_shipped(shipped_project):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("TFLIB_ROOT", str(shipped_project.root))
         yield shipped_project
+
+
+# -- one small site with planted hostile text and confidential markers ---------------------------
+
+PLANTED_GROUP = "planted"  # test_hostile_text and test_confidential share one xdist worker
+
+
+@pytest.fixture(scope="session")
+def planted_site(tmp_path_factory):
+    """A small SICA site built from a project with hostile text and confidential markers
+    planted in its params and submissions (tests/planted.py)."""
+    from planted import build_planted
+
+    return build_planted(tmp_path_factory.mktemp("planted") / "proj")

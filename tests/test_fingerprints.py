@@ -29,7 +29,7 @@ from tflib.build import build
 from tflib.ingest import ingest
 from tflib.params import load_region
 
-from projects import REPO, write_csv
+from projects import revise_indicators, REPO, write_csv
 
 # Costa Rica has a page of every kind; with the overview, every page kind is checked.
 SCOPE = dict(countries=["CRI"], langs=["es"])
@@ -70,16 +70,16 @@ def _revise(proj: tflib.Project, countries: list[str], factor: float, name: str)
     """Submit revised clearance times (latest median period) for `countries`."""
     obs = tflib.indicators("sica", indicator="clearance_time", project=proj)
     latest = obs.filter(pl.col("country").is_in(countries) & (pl.col("statistic") == "median")).sort("period_start").group_by("country").agg(pl.all().last())
-    rows = [[r["country"], "clearance_time", r["period"], f"{r['value'] * factor:.1f}", "median"] for r in latest.iter_rows(named=True)]
-    (res,) = ingest([write_csv(proj.root / "in" / f"{name}.csv", ["country", "indicator", "period", "value", "statistic"], rows)], "sica", proj)
-    assert res.accepted == len(rows) == len(countries) and res.quarantined == 0
+    revised = {(r["country"], "clearance_time", "median", r["period"]): round(r["value"] * factor, 1) for r in latest.iter_rows(named=True)}
+    assert len(revised) == len(countries)
+    revise_indicators(proj, "sica", revised, name)
 
 
 def own_rows(proj: tflib.Project) -> None:
     """Costa Rica revises its own clearance time and reports progress on an item."""
     _revise(proj, ["CRI"], 0.5, "cri")
     params = load_region("sica", proj)
-    item = tflib.progress("sica", country="CRI", project=proj).filter(pl.col("status").fill_null("") != "full")["item_id"][0]
+    item = tflib.progress("sica", country="CRI", project=proj).filter((pl.col("status").fill_null("") != "full") & (pl.col("reported_on") < params.as_of))["item_id"][0]
     path = write_csv(proj.root / "in" / "cri_progress.csv", ["country", "item_id", "reported_on", "status", "pct_complete"],
                       [["CRI", item, params.as_of.isoformat(), "full", "100"]])
     (res,) = ingest([path], "sica", proj)

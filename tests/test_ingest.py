@@ -72,7 +72,7 @@ def test_bad_rows_are_reported_precisely_and_quarantined(project):
             ["CRI", item, "2026-08-31", "partial", "40", "ok"],  # row 2: valid
             ["XXX", item, "2026-08-31", "partial", "40", ""],  # 3: unknown country
             ["CRI", "CRI-NOPE-S1", "2026-08-31", "partial", "40", ""],  # 4: unknown item
-            ["CRI", item, "31/08/2026", "partial", "40", ""],  # 5: bad date
+            ["CRI", item, "2026-02-30", "partial", "40", ""],  # 5: bad date
             ["CRI", item, "2026-10-15", "partial", "40", ""],  # 6: after as_of
             ["CRI", item, "2026-07-31", "partial", "140", ""],  # 7: pct outside 0-100
             ["CRI", item, "2026-06-30", "done-ish", "40", ""],  # 8: status not on scale
@@ -123,7 +123,7 @@ def test_unreadable_files_exit_2_and_are_kept(project):
     latin = write_csv(project.root / "in" / "latin1.csv", HEADER, [["CRI", item, "2026-08-31", "partial", "40", "Año fiscal"]], encoding="cp1252")
     empty = project.root / "in" / "empty.csv"
     empty.write_text("")
-    odd = project.root / "in" / "notes.txt"
+    odd = project.root / "in" / "notes.docx"
     odd.write_text("hello")
     results = ingest([latin, empty, odd], "sica", project)
     assert [r.outcome for r in results] == ["unreadable"] * 3
@@ -165,24 +165,32 @@ def test_xlsx_submission_with_date_cells(project):
     assert current.row(0, named=True)["reported_on"] == dt.date(2026, 8, 31)
 
 
-def test_later_update_supersedes_and_history_is_kept(project):
+def test_a_contradicting_revision_is_quarantined_until_the_first_is_voided(project):
     item = an_item(project, "HND")
     first = write_csv(project.root / "in" / "a.csv", HEADER, [["HND", item, "2026-08-31", "pilot", "20", ""]])
     second = write_csv(project.root / "in" / "b.csv", HEADER, [["HND", item, "2026-08-31", "partial", "35", "corrected"]])
     third = write_csv(project.root / "in" / "c.csv", HEADER, [["HND", item, "2026-09-30", "partial", "60", ""]])
-    ingest([first], "sica", project)
-    ingest([second], "sica", project)  # same date, later submission: a correction
+    [one] = ingest([first], "sica", project)
+    # Same item and date, other values: which one counts is not guessed.
+    [two] = ingest([second], "sica", project)
+    assert (two.accepted, two.quarantined, two.exit_code) == (0, 1, 1)
+    assert [str(p) for p in two.problems] == [
+        f"b.csv:2:-: conflict: this item and date was already reported differently (status pilot, 20 %, a.csv row 2)"
+    ]
     cur = tflib.progress("sica", country="HND", project=project).filter(pl.col("item_id") == item)
-    assert cur["pct_complete"].to_list() == [35.0]
+    assert cur["pct_complete"].to_list() == [20.0]
+    # The correction path: void the wrong submission, then send the corrected row.
+    with Store.create("sica", project) as store:
+        store.void(one.sha256, reason="wrong month")
+    fixed = write_csv(project.root / "in" / "b2.csv", HEADER, [["HND", item, "2026-08-31", "partial", "35", "corrected, resent"]])
+    [three] = ingest([fixed], "sica", project)
+    assert (three.accepted, three.exit_code) == (1, 0)
     ingest([third], "sica", project)
     cur = tflib.progress("sica", country="HND", project=project).filter(pl.col("item_id") == item)
     assert cur["pct_complete"].to_list() == [60.0]
     # As of an earlier date the earlier picture comes back.
     past = tflib.progress("sica", country="HND", as_of="2026-09-15", project=project).filter(pl.col("item_id") == item)
     assert past["pct_complete"].to_list() == [35.0]
-    hist = tflib.progress("sica", country="HND", history=True, project=project)
-    assert hist["pct_complete"].to_list() == [20.0, 35.0, 60.0]
-
 
 def test_indicator_rules(project):
     header = ["country", "indicator", "statistic", "crossing", "direction", "period", "value", "unit"]
@@ -312,7 +320,8 @@ def test_workbook_without_a_known_sheet_is_unreadable(project):
 
     wb = Workbook()
     wb.active.title = "Hoja1"
-    wb.create_sheet("Hoja2")
+    wb.active.append(["apuntes"])
+    wb.create_sheet("Hoja2").append(["más apuntes"])
     path = project.root / "in" / "two_sheets.xlsx"
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
@@ -330,8 +339,11 @@ def test_every_rule_ingest_reports_is_registered_with_its_help():
     from tflib import ingest as ingest_mod
     from tflib.rules import RULES, Problem
 
-    source = Path(ingest_mod.__file__).read_text(encoding="utf-8")
+    from tflib import cells, readers
+
+    source = "".join(Path(m.__file__).read_text(encoding="utf-8") for m in (ingest_mod, cells, readers))
     used = set(re.findall(r'UnreadableFile\(\s*"([a-z_]+)"', source))
+    used |= set(re.findall(r'CellError\(\s*"([a-z_]+)"', source))
     used |= set(re.findall(r'_problem\(row, [^,]+, "([a-z_]+)"', source))
     used |= set(re.findall(r'Problem\([^,]+, [^,]+, [^,]+, "([a-z_]+)"', source))
     assert {"required", "pct_range", "already_ingested", "format"} <= used
@@ -339,3 +351,35 @@ def test_every_rule_ingest_reports_is_registered_with_its_help():
     assert all(what and fix for what, fix in RULES.values())
     with pytest.raises(ValueError, match="not in tflib.rules.RULES"):
         Problem("f.csv", 1, "x", "made_up_rule", "x")
+
+
+def test_one_bad_file_never_stops_the_others_in_a_folder(project, monkeypatch):
+    """A file that breaks a reader (here: a reader bug, simulated) is reported and kept, and the
+    later files of the folder are still read and stored."""
+    from tflib import ingest as ingest_mod
+
+    folder = project.root / "in" / "batch"
+    long = write_csv(folder / "a_long.csv", HEADER, [["CRI", an_item(project), "2026-08-31", "partial", "40", "x" * 200_000]])
+    broken = folder / "b_broken.csv"
+    broken.write_text("country,item_id\nCRI,x\n", encoding="utf-8")
+    good = write_csv(folder / "c_good.csv", HEADER, [["GTM", an_item(project, "GTM"), "2026-08-31", "partial", "40", ""]])
+    real_read = ingest_mod.read
+
+    def read(path, data, limit):
+        if path.name == "b_broken.csv":
+            raise RuntimeError("reader bug")
+        return real_read(path, data, limit)
+
+    monkeypatch.setattr(ingest_mod, "read", read)
+    results = ingest([folder], "sica", project)
+    assert [r.file for r in results] == ["a_long.csv", "b_broken.csv", "c_good.csv"]
+    assert [r.outcome for r in results] == ["rejected", "unreadable", "accepted"]
+    assert results[0].problems[0].rule == "too_long"
+    assert str(results[1].problems[0]) == (
+        "b_broken.csv:-:-: internal_error: the file could not be read (RuntimeError: reader bug); it is kept, please report this"
+    )
+    # Each is logged and archived: nothing received is lost, nothing is orphaned.
+    log = tflib.submissions("sica", project)
+    assert sorted(log["file_name"]) == ["a_long.csv", "b_broken.csv", "c_good.csv"]
+    for r, path in zip(results, (long, broken, good)):
+        assert (project.root / r.archive_path).read_bytes() == path.read_bytes()

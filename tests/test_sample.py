@@ -40,8 +40,10 @@ def test_shipped_data_is_exactly_what_the_generator_makes(sica_generated):
 
 def test_every_generated_row_is_labelled_illustrative(sica_generated):
     for path in sica_generated.rglob("*.csv"):
-        with path.open(encoding="utf-8") as fh:
-            rows = list(csv.DictReader(fh))
+        text = path.read_text(encoding="utf-8")
+        # Members writing a decimal comma save semicolon-separated files, as their Excel does.
+        delimiter = ";" if ";" in text.splitlines()[0] else ","
+        rows = list(csv.DictReader(text.splitlines(), delimiter=delimiter))
         assert rows and all(r["illustrative"] == "true" for r in rows), path
 
 

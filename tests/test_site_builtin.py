@@ -425,6 +425,29 @@ def test_a_failing_publish_keeps_the_previous_site(small, monkeypatch):
     assert sorted(p.name for p in site.parent.iterdir()) == [".sica.lock", "sica"]
 
 
+def test_a_swap_exchanges_the_two_folders_in_one_step(tmp_path, monkeypatch):
+    """Where the system can, the old and the new site trade places in one rename: there is no
+    moment without a site (the two-rename fallback below is never used)."""
+    site = tmp_path / "_site"
+    site.mkdir()
+    (site / "index.html").write_text("old", encoding="utf-8")
+    probe_a, probe_b = tmp_path / "a", tmp_path / "b"
+    probe_a.mkdir()
+    probe_b.mkdir()
+    if not atomic.exchange(probe_a, probe_b):
+        pytest.skip("this system or file system cannot exchange two folders in one step")
+    new = tmp_path / "new"
+    new.mkdir()
+    (new / "index.html").write_text("new", encoding="utf-8")
+
+    def no_replace(src, dst):
+        raise AssertionError("the fallback renamed the site away")
+
+    monkeypatch.setattr(atomic.os, "replace", no_replace)
+    atomic.swap(new, site)
+    assert (site / "index.html").read_text(encoding="utf-8") == "new" and not new.exists()
+
+
 def test_a_swap_that_fails_puts_the_old_site_back(tmp_path, monkeypatch):
     site = tmp_path / "_site"
     site.mkdir()
@@ -432,6 +455,7 @@ def test_a_swap_that_fails_puts_the_old_site_back(tmp_path, monkeypatch):
     new = tmp_path / "new"
     new.mkdir()
     (new / "index.html").write_text("new", encoding="utf-8")
+    monkeypatch.setattr(atomic, "exchange", lambda a, b: False)  # the two-rename fallback
     real = atomic.os.replace
     calls = []
 

@@ -10,6 +10,11 @@ store: they read their inputs folder, so what was fingerprinted is all they can 
 
 Pages run on warm kernels (tflib.runner) or on a Dask cluster (`scheduler`); a failing page
 never stops the others: the build lists failures and exits non-zero, and the site marks them.
+
+An interrupted build (killed at any point) leaves the published site as it was and a state
+the next build completes from: each page's result is recorded in the manifest as soon as the
+page ends, only a page that succeeded is recorded as up to date, an executed notebook is
+replaced whole (`tflib.runner.settle`), and the site is swapped in whole (`tflib.site.atomic`).
 """
 
 from __future__ import annotations
@@ -17,8 +22,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import math
 import os
+import re
+import socket
 import tarfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,7 +38,7 @@ from .inputs import RegionData, materialise, write_release
 from .pages import Address
 from .params import RegionParams, load_region
 from .paths import Project, resolve
-from .runner import Job, JobResult, run_jobs
+from .runner import Job, JobResult, failed_path, run_jobs, settle
 from .site.model import PageRecord, Release
 
 MANIFEST = "manifest.json"
@@ -55,14 +64,63 @@ class BuildReport:
         return 1 if self.failures or self.artefact_failures else 0
 
 
-def check_options(workers: int, timeout: float, engine: str) -> None:
-    """Refuse options no build can run with, before any work starts."""
-    if workers < 1:
+# Dask scheduler addresses: [protocol://]host:port.
+SCHEDULER_ADDRESS = re.compile(r"(?:(?P<protocol>[a-z]+)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s/:\[\]]+):(?P<port>\d{1,5})")
+SCHEDULER_PROTOCOLS = ("tcp", "tls", "ws", "wss", "ucx")
+
+
+def check_options(workers: int, timeout: float, engine: str, scheduler: str | None = None) -> None:
+    """Refuse options no build can run with, before any work starts. Each message names the
+    option (as `tflib build` spells it)."""
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"--workers must be at least 1, not {workers}")
-    if not timeout > 0:
+    if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
         raise ValueError(f"--timeout must be a positive number of seconds, not {timeout}")
     if engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r} ({' or '.join(ENGINES)})")
+        raise ValueError(f"--engine: unknown engine {engine!r} ({' or '.join(ENGINES)})")
+    if scheduler is not None:
+        check_scheduler(scheduler)
+
+
+def check_scheduler(address: str) -> None:
+    """A Dask scheduler address that parses and, over TCP, answers: an unreachable cluster is
+    refused before the build ingests or hashes anything."""
+    found = SCHEDULER_ADDRESS.fullmatch(address.strip())
+    protocol = (found["protocol"] if found else None) or "tcp"
+    if not found or protocol not in SCHEDULER_PROTOCOLS or not 0 < int(found["port"]) < 65536:
+        raise ValueError(f"--scheduler: {address!r} is not a Dask scheduler address (tcp://HOST:PORT)")
+    if protocol in ("tcp", "tls"):
+        try:
+            socket.create_connection((found["host"].strip("[]"), int(found["port"])), timeout=5).close()
+        except OSError as exc:
+            raise ValueError(f"--scheduler: cannot reach {address}: {exc.strerror or exc}") from None
+
+
+def select_pages(params: RegionParams, kinds: list[str] | None = None, countries: list[str] | None = None, langs: list[str] | None = None) -> list[pages.Address]:
+    """The pages a build is asked for. A kind, member or language the region does not have,
+    or a selection with no page at all, raises ValueError naming the option."""
+    if kinds is not None:
+        unknown = [k for k in kinds if k not in pages.KINDS]
+        if unknown:
+            raise ValueError(f"--kinds: unknown page kind(s) {', '.join(map(repr, unknown))}; known: {', '.join(pages.KINDS)}")
+        for name in kinds:
+            if not pages.addresses(params, kinds=[name]):
+                dim = pages.KINDS[name].dimension
+                why = f"its strategy has no dimension {dim!r}" if dim and dim not in {d.id for d in params.strategy.dimensions} else "no member has one"
+                raise ValueError(f"--kinds: region {params.id} has no {name} page ({why})")
+    if countries is not None:
+        bad = [c for c in countries if c.upper() not in params.region.member_codes]
+        if bad:
+            raise ValueError(f"--countries: not members of {params.id}: {', '.join(map(repr, bad))} (members: {', '.join(params.region.member_codes)})")
+    if langs is not None:
+        bad = [lang for lang in langs if lang not in params.languages]
+        if bad:
+            raise ValueError(f"--lang: not languages of {params.id}: {', '.join(map(repr, bad))} (languages: {', '.join(params.languages)})")
+    wanted = pages.addresses(params, kinds, countries, langs)
+    if not wanted:
+        asked = " ".join(f"{opt} {','.join(v)}" for opt, v in (("--kinds", kinds), ("--countries", countries), ("--lang", langs)) if v)
+        raise ValueError(f"no page of {params.id} matches {asked}")
+    return wanted
 
 
 def _read_json(path: Path, default: dict) -> dict:
@@ -70,8 +128,9 @@ def _read_json(path: Path, default: dict) -> dict:
 
 
 def _write_json(path: Path, data: dict) -> None:
+    """Replace `path` whole: a reader (or the next build, after a kill) sees old or new."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # writers hold the build's lock
     tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
     os.replace(tmp, path)
 
@@ -106,7 +165,8 @@ def _run_remote(params_tar: bytes, inputs_tar: bytes, notebook: bytes, notebook_
         out = root / "out.ipynb"
         env = {**os.environ, "TFLIB_ROOT": str(root)}
         result = run_one(Job(nb_path, out, parameters), None, timeout, env)
-        return result.ok, (out.read_bytes() if out.exists() else None), result.error, result.seconds
+        kept = out if result.ok else failed_path(out)
+        return result.ok, (kept.read_bytes() if kept.exists() else None), result.error, result.seconds
 
 
 def run_on_cluster(scheduler: str | object, jobs: list[tuple[Address, Job]], params_tar: bytes, root: Path, timeout: float, on_done: Callable[[JobResult], None] | None = None) -> list[JobResult]:
@@ -129,9 +189,13 @@ def run_on_cluster(scheduler: str | object, jobs: list[tuple[Address, Job]], par
                 ok, nb_bytes, error, seconds = fut.result()
             except Exception as exc:  # noqa: BLE001 - a lost worker is a failed page, not a failed build
                 ok, nb_bytes, error, seconds = False, None, f"{type(exc).__name__}: {exc}", 0.0
+            written = None
             if nb_bytes is not None:
                 job.output.parent.mkdir(parents=True, exist_ok=True)
-                job.output.write_bytes(nb_bytes)
+                written = job.output.with_name(f".{job.output.stem}.remote.ipynb")
+                written.write_bytes(nb_bytes)
+            ok = ok and written is not None
+            settle(job.output, written, ok)
             res = JobResult(job, ok, seconds, error)
             results.append(res)
             if on_done:
@@ -163,10 +227,10 @@ def build(
 ) -> BuildReport:
     """Run the pages whose fingerprint changed (all with `force`), then publish the site."""
     started = time.perf_counter()
-    check_options(workers, timeout, engine)
+    check_options(workers, timeout, engine, scheduler if isinstance(scheduler, str) else None)
     proj = resolve(project)
     params = region if isinstance(region, RegionParams) else load_region(region, proj)
-    wanted = pages.addresses(params, kinds, countries, langs)  # raises on unknown names
+    wanted = select_pages(params, kinds, countries, langs)  # raises on unknown names
     work = pages.work_dir(proj, params.id)
     manifest_path = work / MANIFEST
     manifest = _read_json(manifest_path, {"pages": {}, "releases": []})
@@ -197,27 +261,37 @@ def build(
     if on_start:
         on_start(len(todo))
     by_job = {id(job): (address, parts) for address, job, parts in todo}
+    lock = threading.Lock()
+
+    def record(res: JobResult) -> None:
+        # Each result is in the manifest as soon as its page ends: a build killed later
+        # re-runs only the pages that had not ended (or failed), never the others.
+        address, parts = by_job[id(res.job)]
+        with lock:
+            manifest["pages"][address.page_id] = {"parts": parts, "ok": res.ok, "error": res.error, "seconds": round(res.seconds, 2)}
+            unpublished = manifest.setdefault("unpublished", [])
+            if address.page_id not in unpublished:
+                unpublished.append(address.page_id)
+            _write_json(manifest_path, manifest)
+        if on_done:
+            on_done(res)
+
     if scheduler is not None and todo:
         params_tar = _tar({"params": proj.params_dir})
-        results = run_on_cluster(scheduler, [(a, j) for a, j, _ in todo], params_tar, proj.root, timeout, on_done)
+        results = run_on_cluster(scheduler, [(a, j) for a, j, _ in todo], params_tar, proj.root, timeout, record)
     else:
-        results = run_jobs([j for _, j, _ in todo], workers=workers, warm=True, timeout=timeout, env={"TFLIB_ROOT": str(proj.root)}, on_done=on_done).results
+        results = run_jobs([j for _, j, _ in todo], workers=workers, warm=True, timeout=timeout, env={"TFLIB_ROOT": str(proj.root)}, on_done=record).results
     for res in results:
         address, parts = by_job[id(res.job)]
         report.pages_run += 1
         report.ran.append(address.page_id)
-        manifest["pages"][address.page_id] = {"parts": parts, "ok": res.ok, "error": res.error, "seconds": round(res.seconds, 2)}
         if not res.ok:
             report.failures.append((address, res.error or "failed"))
     report.ran.sort()
     _write_json(manifest_path, manifest)
 
     # Every page of the region that was ever built, for the site (a narrowed build keeps the others).
-    records = [
-        PageRecord(a, a.executed(work), ok=bool(manifest["pages"][a.page_id].get("ok")), error=manifest["pages"][a.page_id].get("error"))
-        for a in pages.addresses(params)
-        if a.page_id in manifest["pages"]
-    ]
+    records = [_record(a, work, manifest["pages"][a.page_id]) for a in pages.addresses(params) if a.page_id in manifest["pages"]]
     site_digest = fingerprint.combine(
         {"engine": engine, "code": shared["code"], "catalogs": shared["catalogs"], "params": shared["params"],
          **{f"release:{k}": v for k, v in release_digests.items()},
@@ -227,7 +301,8 @@ def build(
     published = _read_json(work / PUBLISHED, {})
     report.site = site_dir
     if publish and (force or published.get("digest") != site_digest or not (site_dir / "index.html").exists()):
-        release = _release(params, manifest, report.ran)
+        # Pages re-run by an earlier build that was stopped before it published count too.
+        release = _release(params, manifest, sorted(set(report.ran) | set(manifest.get("unpublished", []))))
         if engine == "quarto":
             from .site import quarto
 
@@ -237,6 +312,7 @@ def build(
 
             report.artefact_failures = builtin.publish(params, records, site_dir, release, work=work, project=proj)
         builtin_index(proj)
+        manifest["unpublished"] = []
         _write_json(manifest_path, manifest)
         _write_json(work / PUBLISHED, {"digest": site_digest, "release": release.release_id})
         report.release = release
@@ -245,6 +321,15 @@ def build(
         report.release = _release(params, manifest, [])
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _record(address: Address, work: Path, seen: dict) -> PageRecord:
+    """The page as the site shows it. A page recorded as ok whose executed notebook is gone (a
+    build stopped between a failed run and its record) is shown as failed until it runs again."""
+    executed = address.executed(work)
+    if seen.get("ok") and not executed.exists():
+        return PageRecord(address, executed, ok=False, error="executed notebook missing: the page runs again in the next build")
+    return PageRecord(address, executed, ok=bool(seen.get("ok")), error=seen.get("error"))
 
 
 def builtin_index(project: Project) -> None:

@@ -6,18 +6,19 @@ import datetime as dt
 import json
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import polars as pl
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import ingest as ingest_mod
 from . import sample, tracker
-from .params import ParamsError, load_region
+from .params import ParamsError, available_regions, load_region
 from .paths import resolve
-from .store import Store, store_path
+from .store import Store, StoreBusy, StoreSchemaError, store_path
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Trade Facilitation Reform Tracker.")
 # soft_wrap: never break lines (problem lines must stay one `file:row:column: rule: message` each).
@@ -27,12 +28,51 @@ err_console = Console(stderr=True, soft_wrap=True)
 RegionOpt = Annotated[str, typer.Option("--region", "-r", help="Region id (a folder under params/regions/).")]
 
 
+def _refuse(option: str, message: str) -> NoReturn:
+    """A bad option: say which and why, exit 2 before any work (no traceback)."""
+    err_console.print(f"{option}: {message}", markup=False, highlight=False)
+    raise typer.Exit(2)
+
+
 def _load(region: str):
+    known = available_regions()
+    if region not in known:  # only a folder listed there: a region id never names a path
+        _refuse("--region", f"no region {region!r} (known: {', '.join(known) or 'none'})")
     try:
-        return load_region(region)
+        params = load_region(region)
     except ParamsError as exc:
-        err_console.print(f"[red]params error[/red]\n{exc}", markup=True, highlight=False)
+        err_console.print(f"[red]params error[/red]\n{escape(str(exc))}", markup=True, highlight=False)
         raise typer.Exit(2) from None
+    # An ingest killed half-way is completed or undone before anything reads the store.
+    try:
+        for line in ingest_mod.recover(params):
+            err_console.print(line, markup=False, highlight=False)
+    except StoreBusy as exc:
+        busy_exit(exc)
+    return params
+
+
+def _language(params, lang: str | None) -> str:
+    if lang is None:
+        return params.region.default_language
+    if lang not in params.languages:
+        _refuse("--lang", f"{lang!r} is not a language of {params.id} ({', '.join(params.languages)})")
+    return lang
+
+
+FORMATS = ("table", "json")
+
+
+def _format(fmt: str) -> str:
+    if fmt not in FORMATS:
+        _refuse("--format", f"{fmt!r} is not one of {', '.join(FORMATS)}")
+    return fmt
+
+
+def busy_exit(exc: StoreBusy) -> NoReturn:
+    """The store stayed busy (another writer) for longer than the command waits: one line, exit 3."""
+    err_console.print(str(exc), markup=False, highlight=False)
+    raise typer.Exit(3) from None
 
 
 @app.command()
@@ -41,9 +81,15 @@ def info(region: RegionOpt = "sica") -> None:
     params = _load(region)
     # Read-only when the store exists, so `info` can run beside notebooks reading it.
     try:
-        store = Store.open(params, read_only=True) if store_path(params.id).exists() else Store.create(params)
-    except RuntimeError:  # an older schema: preparing it for writing upgrades it
-        store = Store.create(params)
+        try:
+            store = Store.open(params, read_only=True) if store_path(params.id).exists() else Store.create(params)
+        except StoreSchemaError as exc:
+            if not exc.older:
+                err_console.print(str(exc), markup=False, highlight=False)
+                raise typer.Exit(2) from None
+            store = Store.create(params)  # an older schema: preparing it for writing upgrades it
+    except StoreBusy as exc:
+        busy_exit(exc)
     with store:
         counts = store.counts()
     members = tracker.members(params)
@@ -90,15 +136,33 @@ def _print_results(results: list[ingest_mod.IngestResult], verbose: bool = True)
 
 @app.command()
 def ingest(
-    files: Annotated[list[Path], typer.Argument(help="Submission files (CSV, XLSX) or folders of them.")],
+    files: Annotated[list[Path], typer.Argument(help="Submission files (CSV, TSV, XLSX, JSON) or folders of them.")],
     region: RegionOpt = "sica",
+    wait: Annotated[float, typer.Option(help="Seconds to wait for another writer of the store (exit 3 after that).")] = 120.0,
+    number_locale: Annotated[str | None, typer.Option(help="How these files write numbers: decimal_point or decimal_comma (overrides params).")] = None,
+    date_order: Annotated[str | None, typer.Option(help="How these files write d/m dates: dmy or mdy (overrides params).")] = None,
+    percent_scale: Annotated[str | None, typer.Option(help="Percentages written as percent (45) or fraction (0.45) (overrides params).")] = None,
 ) -> None:
     """Validate and store submissions; quarantine bad rows; archive raw files.
 
-    Exit 0 when every row was accepted, 1 when any was quarantined, 2 when a file could not be read.
+    Exit 0 when every row was accepted, 1 when any was quarantined (or part of a file was not
+    read), 2 when a file could not be read, 3 when the store stayed busy for --wait seconds.
     """
+    from .cells import declared
+
+    if wait < 0:
+        err_console.print(f"--wait: {wait:g} is negative; give seconds (0 or more)", markup=False)
+        raise typer.Exit(2)
+    try:
+        conventions = declared("the command line", number_locale=number_locale, date_order=date_order, percent_scale=percent_scale)
+    except ValueError as exc:
+        err_console.print(str(exc), markup=False)
+        raise typer.Exit(2) from None
     params = _load(region)
-    results = ingest_mod.ingest(files, params)
+    try:
+        results = ingest_mod.ingest(files, params, conventions=conventions, wait=wait)
+    except StoreBusy as exc:
+        busy_exit(exc)
     raise typer.Exit(_print_results(results))
 
 
@@ -134,17 +198,16 @@ def build(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from . import build as build_mod
-    from . import pages
 
     started = time.perf_counter()
     params = _load(region)
     split = lambda values: [v.strip() for item in (values or []) for v in item.split(",") if v.strip()] or None  # noqa: E731
     # Options are checked before any ingest or hashing.
     try:
-        build_mod.check_options(workers, timeout, engine)
-        pages.addresses(params, split(kinds), split(countries), split(lang))
+        build_mod.check_options(workers, timeout, engine, scheduler)
+        build_mod.select_pages(params, split(kinds), split(countries), split(lang))
     except ValueError as exc:
-        err_console.print(str(exc), markup=False)
+        err_console.print(str(exc), markup=False, highlight=False)
         raise typer.Exit(2) from None
     if engine == "quarto":
         from .site import quarto
@@ -213,28 +276,32 @@ def build(
 
 @app.command()
 def serve(
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8000,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (1-65535).", min=1, max=65535)] = 8000,
     site: Annotated[Path | None, typer.Option(help="Site folder (default reports/_site: every region).")] = None,
 ) -> None:
     """Serve the published site on http://127.0.0.1:PORT (static files only)."""
     from .pages import sites_dir
+    from .site.serve import make_server
     from .site.serve import serve as serve_site
 
     folder = site or sites_dir(resolve(None))
     if not (folder / "index.html").exists():
-        err_console.print(f"no site at {folder}; run `tflib build` first", markup=False)
-        raise typer.Exit(2)
+        _refuse("--site", f"no site at {folder}; run `tflib build` first")
+    try:
+        make_server(folder, port).server_close()  # the port is free and ours to bind
+    except OSError as exc:
+        _refuse("--port", f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}")
     console.print(f"serving {folder} on http://127.0.0.1:{port}/ (Ctrl-C to stop)", markup=False)
     serve_site(folder, port)
 
 
-def _date_opt(value: str | None) -> dt.date | None:
+def _date_opt(value: str | None, option: str = "--as-of") -> dt.date | None:
     if value is None:
         return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        _refuse(option, f"{value!r} is not a date (YYYY-MM-DD)")
 
 
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Date (YYYY-MM-DD); default: the region's as_of.")]
@@ -263,6 +330,12 @@ def plan(
 
     params = _load(region)
     when = _date_opt(as_of) or params.as_of
+    if out.exists() and not out.is_dir():
+        _refuse("--out", f"{out} is a file, not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _refuse("--out", f"cannot make the folder {out}: {exc.strerror or exc}")
     with Store.create(params):
         pass  # make sure the store and the plan exist
     items = tracker.action_items(params)
@@ -310,17 +383,18 @@ def warnings(
     from . import monitor
 
     params = _load(region)
-    if country and country.upper() not in params.region.member_codes:
-        err_console.print(f"{country!r} is not a member of {region}", markup=False)
-        raise typer.Exit(2)
-    lang = lang or params.region.default_language
-    found = monitor.warnings_for_region(params, country=country, as_of=_date_opt(as_of))
+    if country is not None and country.upper() not in params.region.member_codes:
+        _refuse("--country", f"{country!r} is not a member of {region} ({', '.join(params.region.member_codes)})")
+    lang = _language(params, lang)
+    fmt = _format(fmt)
+    when = _date_opt(as_of)
+    found = monitor.warnings_for_region(params, country=country, as_of=when)
     messages = [monitor.warning_message(r, lang, params) for r in found.iter_rows(named=True)]
     found = found.with_columns(message=pl.Series(messages, dtype=pl.String))
     if fmt == "json":
         _emit_json(found)
         return
-    table = Table(title=f"Early warnings as of {_date_opt(as_of) or params.as_of} ({found.height})")
+    table = Table(title=f"Early warnings as of {when or params.as_of} ({found.height})")
     for col in ("country", "severity", "kind", "message"):
         table.add_column(col)
     for r in found.iter_rows(named=True):
@@ -342,7 +416,8 @@ def scores(
     from . import scores as sc
 
     params = _load(region)
-    lang = lang or params.region.default_language
+    lang = _language(params, lang)
+    fmt = _format(fmt)
     when = _date_opt(as_of) or params.as_of
     ranking = sc.ranking(params, as_of=when)
     fund = fund_mod.fund(params, as_of=when, lang=lang) if params.region.incentive_fund else None
@@ -365,8 +440,185 @@ def scores(
         console.print(ftable)
 
 
+# -- submission: the log and its corrections; store: backup and restore -----------------------
+
+submission_app = typer.Typer(no_args_is_help=True, help="The submissions log and its corrections (void, unvoid).")
+app.add_typer(submission_app, name="submission")
+store_app = typer.Typer(no_args_is_help=True, help="Back up and restore a region's store.")
+app.add_typer(store_app, name="store")
+
+WaitOpt = Annotated[float, typer.Option("--wait", help="Seconds to wait for another writer of the store (then exit 3).")]
+SubmissionArg = Annotated[str, typer.Argument(help="Submission id (its SHA-256) or a unique prefix of it.")]
+ReasonOpt = Annotated[str, typer.Option("--reason", help="Why (kept in the record).")]
+ByOpt = Annotated[str | None, typer.Option("--by", help="Who (default: the operating-system user).")]
+
+
+def _bad_input(exc: Exception) -> NoReturn:
+    """One line naming what and why, exit 2."""
+    text = str(exc).strip()
+    err_console.print(text.splitlines()[0] if text else type(exc).__name__, markup=False, highlight=False)
+    raise typer.Exit(2) from None
+
+
+def _store_call(params, fn, read_only: bool, wait: float = 120.0):
+    """`fn(store)` on the region's store (read-only, or prepared for writing); bad input
+    exits 2, a store that stays busy 3."""
+    try:
+        if read_only:
+            with Store.open(params, read_only=True) as store:
+                return fn(store)
+        with Store.create(params, wait=wait) as store:
+            return fn(store)
+    except StoreBusy as exc:
+        busy_exit(exc)
+    except (ValueError, FileNotFoundError, StoreSchemaError) as exc:
+        _bad_input(exc)
+
+
+def _records(frame: pl.DataFrame) -> list[dict]:
+    return json.loads(json.dumps(frame.to_dicts(), default=str))
+
+
+@submission_app.command("list")
+def submission_list(region: RegionOpt = "sica", fmt: FormatOpt = "table") -> None:
+    """Every submission with its standing (rows stored, voided or not) and every correction."""
+    params = _load(region)
+    fmt = _format(fmt)
+    log, corrections = _store_call(params, lambda s: (s.submission_log(), s.corrections()), read_only=True)
+    if fmt == "json":
+        typer.echo(json.dumps({"submissions": _records(log), "corrections": _records(corrections)}, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"Submissions ({log.height}, {int(log['voided'].sum()) if log.height else 0} voided)")
+    for col in ("id", "received", "file", "kind", "countries", "rows", "outcome", "standing"):
+        table.add_column(col)
+    for r in log.iter_rows(named=True):
+        standing = f"VOIDED {r['voided_at']:%Y-%m-%d} by {r['voided_by']}" if r["voided"] else "counts"
+        table.add_row(
+            r["submission_id"][:12], f"{r['received_at']:%Y-%m-%d %H:%M}", escape(r["file_name"]), r["kind"] or "-",
+            ",".join(r["countries"]), f"{r['rows_stored']:,}", r["outcome"], escape(standing),
+        )
+    console.print(table)
+    if corrections.height:
+        ctable = Table(title=f"Corrections ({corrections.height}; the latest of each submission counts)")
+        for col in ("when", "id", "file", "action", "by", "reason"):
+            ctable.add_column(col)
+        for r in corrections.iter_rows(named=True):
+            ctable.add_row(
+                f"{r['recorded_at']:%Y-%m-%d %H:%M}", r["submission_id"][:12], escape(r["file_name"] or "-"), r["action"],
+                escape(r["recorded_by"]), escape(r["reason"]),
+            )
+        console.print(ctable)
+
+
+@submission_app.command("show")
+def submission_show(submission: SubmissionArg, region: RegionOpt = "sica", fmt: FormatOpt = "table") -> None:
+    """One submission: its log entry, its standing and every correction of it."""
+    params = _load(region)
+    fmt = _format(fmt)
+
+    def read(store):
+        sid = store.resolve_submission(submission)
+        return store.submission_log().filter(pl.col("submission_id") == sid), store.corrections(sid)
+
+    entry, corrections = _store_call(params, read, read_only=True)
+    payload = {**_records(entry)[0], "corrections": _records(corrections)}
+    if fmt == "json":
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    for key, value in payload.items():
+        if key != "corrections":
+            console.print(f"{key}: {'' if value is None else value}", markup=False, highlight=False)
+    console.print(f"corrections: {len(payload['corrections'])}", markup=False)
+    for r in payload["corrections"]:
+        console.print(f"  {r['recorded_at']} {r['action']} by {r['recorded_by']}: {r['reason']}", markup=False, highlight=False)
+
+
+def _correct(action: str, submission: str, reason: str, by: str | None, region: str, wait: float) -> None:
+    params = _load(region)
+
+    def run(store):
+        record = getattr(store, action)(submission, reason=reason, by=by)
+        log = store.submission_log().filter(pl.col("submission_id") == record["submission_id"])
+        return record, log["rows_stored"][0]
+
+    record, rows = _store_call(params, run, read_only=False, wait=wait)
+    sid = record["submission_id"][:12]
+    effect = "no longer count" if action == "void" else "count again"
+    console.print(
+        f"{action}ed {sid} ({record['file_name']}) by {record['recorded_by']} at {record['recorded_at']:%Y-%m-%d %H:%M:%S} UTC: "
+        f"{record['reason']}; its {rows:,} rows {effect}",
+        markup=False, highlight=False,
+    )
+    undo = "unvoid" if action == "void" else "void"
+    console.print(f"undo with: tflib submission {undo} {sid} --reason TEXT --region {params.id}", markup=False, highlight=False)
+
+
+@submission_app.command("void")
+def submission_void(
+    submission: SubmissionArg, reason: ReasonOpt, by: ByOpt = None, region: RegionOpt = "sica", wait: WaitOpt = 120.0
+) -> None:
+    """Void a submission: its rows stop counting in scores, warnings, pages and downloads.
+    Recorded (who, when, why) and reversible; nothing is deleted. Exit 2 on bad input, 3 when busy."""
+    _correct("void", submission, reason, by, region, wait)
+
+
+@submission_app.command("unvoid")
+def submission_unvoid(
+    submission: SubmissionArg, reason: ReasonOpt, by: ByOpt = None, region: RegionOpt = "sica", wait: WaitOpt = 120.0
+) -> None:
+    """Take back a void: the submission's rows count again (a new record; the old ones stay)."""
+    _correct("unvoid", submission, reason, by, region, wait)
+
+
+@store_app.command("backup")
+def store_backup(
+    region: RegionOpt = "sica",
+    out: Annotated[Path | None, typer.Option("--out", help="File or folder (default data/backup/<region>/).")] = None,
+    wait: WaitOpt = 120.0,
+) -> None:
+    """Copy the region's store consistently (no writer mid-commit) while readers go on."""
+    from . import store as store_mod
+
+    params = _load(region)
+    try:
+        copy = store_mod.backup(params, out=out, wait=wait)
+    except StoreBusy as exc:
+        busy_exit(exc)
+    except (ValueError, FileNotFoundError, OSError) as exc:
+        _bad_input(exc)
+    rows = sum(copy.counts.values())
+    console.print(f"backed up {store_path(params.id)} to {copy.path} ({rows:,} rows, schema {copy.schema_version})", markup=False, highlight=False)
+
+
+@store_app.command("restore")
+def store_restore(
+    path: Annotated[Path, typer.Argument(help="A backup of this region's store.")],
+    region: RegionOpt = "sica",
+    wait: WaitOpt = 120.0,
+) -> None:
+    """Make a backup the region's store: checked (a tflib store of this region), upgraded and
+    swapped in atomically; the store it replaces is kept under data/backup/<region>/."""
+    from . import store as store_mod
+
+    params = _load(region)
+    try:
+        restored, replaced = store_mod.restore(path, params, wait=wait)
+    except StoreBusy as exc:
+        busy_exit(exc)
+    except (ValueError, FileNotFoundError, OSError) as exc:
+        _bad_input(exc)
+    rows = sum(restored.counts.values())
+    console.print(f"restored {path} as the store of {params.id} ({rows:,} rows, schema {restored.schema_version})", markup=False, highlight=False)
+    if replaced is not None:
+        console.print(f"the store it replaced is kept at {replaced}", markup=False, highlight=False)
+
+
 def main() -> None:
-    app()
+    try:
+        app()
+    except StoreBusy as exc:  # a command that did not say so itself: still one line, exit 3
+        err_console.print(str(exc), markup=False, highlight=False)
+        raise SystemExit(3) from None
 
 
 if __name__ == "__main__":

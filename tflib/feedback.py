@@ -1,24 +1,22 @@
 """Feedback to the submitting country, in its language: what was accepted, what was
 rejected and how to fix it. One Markdown file per country and submitted file, under
-``data/feedback/<region>/``. Submitted values are escaped, never interpreted as markup.
+``data/feedback/<region>/``. Submitted values are escaped, never interpreted as markup, and
+the submitted file's name is made safe (`tflib.safety.safe_filename`) before it names the
+feedback file or is shown in it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter
 from pathlib import Path
+
 from .i18n import fmt_number, t
 from .params import RegionParams
 from .rules import RULES, IngestResult, Problem
+from .safety import md_escape, safe_filename
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
-
-
-def md_escape(text: object) -> str:
-    """Submitted text shown as text in Markdown: markup characters escaped, one line."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+__all__ = ["md_escape", "write_feedback"]
 
 
 def write_feedback(
@@ -39,7 +37,8 @@ def write_feedback(
         mine = [(n, r, ps) for n, r, ps in rejected if _row_country(r, params) in (country, None)]
         n_accepted = sum(1 for c in accepted_countries if c == country) if country else len(accepted_countries)
         text = _render(result, params, country, lang, n_accepted, mine, received)
-        stem = Path(result.file).stem
+        # The sender chose the file name: no path, control or forbidden characters reach ours.
+        stem = Path(safe_filename(result.file)).stem
         path = folder / f"{stem}-{result.sha256[:12]}.{country or params.id}.{lang}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
@@ -66,7 +65,7 @@ def _render(
     n = lambda v: fmt_number(v, lang, digits=0)  # noqa: E731 - a local shorthand
     who = country_name(country, lang) if country else params.text(params.region.name, lang)
     lines = [
-        "# " + t("Submission feedback: {file}", lang, file=md_escape(result.file)),
+        "# " + t("Submission feedback: {file}", lang, file=md_escape(safe_filename(result.file))),
         "",
         t("To: {who}. Received: {date}. File fingerprint: {sha}.", lang, who=md_escape(who), date=received.isoformat(), sha=result.sha256[:12]),
         "",
@@ -90,6 +89,10 @@ def _render(
     ]
     if result.skipped_blank:
         lines.append(t("{count} template rows were left empty and were not read as data.", lang, count=n(result.skipped_blank)))
+    # Problems of the file rather than of a row (a sheet not read, a missing column).
+    for p in (p for p in result.problems if p.row is None and p.rule != "already_ingested"):
+        what, fix = RULES.get(p.rule, (p.message, ""))
+        lines += ["", f"- {t(what, lang)} {t(fix, lang)} ({md_escape(p.message)})"]
     if not rejected:
         lines += ["", t("Every row was accepted. Thank you.", lang)]
         return "\n".join(lines) + "\n"

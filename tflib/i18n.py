@@ -39,7 +39,13 @@ def N_(message: str) -> str:
 
 
 def available_languages() -> list[str]:
-    return sorted([SOURCE_LANGUAGE] + [p.name for p in LOCALE_DIR.iterdir() if (p / "LC_MESSAGES" / "tflib.po").exists()])
+    return list(_languages())
+
+
+@functools.lru_cache(maxsize=1)
+def _languages() -> tuple[str, ...]:
+    # Read once per process: intake asks for every status cell it parses.
+    return tuple(sorted([SOURCE_LANGUAGE] + [p.name for p in LOCALE_DIR.iterdir() if (p / "LC_MESSAGES" / "tflib.po").exists()]))
 
 
 def gettext(message: str, lang: str) -> str:

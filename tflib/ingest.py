@@ -1,10 +1,14 @@
 """Ingest country submissions (progress updates and indicator observations).
 
-For each file: the raw bytes are archived by content hash; every row is checked against the
-rules below; valid rows are stored, rejected rows go to a quarantine CSV with their reasons;
-a log entry records the counts, so that ``rows_in = accepted + quarantined`` always holds.
-The same file ingested twice adds nothing. Every problem is reported as one line
-``file:row:column: rule: message`` (row numbers as a spreadsheet shows them: header = 1).
+Each file is read (`tflib.readers`) and every row checked against the rules below, outside
+the store's write lock. Then, under the lock and as one unit, the accepted rows and the log
+entry are committed and the raw file (archived by content hash), the quarantine of rejected
+rows (with their reasons) and the feedback to the country are put in place: a kill at any
+point leaves all of these or none of them, once the next command has run `recover`.
+``rows_in = accepted + quarantined`` always holds. The same file ingested twice adds nothing.
+A row that contradicts one already stored (same item and date, or same indicator and period,
+other values) is quarantined, never stored beside it. Every problem is reported as one line
+``file:row:column: rule: message`` (row numbers as a spreadsheet shows them).
 """
 
 from __future__ import annotations
@@ -12,55 +16,43 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import io
-import math
-import re
 import json
+import math
+import os
 import shutil
-import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
+import signal
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from .i18n import N_, available_languages, gettext
-from .params import RegionParams
-from .periods import bounds as period_bounds
-from .paths import Project, resolve
-from .status import parse_status
+from . import cells
+from .cells import CellError, Conventions, blank
 from .feedback import write_feedback
+from .params import RegionParams, load_region
+from .paths import Project, resolve
+from .periods import bounds as period_bounds
+from .readers import (  # noqa: F401 - re-exported: the template writer names columns and sheets with these
+    COLUMN_LABELS,
+    INDICATOR_COLUMNS,
+    JSON_FORMAT,
+    KIND_COLUMNS,
+    KIND_OPTIONAL,
+    PROGRESS_COLUMNS,
+    SHEET_LABELS,
+    SUPPORTED_SUFFIXES,
+    Table,
+    UnreadableFile,
+    read,
+    sheet_kind as _sheet_kind,
+)
 from .rules import IngestResult, Problem
+from .status import parse_status
 from .store import Store
 
-PROGRESS_COLUMNS = ("country", "item_id", "reported_on", "status", "pct_complete")
-PROGRESS_OPTIONAL = ("note", "illustrative")
-INDICATOR_COLUMNS = ("country", "indicator", "period", "value")
-INDICATOR_OPTIONAL = ("statistic", "crossing", "direction", "unit", "source", "illustrative")
-KIND_COLUMNS = {"progress": PROGRESS_COLUMNS, "indicators": INDICATOR_COLUMNS}
-# Column headings as templates show them; a heading may be the id or its label in any language.
-COLUMN_LABELS = {
-    "country": N_("Country"),
-    "item_id": N_("Action item"),
-    "reported_on": N_("Reported on"),
-    "status": N_("Status"),
-    "pct_complete": N_("% complete"),
-    "note": N_("Note"),
-    "illustrative": N_("Illustrative"),
-    "indicator": N_("Indicator"),
-    "statistic": N_("Statistic"),
-    "crossing": N_("Border crossing"),
-    "direction": N_("Direction"),
-    "period": N_("Period"),
-    "value": N_("Value"),
-    "unit": N_("Unit"),
-    "source": N_("Source"),
-}
-# Sheet names of workbooks, accepted in any language tflib speaks.
-SHEET_LABELS = {"progress": N_("Progress"), "indicators": N_("Indicators")}
-# The documented JSON shape for imports from other systems (see README).
-JSON_FORMAT = "tflib-submission/1"
 DIRECTIONS = ("exit", "entry")
 # Spellings of the catalogue's units that submitters commonly write; stored as the catalogue's.
 UNIT_SYNONYMS = {
@@ -68,204 +60,8 @@ UNIT_SYNONYMS = {
     "days": {"d", "day", "days", "día", "días", "dia", "dias", "jour", "jours"},
     "%": {"%", "percent", "pct", "por ciento", "porcentaje", "pour cent"},
 }
-SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".json")
-
-
-class UnreadableFile(Exception):
-    def __init__(self, rule: str, message: str):
-        super().__init__(message)
-        self.rule = rule
-        self.message = message
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading files into (row number, {column: value}) records
-
-
-def _fold(text: str) -> str:
-    """Lower case, accents stripped, runs of other characters as one underscore."""
-    plain = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "_", plain.lower()).strip("_")
-
-
-def _aliases() -> dict[str, str]:
-    table = {}
-    for column, label in COLUMN_LABELS.items():
-        table[_fold(column)] = column
-        for lang in available_languages():
-            table.setdefault(_fold(gettext(label, lang)), column)
-    return table
-
-
-def _normalise_header(name: Any) -> str:
-    folded = _fold(name)
-    return _aliases().get(folded, folded)
-
-
-def _sheet_kind(title: str) -> str | None:
-    folded = _fold(title)
-    for kind, label in SHEET_LABELS.items():
-        if folded == kind or any(folded == _fold(gettext(label, lang)) for lang in available_languages()):
-            return kind
-    return None
-
-
-def _read_csv(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        guess = _guess_encoding(data)
-        raise UnreadableFile(
-            "encoding",
-            f"the file is not UTF-8 (byte {exc.start} cannot be read{guess}); save it as 'CSV UTF-8' and submit again",
-        ) from None
-    if not text.strip():
-        raise UnreadableFile("empty_file", "the file is empty")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [_normalise_header(h) for h in next(reader)]
-    records = []
-    for lineno, values in enumerate(reader, start=2):
-        if not any(v.strip() for v in values):
-            continue  # blank lines carry no data
-        record = {h: (values[i] if i < len(values) else "") for i, h in enumerate(header) if h}
-        if len(values) > len(header):
-            record["__extra__"] = values[len(header) :]
-        records.append((lineno, record))
-    return header, records
-
-
-def _guess_encoding(data: bytes) -> str:
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    return f"; it looks like {best.encoding}" if best is not None else ""
-
-
-def _read_xlsx(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, Any]]], str]:
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged workbook
-        raise UnreadableFile("format", f"not a readable XLSX workbook ({type(exc).__name__})") from None
-    try:
-        kinds = {ws.title: _sheet_kind(ws.title) for ws in wb.worksheets}
-        chosen = next((title for title, kind in kinds.items() if kind), None)
-        if chosen is None:
-            if len(wb.worksheets) == 1:
-                chosen = wb.worksheets[0].title
-            else:
-                wanted = ", ".join(sorted({gettext(lbl, lang) for lbl in SHEET_LABELS.values() for lang in available_languages()}))
-                raise UnreadableFile(
-                    "wrong_sheet", f"no sheet named {wanted}; sheets found: {', '.join(kinds)}"
-                )
-        ws = wb[chosen]
-        rows = ws.iter_rows(values_only=True)
-        try:
-            header = [_normalise_header(h) for h in next(rows)]
-        except StopIteration:
-            raise UnreadableFile("empty_file", f"sheet {chosen!r} is empty") from None
-        records = []
-        for lineno, values in enumerate(rows, start=2):
-            if not any(v is not None and str(v).strip() for v in values):
-                continue
-            records.append((lineno, {h: values[i] if i < len(values) else None for i, h in enumerate(header) if h}))
-        return header, records, chosen
-    finally:
-        wb.close()
-
-
-def _read_json(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, Any]]], str | None]:
-    """The JSON import shape: {"format": "tflib-submission/1", "kind": "progress"|"indicators",
-    "country": "CRI" (optional default for rows), "rows": [{column: value, ...}, ...]}.
-    Row numbers are 1-based positions in `rows`."""
-    try:
-        doc = json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise UnreadableFile("encoding", "the file is not UTF-8; JSON must be UTF-8") from None
-    except json.JSONDecodeError as exc:
-        raise UnreadableFile("format", f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("rows"), list):
-        raise UnreadableFile("format", f'expected an object with "format": "{JSON_FORMAT}" and a "rows" list')
-    if doc.get("format") != JSON_FORMAT:
-        raise UnreadableFile("format", f'"format" must be "{JSON_FORMAT}", not {doc.get("format")!r}')
-    kind = doc.get("kind")
-    if kind not in (None, *KIND_COLUMNS):
-        raise UnreadableFile("format", f'"kind" must be one of {", ".join(KIND_COLUMNS)}, not {kind!r}')
-    if not doc["rows"]:
-        raise UnreadableFile("empty_file", "the file has no rows")
-    default_country = doc.get("country")
-    header: list[str] = []
-    records = []
-    for n, row in enumerate(doc["rows"], start=1):
-        if not isinstance(row, dict):
-            row = {"__extra__": [row]}
-        record = {_normalise_header(k): v for k, v in row.items() if k != "__extra__"}
-        if "__extra__" in row:
-            record["__extra__"] = row["__extra__"]
-        if default_country and _blank(record.get("country")):
-            record["country"] = default_country
-        for key in record:
-            if key not in header and key != "__extra__":
-                header.append(key)
-        records.append((n, record))
-    return header, records, kind
-
-
-# ---------------------------------------------------------------------------------------------
-# Cell parsers: each returns a value or raises ValueError with a message for the user
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = _text(value)
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
-
-
-def _number(value: Any) -> float:
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a number")
-    if isinstance(value, (int, float)):
-        number = float(value)
-    else:
-        text = _text(value).replace(" ", "")
-        # Accept a decimal comma ("12,5") as Spanish and French users type it.
-        if re.fullmatch(r"-?\d+,\d+", text):
-            text = text.replace(",", ".")
-        try:
-            number = float(text)
-        except ValueError:
-            raise ValueError(f"{_text(value)!r} is not a number") from None
-    if math.isnan(number) or math.isinf(number):
-        raise ValueError(f"{_text(value)!r} is not a finite number")
-    return number
-
-
-def _bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = _text(value).lower()
-    if text in {"true", "1", "yes", "y", "sí", "si", "oui", "x"}:
-        return True
-    if text in {"false", "0", "no", "n", "non", ""}:
-        return False
-    raise ValueError(f"{_text(value)!r} is not true/false")
+# Template columns a progress row leaves empty when it is not filled in.
+_PROGRESS_ENTRY = ("reported_on", "status", "pct_complete", "note")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -273,32 +69,38 @@ def _bool(value: Any) -> bool:
 
 
 class _Checker:
-    """Applies the row rules of one file; collects problems per row."""
+    """Applies the row rules of one table; collects problems per row."""
 
-    def __init__(self, file: str, params: RegionParams, items: dict[str, str]):
+    def __init__(self, file: str, params: RegionParams, items: dict[str, str], submitted: Conventions):
         self.file = file
         self.params = params
         self.items = items
         self.members = set(params.region.member_codes)
         self.as_of = params.as_of
         self.crossings = {c.id: c for c in params.region.border_crossings}
+        region = cells.declared(f"params/regions/{params.id}/region.yaml", **_declarations(params.region))
+        self._conventions = {
+            code: submitted.over(cells.declared(f"params/regions/{params.id}/countries/{code}.yaml", **_declarations(cp)).over(region))
+            for code, cp in params.countries.items()
+        }
+        self._default = submitted.over(region)
 
-    def _problem(self, row: int, column: str, rule: str, message: str) -> Problem:
+    def conventions(self, country: str | None) -> Conventions:
+        return self._conventions.get(country, self._default)
+
+    def _problem(self, row: int, column: str | None, rule: str, message: str) -> Problem:
         return Problem(self.file, row, column, rule, message)
 
-    def _field(self, row: int, record: dict, column: str, problems: list, parse=_text, required=True):
+    def _field(self, row: int, record: dict, column: str, problems: list, parse=cells.text, required=True):
         value = record.get(column)
-        if _blank(value):
+        if blank(value):
             if required:
                 problems.append(self._problem(row, column, "required", "a value is required"))
             return None
         try:
             return parse(value)
-        except ValueError as exc:
-            rule = {"_date": "bad_date", "_number": "not_a_number", "_bool": "bad_boolean"}.get(
-                getattr(parse, "__name__", ""), "bad_value"
-            )
-            problems.append(self._problem(row, column, rule, str(exc)))
+        except CellError as exc:
+            problems.append(self._problem(row, column, exc.rule, str(exc)))
             return None
 
     def _country(self, row: int, record: dict, problems: list) -> str | None:
@@ -323,6 +125,7 @@ class _Checker:
     def progress(self, row: int, record: dict) -> tuple[dict | None, list[Problem]]:
         problems: list[Problem] = []
         country = self._country(row, record, problems)
+        conv = self.conventions(country)
         item = self._field(row, record, "item_id", problems)
         if item is not None:
             owner = self.items.get(item)
@@ -330,18 +133,20 @@ class _Checker:
                 problems.append(self._problem(row, "item_id", "unknown_item", f"{item!r} is not an action item of this region's plan"))
             elif country is not None and owner != country:
                 problems.append(self._problem(row, "item_id", "item_country_mismatch", f"{item!r} belongs to {owner}, not {country}"))
-        reported = self._field(row, record, "reported_on", problems, _date)
+        reported = self._field(row, record, "reported_on", problems, lambda v: cells.date(v, conv))
         self._not_future(row, "reported_on", reported, problems)
         status = None
         raw_status = record.get("status")
-        if _blank(raw_status):
+        if blank(raw_status):
             problems.append(self._problem(row, "status", "required", "a value is required"))
         else:
             try:
-                status = parse_status(_text(raw_status))
+                status = parse_status(cells.text(raw_status))
+            except CellError as exc:
+                problems.append(self._problem(row, "status", exc.rule, str(exc)))
             except ValueError as exc:
                 problems.append(self._problem(row, "status", "status_scale", str(exc)))
-        pct = self._field(row, record, "pct_complete", problems, _number)
+        pct = self._field(row, record, "pct_complete", problems, lambda v: cells.number(v, conv, percent=True))
         if pct is not None and not 0 <= pct <= 100:
             problems.append(self._problem(row, "pct_complete", "pct_range", f"{pct:g} is outside 0-100"))
             pct = None
@@ -353,7 +158,7 @@ class _Checker:
             if status == "not_started" and pct != 0:
                 problems.append(self._problem(row, "pct_complete", "status_pct", f"status 'not_started' needs 0% complete, not {pct:g}"))
         note = self._field(row, record, "note", problems, required=False)
-        illustrative = self._field(row, record, "illustrative", problems, _bool, required=False) or False
+        illustrative = self._field(row, record, "illustrative", problems, cells.boolean, required=False) or False
         if problems:
             return None, problems
         return {
@@ -370,6 +175,7 @@ class _Checker:
     def indicator(self, row: int, record: dict) -> tuple[dict | None, list[Problem]]:
         problems: list[Problem] = []
         country = self._country(row, record, problems)
+        conv = self.conventions(country)
         indicator_id = self._field(row, record, "indicator", problems)
         ind = None
         if indicator_id is not None:
@@ -417,7 +223,9 @@ class _Checker:
             else:
                 # A period still running at as_of cannot have been measured yet.
                 self._not_future(row, "period", period_end, problems)
-        value = self._field(row, record, "value", problems, _number)
+        # A share (0-100 %) is where a fraction could be meant; growth rates and the like are not.
+        share = ind is not None and ind.unit == "%" and ind.minimum == 0 and ind.maximum == 100
+        value = self._field(row, record, "value", problems, lambda v: cells.number(v, conv, percent=share))
         if value is not None and ind is not None:
             low = ind.minimum if ind.minimum is not None else -math.inf
             high = ind.maximum if ind.maximum is not None else math.inf
@@ -430,7 +238,7 @@ class _Checker:
             elif unit != ind.unit:
                 problems.append(self._problem(row, "unit", "unit_mismatch", f"{ind.id} is reported in {ind.unit!r}, not {unit!r}"))
         source = self._field(row, record, "source", problems, required=False) or "national submission"
-        illustrative = self._field(row, record, "illustrative", problems, _bool, required=False) or False
+        illustrative = self._field(row, record, "illustrative", problems, cells.boolean, required=False) or False
         if problems:
             return None, problems
         return {
@@ -448,6 +256,10 @@ class _Checker:
             "illustrative": illustrative,
             "source_row": row,
         }, problems
+
+
+def _declarations(model: Any) -> dict[str, str | None]:
+    return {k: getattr(model, k, None) for k in ("number_locale", "date_order", "percent_scale")}
 
 
 def _duplicate_key(kind: str, record: dict) -> tuple:
@@ -491,146 +303,386 @@ INDICATOR_SCHEMA = {
 
 
 # ---------------------------------------------------------------------------------------------
-# One file
+# One file: read and check (no store access, no lock)
+
+
+@dataclass
+class _Part:
+    """One table of a file, checked: its accepted rows and its rejected rows with reasons."""
+
+    label: str  # the file name, or "name [sheet]" when the workbook has several tables
+    kind: str | None
+    header: list[str]
+    accepted: list[dict] = field(default_factory=list)
+    rejected: list[tuple[int, dict, list[Problem]]] = field(default_factory=list)
+    skipped_blank: int = 0  # template rows left unfilled
+    file_problems: list[Problem] = field(default_factory=list)  # about the table, not a row
+
+
+@dataclass
+class _Checked:
+    path: Path
+    data: bytes
+    result: IngestResult
+    parts: list[_Part] = field(default_factory=list)
 
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _detect_kind(header: Sequence[str]) -> tuple[str | None, list[str]]:
+def _detect_kind(header: list[str], hint: str | None) -> tuple[str | None, list[str]]:
     """The submission kind the header fits, or the columns missing for the closest kind."""
-    best, best_missing = None, None
+    if hint is not None:
+        missing = [c for c in KIND_COLUMNS[hint] if c not in header]
+        return (hint, []) if not missing else (None, missing)
+    best_missing = None
     for kind, required in KIND_COLUMNS.items():
         missing = [c for c in required if c not in header]
         if not missing:
             return kind, []
         if best_missing is None or len(missing) < len(best_missing):
-            best, best_missing = kind, missing
+            best_missing = missing
     return None, best_missing or []
 
 
-def ingest_file(path: str | Path, store: Store, project: Project | str | Path | None = None) -> IngestResult:
-    """Ingest one submission file into `store`. Never raises for bad content: see the result."""
-    proj = resolve(project)
-    path = Path(path)
-    name = path.name
-    data = path.read_bytes()
-    sha = _sha256(data)
-    result = IngestResult(file=name, sha256=sha)
+def display_name(path: Path) -> str:
+    """A submitted file's name as shown and stored: its own name, safe to print and to use in
+    file names (no path, no control or markup characters)."""
+    from .safety import safe_filename
 
-    seen = store.submission_seen(sha)
-    if seen is not None:
-        result.outcome = "already_ingested"
-        result.problems.append(
-            Problem(name, None, None, "already_ingested", f"identical to {seen['file_name']} ingested at {seen['received_at']:%Y-%m-%d %H:%M}; nothing added")
-        )
-        return result
+    return safe_filename(path.name)
 
-    # Archive first: whatever happens next, the raw file is kept.
-    region = store.params.id
-    archive = proj.archive_dir / region / f"{sha}{path.suffix.lower()}"
-    archive.parent.mkdir(parents=True, exist_ok=True)
-    if not archive.exists():
-        shutil.copyfile(path, archive)
-    result.archive_path = str(archive.relative_to(proj.root)) if archive.is_relative_to(proj.root) else str(archive)
 
+def check_file(
+    path: Path,
+    params: RegionParams,
+    items: dict[str, str],
+    submitted: Conventions | None = None,
+    data: bytes | None = None,
+) -> _Checked:
+    """Read and check one file. Never raises for its content: see the result."""
+    name = display_name(path)
+    limit = params.region.max_submission_bytes
+    size = path.stat().st_size if data is None else len(data)
+    if size > limit:
+        result = IngestResult(file=name, sha256="", outcome="unreadable")
+        result.problems.append(Problem(name, None, None, "too_large", f"the file is {size:,} bytes; at most {limit:,} are accepted (max_submission_bytes)"))
+        return _Checked(path, b"", result)
+    data = path.read_bytes() if data is None else data
+    result = IngestResult(file=name, sha256=_sha256(data))
+    checked = _Checked(path, data, result)
     try:
-        suffix = path.suffix.lower()
-        declared_kind = None
-        if suffix == ".csv":
-            header, records = _read_csv(data)
-        elif suffix == ".xlsx":
-            header, records, _sheet = _read_xlsx(data)
-            declared_kind = _sheet_kind(_sheet)
-        elif suffix == ".json":
-            header, records, declared_kind = _read_json(data)
-        else:
-            raise UnreadableFile("format", f"unsupported file type {suffix or '(none)'}; send {' or '.join(SUPPORTED_SUFFIXES)}")
+        tables = read(path, data, limit)
     except UnreadableFile as exc:
         result.outcome = "unreadable"
         result.problems.append(Problem(name, None, None, exc.rule, exc.message))
-        _feedback(result, store.params, proj, [], [])
-        store.log_submission(_log_entry(result, illustrative=False))
-        return result
+        return checked
+    except Exception as exc:  # a reader bug must not cost the other files: reported, file kept
+        result.outcome = "unreadable"
+        result.problems.append(Problem(name, None, None, "internal_error", f"the file could not be read ({type(exc).__name__}: {exc}); it is kept, please report this"))
+        return checked
+    several = sum(not t.unread for t in tables) > 1
+    for table in tables:
+        label = f"{name} [{table.sheet}]" if several and table.sheet else name
+        if table.unread:
+            result.problems.append(Problem(name, None, None, "unread_sheet", f"sheet {table.sheet!r} holds data but is neither a Progress nor an Indicators sheet; nothing in it was read"))
+            continue
+        checked.parts.append(_check_table(label, table, params, items, submitted or Conventions()))
+    kinds = sorted({p.kind for p in checked.parts if p.kind})
+    result.kind = "+".join(kinds) if kinds else None
+    for part in checked.parts:
+        result.problems.extend(part.file_problems)
+        for _, _, problems in part.rejected:
+            result.problems.extend(problems)
+    _count(checked)
+    return checked
 
-    kind, missing = _detect_kind(header)
-    if kind is None and declared_kind is not None:
-        missing = [c for c in KIND_COLUMNS[declared_kind] if c not in header]
+
+def _check_table(label: str, table: Table, params: RegionParams, items: dict[str, str], submitted: Conventions) -> _Part:
+    kind, missing = _detect_kind(table.header, table.kind_hint)
+    part = _Part(label, kind, table.header)
+    records = table.records
+    if kind is None:
+        hint = f" ({table.hint})" if table.hint else ""
+        if not table.found_header and records:
+            # One problem for the file, not one per row: the header is what is wrong.
+            wanted = "; ".join(
+                f"{kind} need{'s' if kind == 'progress' else ''} {'the columns ' if kind == 'progress' else ''}{', '.join(cols)}" for kind, cols in KIND_COLUMNS.items()
+            )
+            problem = Problem(label, table.header_row, None, "missing_column", f"no header row in the first rows: {wanted}{hint}")
+            part.rejected = [(n, r, [problem] if i == 0 else []) for i, (n, r) in enumerate(records)]
+        else:
+            problems = [Problem(label, table.header_row or None, c, "missing_column", f"the file has no {c!r} column{hint}") for c in missing]
+            part.rejected = [(n, r, problems if i == 0 else []) for i, (n, r) in enumerate(records)]
+            if not records:
+                part.file_problems = problems
+        return part
     if kind == "progress":
         # Template rows come pre-filled with country and item: unfilled ones are not data.
-        filled = [(n, r) for n, r in records if not all(_blank(r.get(c)) for c in ("reported_on", "status", "pct_complete", "note"))]
-        result.skipped_blank = len(records) - len(filled)
+        filled = [(n, r) for n, r in records if not all(blank(r.get(c)) for c in _PROGRESS_ENTRY) or _has_more(r)]
+        part.skipped_blank = len(records) - len(filled)
         records = filled
-    result.rows_in = len(records)
-    result.kind = kind
-    accepted: list[dict] = []
-    rejected: list[tuple[int, dict, list[Problem]]] = []
-    if kind is None:
-        for row, record in records:
-            rejected.append(
-                (row, record, [Problem(name, row, c, "missing_column", f"the file has no {c!r} column") for c in missing])
+    allowed = set(KIND_COLUMNS[kind]) | set(KIND_OPTIONAL[kind])
+    unknown = {h: table.headings[i] for i, h in enumerate(table.header) if h and h not in allowed}
+    checker = _Checker(label, params, items if kind == "progress" else {}, table.conventions.over(submitted))
+    check = checker.progress if kind == "progress" else checker.indicator
+    first_row: dict[tuple, int] = {}
+    # Records are let go of as they are checked, so a million-row sheet is not held twice.
+    queue = deque(records)
+    records.clear()
+    table.records = []
+    while queue:
+        row, record = queue.popleft()
+        pre = _row_problems(label, row, record, unknown, allowed)
+        clean, problems = check(row, record)
+        problems = pre + [replace(p, value=_shown(record.get(p.column))) for p in problems]
+        if clean is not None and pre:
+            clean = None
+        if clean is not None:
+            key = _duplicate_key(kind, clean)
+            if key in first_row:
+                what = "item and date" if kind == "progress" else "indicator and period"
+                problems = [Problem(label, row, None, "duplicate", f"same {what} as row {first_row[key]}")]
+                clean = None
+            else:
+                first_row[key] = row
+        if clean is None:
+            part.rejected.append((row, record, problems))
+        else:
+            part.accepted.append(clean)
+    return part
+
+
+def _has_more(record: dict) -> bool:
+    """A template row with anything beyond country and item filled in (for example a note
+    under an unknown heading) is data to check, not an empty template row."""
+    return any(not blank(v) for k, v in record.items() if k not in ("country", "item_id", *_PROGRESS_ENTRY))
+
+
+def _shown(value: Any) -> str | None:
+    """A cell as the sender wrote it, for feedback and quarantine."""
+    if blank(value):
+        return None
+    if isinstance(value, cells.FormulaCell):
+        return value.formula
+    try:
+        return cells.text(value)
+    except CellError:
+        return str(value)[:200] + "…"
+
+
+def _row_problems(label: str, row: int, record: dict, unknown: dict[str, str], allowed: set[str]) -> list[Problem]:
+    """Problems of the row's layout, before its values are read."""
+    problems = []
+    if "__extra__" in record:
+        problems.append(Problem(label, row, None, "extra_values", "the row has values in columns with no heading (or beyond the header)"))
+    if record.get("__hidden__"):
+        problems.append(Problem(label, row, None, "hidden_row", "the row is hidden in the workbook"))
+    for rng in record.get("__merged__", ()):
+        problems.append(Problem(label, row, None, "merged_cells", f"the row is part of the merged cells {rng}"))
+    for column in record.get("__nested__", ()):
+        problems.append(Problem(label, row, column, "not_a_value", "a list or object where one value is expected"))
+    for column, heading in unknown.items():
+        if not blank(record.get(column)):
+            problems.append(
+                Problem(label, row, heading, "unknown_column", f"{heading!r} is not a column tflib reads (its value would be lost); read are: {', '.join(sorted(allowed))}", _shown(record.get(column)))
             )
-        if not records:
-            result.problems.extend(Problem(name, 1, c, "missing_column", f"the file has no {c!r} column") for c in missing)
+    return problems
+
+
+def _count(checked: _Checked) -> None:
+    result = checked.result
+    result.rows_in = sum(len(p.accepted) + len(p.rejected) for p in checked.parts)
+    result.accepted = sum(len(p.accepted) for p in checked.parts)
+    result.quarantined = sum(len(p.rejected) for p in checked.parts)
+    result.skipped_blank = sum(p.skipped_blank for p in checked.parts)
+    accepted = {r["country"] for p in checked.parts for r in p.accepted}
+    rejected = {cells.text(rec.get("country")).upper() for p in checked.parts for _, rec, _ in p.rejected if isinstance(rec.get("country"), str) and not blank(rec.get("country"))}
+    result.countries = sorted(accepted | rejected)
+    if result.outcome == "unreadable":
+        return
+    if not result.rows_in:
+        result.outcome = "rejected" if result.problems else "accepted"
     else:
-        checker = _Checker(name, store.params, store.item_countries() if kind == "progress" else {})
-        check = checker.progress if kind == "progress" else checker.indicator
-        first_row: dict[tuple, int] = {}
-        for row, record in records:
-            if "__extra__" in record:
-                rejected.append((row, record, [Problem(name, row, None, "extra_values", "the row has more values than the header has columns")]))
-                continue
-            clean, problems = check(row, record)
-            problems = [replace(p, value=None if _blank(record.get(p.column)) else _text(record.get(p.column))) for p in problems]
-            if clean is not None:
-                key = _duplicate_key(kind, clean)
-                if key in first_row:
-                    problems = [Problem(name, row, None, "duplicate", f"same {'item and date' if kind == 'progress' else 'indicator and period'} as row {first_row[key]}")]
-                    clean = None
-                else:
-                    first_row[key] = row
-            if clean is None:
-                rejected.append((row, record, problems))
-            else:
-                accepted.append(clean)
+        result.outcome = "accepted" if not result.quarantined else ("partial" if result.accepted else "rejected")
 
-    for _, _, problems in rejected:
-        result.problems.extend(problems)
-    result.accepted = len(accepted)
-    result.quarantined = len(rejected)
-    result.countries = sorted({r["country"] for r in accepted} | {_text(rec.get("country")).upper() for _, rec, _ in rejected if not _blank(rec.get("country"))})
-    illustrative = bool(accepted) and all(r["illustrative"] for r in accepted)
 
-    if rejected:
-        qpath = proj.quarantine_dir / region / f"{path.stem}-{sha[:12]}.csv"
-        _write_quarantine(qpath, header, rejected)
-        result.quarantine_path = str(qpath.relative_to(proj.root)) if qpath.is_relative_to(proj.root) else str(qpath)
-    result.outcome = "accepted" if not rejected else ("partial" if accepted else "rejected")
-    _feedback(result, store.params, proj, [r["country"] for r in accepted], rejected)
+# ---------------------------------------------------------------------------------------------
+# Committing: one unit per file, under the store's write lock
 
+
+def _fault(point: str) -> None:
+    """Test hook: die here (SIGKILL, no clean-up) when TFLIB_INGEST_FAULT names this point."""
+    if os.environ.get("TFLIB_INGEST_FAULT") == point:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _relative(path: Path, proj: Project) -> str:
+    return str(path.relative_to(proj.root)) if path.is_relative_to(proj.root) else str(path)
+
+
+def _conflicts(store: Store, part: _Part) -> None:
+    """Rows that contradict a stored row (same key, other values) move to the rejected rows."""
+    if not part.accepted:
+        return
+    if part.kind == "progress":
+        frame = pl.DataFrame(part.accepted, schema=PROGRESS_SCHEMA)
+        sql = """SELECT i.source_row, p.source_file, p.source_row, p.status, p.pct_complete
+                 FROM incoming i JOIN stored_progress p ON p.item_id = i.item_id AND p.reported_on = i.reported_on
+                 WHERE NOT (p.status = i.status AND p.pct_complete = i.pct_complete AND p.note IS NOT DISTINCT FROM i.note)"""
+        describe = lambda r: f"status {r[3]}, {r[4]:g} %"  # noqa: E731
+        what = "this item and date"
+    else:
+        frame = pl.DataFrame(part.accepted, schema=INDICATOR_SCHEMA)
+        sql = """SELECT i.source_row, o.source_file, o.source_row, o.value, o.unit
+                 FROM incoming i JOIN stored_observations o
+                   ON o.country = i.country AND o.indicator_id = i.indicator_id
+                  AND o.statistic IS NOT DISTINCT FROM i.statistic AND o.crossing_id IS NOT DISTINCT FROM i.crossing_id
+                  AND o.direction IS NOT DISTINCT FROM i.direction AND o.period = i.period
+                 WHERE NOT (o.value = i.value AND o.unit = i.unit AND o.source = i.source)"""
+        describe = lambda r: f"value {r[3]:g} {r[4]}"  # noqa: E731
+        what = "this indicator and period"
+    store.con.register("incoming", frame.to_arrow())
+    try:
+        found = store.con.execute(sql.replace("stored_progress", store.rows_table("progress_updates")).replace("stored_observations", store.rows_table("indicator_observations"))).fetchall()
+    finally:
+        store.con.unregister("incoming")
+    if not found:
+        return
+    first = {}
+    for row, file, stored_row, *_ in found:
+        first.setdefault(row, (file, stored_row, describe((row, file, stored_row, *_))))
+    keep = []
+    for record in part.accepted:
+        hit = first.get(record["source_row"])
+        if hit is None:
+            keep.append(record)
+            continue
+        file, stored_row, was = hit
+        problem = Problem(
+            part.label, record["source_row"], None, "conflict",
+            f"{what} was already reported differently ({was}, {file} row {stored_row})",
+        )
+        part.rejected.append((record["source_row"], {k: v for k, v in record.items() if k != "source_row"}, [problem]))
+    part.accepted = keep
+    part.rejected.sort(key=lambda item: item[0])
+
+
+def _write_quarantine(path: Path, header: list[str], rejected: Iterable[tuple[int, dict, list[Problem]]]) -> None:
+    """The rejected rows as submitted, with the row number and every reason, ready to fix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    columns = [h for h in header if h]
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["row", *columns, "problems"])
+        for row, record, problems in rejected:
+            values = ["" if blank(record.get(c)) else (_shown(record.get(c)) or "") for c in columns]
+            reasons = "; ".join(f"{p.column or '-'}: {p.rule}: {p.message}" for p in problems)
+            writer.writerow([row, *values, reasons])
+
+
+def _commit(store: Store, checked: _Checked, proj: Project) -> None:
+    """Stage the files, commit rows and log entry in one transaction, then put the files in
+    place. The journal lets `recover` finish (after the commit) or undo (before it) a run
+    that was killed half-way."""
+    result = checked.result
+    params = store.params
+    region = params.id
+    for part in checked.parts:
+        _conflicts(store, part)
+    result.problems = [p for p in result.problems if p.rule != "conflict"] + [
+        p for part in checked.parts for _, _, ps in part.rejected for p in ps if p.rule == "conflict"
+    ]
+    _count(checked)
+    stem = Path(result.file).stem
+    pending = proj.pending_dir / region / result.sha256
+    if pending.exists():
+        shutil.rmtree(pending)
+    pending.mkdir(parents=True)
+    moves: list[tuple[Path, Path]] = []
+
+    archive = proj.archive_dir / region / f"{result.sha256}{checked.path.suffix.lower()}"
+    staged = pending / archive.name
+    staged.write_bytes(checked.data)
+    moves.append((staged, archive))
+    result.archive_path = _relative(archive, proj)
+
+    quarantines = []
+    for i, part in enumerate(p for p in checked.parts if p.rejected):
+        suffix = "" if i == 0 else f".{i + 1}"
+        final = proj.quarantine_dir / region / f"{stem}-{result.sha256[:12]}{suffix}.csv"
+        staged = pending / final.name
+        _write_quarantine(staged, part.header, part.rejected)
+        moves.append((staged, final))
+        quarantines.append(_relative(final, proj))
+    result.quarantine_paths = quarantines
+    result.quarantine_path = quarantines[0] if quarantines else None
+
+    accepted_countries = [r["country"] for p in checked.parts for r in p.accepted]
+    rejected = [item for p in checked.parts for item in p.rejected]
+    feedback_files = write_feedback(result, params, pending / "feedback", accepted_countries, rejected, dt.date.today())
+    for path in feedback_files:
+        moves.append((path, proj.feedback_dir / region / path.name))
+    result.feedback_paths = [_relative(proj.feedback_dir / region / p.name, proj) for p in feedback_files]
+
+    journal = pending / "journal.json"
+    tmp = journal.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"submission_id": result.sha256, "moves": [[str(a), str(b)] for a, b in moves]}), encoding="utf-8")
+    os.replace(tmp, journal)
+    _fault("staged")
+
+    illustrative = result.accepted > 0 and all(r["illustrative"] for p in checked.parts for r in p.accepted)
     with store._transaction():
-        if accepted:
-            extra = {"submission_id": sha, "source_file": name}
-            if kind == "progress":
-                frame = pl.DataFrame(accepted, schema=PROGRESS_SCHEMA).with_columns(
-                    **{k: pl.lit(v) for k, v in extra.items()}
-                )
-                result.inserted = store.add_progress(frame)
-            else:
-                frame = pl.DataFrame(accepted, schema=INDICATOR_SCHEMA).with_columns(
-                    **{k: pl.lit(v) for k, v in extra.items()}
-                )
-                result.inserted = store.add_observations(frame)
+        inserted = 0
+        for part in checked.parts:
+            if not part.accepted:
+                continue
+            extra = {"submission_id": result.sha256, "source_file": result.file}
+            schema = PROGRESS_SCHEMA if part.kind == "progress" else INDICATOR_SCHEMA
+            frame = pl.DataFrame(part.accepted, schema=schema).with_columns(**{k: pl.lit(v) for k, v in extra.items()})
+            inserted += store.add_progress(frame) if part.kind == "progress" else store.add_observations(frame)
+        result.inserted = inserted
         store.log_submission(_log_entry(result, illustrative=illustrative))
-    return result
+        _fault("before_commit")
+    _fault("committed")
+    _apply(journal)
 
 
-def _feedback(result: IngestResult, params: RegionParams, proj: Project, accepted_countries: list[str], rejected: list) -> None:
+def _apply(journal: Path) -> None:
+    """Put a committed ingest's files in place (each move is atomic; repeating one is harmless)."""
+    entry = json.loads(journal.read_text(encoding="utf-8"))
+    for i, (staged, final) in enumerate(entry["moves"]):
+        staged, final = Path(staged), Path(final)
+        if staged.exists():
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged, final)
+        if i == 0:
+            _fault("moved_one")
+    shutil.rmtree(journal.parent)
 
-    folder = proj.feedback_dir / params.id
-    paths = write_feedback(result, params, folder, accepted_countries, rejected, dt.date.today())
-    result.feedback_paths = [str(p.relative_to(proj.root)) if p.is_relative_to(proj.root) else str(p) for p in paths]
+
+def recover(region: str | RegionParams, project: Project | str | Path | None = None, wait: float = 120.0) -> list[str]:
+    """Finish or undo ingests that were killed half-way: files of a committed ingest are put in
+    place; those of an uncommitted one are removed. Returns what was done, one line each."""
+    proj = resolve(project)
+    region_id = region.id if isinstance(region, RegionParams) else region
+    folder = proj.pending_dir / region_id
+    if not folder.exists() or not any(folder.iterdir()):
+        return []
+    params = region if isinstance(region, RegionParams) else load_region(region, proj)
+    done = []
+    with Store.create(params, proj, wait=wait) as store:
+        for pending in sorted(p for p in folder.iterdir() if p.is_dir()):
+            journal = pending / "journal.json"
+            committed = journal.exists() and store.submission_seen(pending.name) is not None
+            if committed:
+                _apply(journal)
+                done.append(f"completed the interrupted ingest of submission {pending.name[:12]}")
+            else:
+                shutil.rmtree(pending)
+                done.append(f"rolled back the interrupted ingest of submission {pending.name[:12]} (nothing of it was stored)")
+    return done
 
 
 def _log_entry(result: IngestResult, illustrative: bool) -> dict:
@@ -645,51 +697,132 @@ def _log_entry(result: IngestResult, illustrative: bool) -> dict:
         "quarantined": result.quarantined,
         "outcome": result.outcome,
         "archive_path": result.archive_path or "",
-        "quarantine_path": result.quarantine_path,
+        "quarantine_path": ";".join(result.quarantine_paths) or None,
         "illustrative": illustrative,
     }
-
-
-def _write_quarantine(path: Path, header: Sequence[str], rejected: Iterable[tuple[int, dict, list[Problem]]]) -> None:
-    """The rejected rows as submitted, with the row number and every reason, ready to fix."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    columns = [h for h in header if h]
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["row", *columns, "problems"])
-        for row, record, problems in rejected:
-            values = ["" if record.get(c) is None else str(record.get(c)) for c in columns]
-            reasons = "; ".join(f"{p.column or '-'}: {p.rule}: {p.message}" for p in problems)
-            writer.writerow([row, *values, reasons])
 
 
 # ---------------------------------------------------------------------------------------------
 # Many files
 
 
+def _hidden(name: str) -> bool:
+    """Operating-system and office lock files, never submissions (.DS_Store, ~$book.xlsx)."""
+    return name.startswith((".", "~$"))
+
+
 def expand(paths: Iterable[str | Path]) -> list[Path]:
-    """Files and folders (searched recursively for supported files), in a stable order."""
+    """Files and folders (searched recursively), in a stable order. Every file in a folder is
+    tried, so a file of a type that cannot be read is reported, not passed over."""
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES))
+            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and not any(_hidden(part) for part in f.relative_to(p).parts)))
         else:
             out.append(p)
     return out
+
+
+def _repeat(checked: _Checked, seen: dict) -> IngestResult:
+    """The result for a file received before: nothing is added, and what was wrong with it
+    then is reported again (so resending a bad file never looks like success)."""
+    result = checked.result
+    again = IngestResult(file=result.file, sha256=result.sha256, kind=result.kind, outcome="already_ingested", repeat_of=seen["outcome"])
+    when = seen["received_at"]
+    again.problems.append(
+        Problem(result.file, None, None, "already_ingested", f"identical to {seen['file_name']} received at {when:%Y-%m-%d %H:%M}; nothing added")
+    )
+    if seen["outcome"] != "accepted":
+        again.problems.extend(result.problems)
+    return again
 
 
 def ingest(
     paths: Iterable[str | Path],
     region: str | RegionParams,
     project: Project | str | Path | None = None,
+    conventions: Conventions | None = None,
+    wait: float = 120.0,
 ) -> list[IngestResult]:
-    """Ingest files (or folders of files) into the region's store."""
+    """Ingest files (or folders of files) into the region's store.
+
+    Files are read and checked without the store's write lock; each is then committed as one
+    unit under it. `conventions`: how the sender writes numbers and dates (the submission's
+    own declaration, the most specific). `wait`: seconds to wait for another writer
+    (`tflib.store.StoreBusy` after that)."""
     proj = resolve(project)
-    results = []
-    with Store.create(region, proj) as store:
-        for path in expand(paths):
-            if not path.exists():
-                results.append(IngestResult(file=str(path), sha256="", outcome="unreadable", problems=[Problem(str(path), None, None, "not_found", "no such file")]))
-                continue
-            results.append(ingest_file(path, store, proj))
+    params = region if isinstance(region, RegionParams) else load_region(region, proj)
+    recover(params, proj, wait=wait)
+    from .plan import allocate
+
+    items = dict(allocate(params).select("item_id", "country").iter_rows())
+    seen = _seen(params, proj, wait)
+    results: list[IngestResult] = []
+    batch: list[_Checked] = []
+    batch_rows = 0
+
+    def flush() -> None:
+        nonlocal batch, batch_rows
+        if not batch:
+            return
+        with Store.create(params, proj, wait=wait) as store:
+            for checked in batch:
+                again = store.submission_seen(checked.result.sha256)
+                if again is not None:  # another ingest landed it meanwhile
+                    results[results.index(checked.result)] = _repeat(checked, again)
+                    continue
+                _commit(store, checked, proj)
+        batch, batch_rows = [], 0
+
+    for path in expand(paths):
+        if not path.exists():
+            results.append(IngestResult(file=display_name(path), sha256="", outcome="unreadable", problems=[Problem(display_name(path), None, None, "not_found", "no such file")]))
+            continue
+        data = path.read_bytes() if path.stat().st_size <= params.region.max_submission_bytes else None
+        sha = _sha256(data) if data is not None else ""
+        previous = seen.get(sha)
+        if previous is not None and previous["outcome"] == "accepted":
+            results.append(_repeat(_Checked(path, b"", IngestResult(file=display_name(path), sha256=sha)), previous))
+            continue
+        checked = check_file(path, params, items, conventions, data=data)
+        if previous is not None:
+            results.append(_repeat(checked, previous))
+            continue
+        if not checked.result.sha256:  # refused before reading (too large): logged nowhere, reported here
+            results.append(checked.result)
+            continue
+        results.append(checked.result)
+        batch.append(checked)
+        batch_rows += checked.result.rows_in
+        if batch_rows >= 100_000 or len(batch) >= 200:
+            flush()
+    flush()
     return results
+
+
+def _seen(params: RegionParams, proj: Project, wait: float) -> dict[str, dict]:
+    """Submissions already logged (by sha256), read without the write lock."""
+    from .store import store_path
+
+    if not store_path(params.id, proj).exists():
+        return {}
+    try:
+        with Store.open(params, proj, read_only=True, wait=wait) as store:
+            return store.submissions_seen()
+    except RuntimeError:  # an older schema: the writer upgrades it; every file is checked under the lock
+        return {}
+
+
+def ingest_file(path: str | Path, store: Store, project: Project | str | Path | None = None) -> IngestResult:
+    """Ingest one file into an open, writable store (the caller holds the lock)."""
+    proj = resolve(project)
+    path = Path(path)
+    items = store.item_countries()
+    checked = check_file(path, store.params, items)
+    if not checked.result.sha256:
+        return checked.result
+    seen = store.submission_seen(checked.result.sha256)
+    if seen is not None:
+        return _repeat(checked, seen)
+    _commit(store, checked, proj)
+    return checked.result

@@ -31,6 +31,7 @@ from .fund import incentive_fund
 from .pages import Address
 from .params import RegionParams
 from .paths import Project
+from .safety import safe_filename
 from .tables import PerRow, Precision, Table
 
 META_SUFFIX = ".meta.json"
@@ -65,6 +66,16 @@ def public(frame: pl.DataFrame, params: RegionParams, indicator_col: str = "indi
         noted = [c for c, cp in params.countries.items() if "note" in cp.confidential]
         out = out.with_columns(pl.when(pl.col(country_col).is_in(noted)).then(None).otherwise(pl.col("note")).alias("note"))
     return out
+
+
+def shown_file_names(frame: pl.DataFrame, column: str = "source_file") -> pl.DataFrame:
+    """`frame` with the submitted file names of `column` made safe to show and to save
+    (`tflib.safety.safe_filename`): a sender's name never brings a path or control
+    characters into a published table."""
+    if column not in frame.columns:
+        return frame
+    names = [None if v is None else safe_filename(v) for v in frame[column].to_list()]
+    return frame.with_columns(pl.Series(column, names, dtype=pl.String))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -124,13 +135,13 @@ class RegionData:
         return self._once(("items", lang), lambda: tracker.action_items(self.params, lang=lang, project=self.project))
 
     def history(self) -> pl.DataFrame:
-        return self._once(("history", None), lambda: public(tracker.progress(self.params, history=True, as_of=self.as_of, project=self.project), self.params))
+        return self._once(("history", None), lambda: shown_file_names(public(tracker.progress(self.params, history=True, as_of=self.as_of, project=self.project), self.params)))
 
     def current(self) -> pl.DataFrame:
         return self._once(("current", None), lambda: public(tracker.progress(self.params, as_of=self.as_of, project=self.project), self.params))
 
     def observations(self) -> pl.DataFrame:
-        return self._once(("observations", None), lambda: public(tracker.indicators(self.params, project=self.project), self.params))
+        return self._once(("observations", None), lambda: shown_file_names(public(tracker.indicators(self.params, project=self.project), self.params)))
 
     # release tables ------------------------------------------------------------------------
     def table(self, name: str, lang: str) -> Table:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,6 +118,7 @@ def context(
         raise ValueError(f"a {kind} page is about {'the region' if spec.scope == 'region' else 'one member'}: country={country!r}")
     when = as_of if isinstance(as_of, dt.date) else (dt.date.fromisoformat(as_of) if as_of else params.as_of)
     address = pages.Address(params.id, kind, country, lang)
+    inject_fault(address.page_id)
     if inputs is not None:
         if when != params.as_of:
             raise ValueError(f"materialised inputs are as of {params.as_of}; as_of={when} needs the store (inputs=None)")
@@ -125,6 +127,38 @@ def context(
     else:
         loader = Loader(address, data=RegionData(params, proj, when))
     return Context(params=params, country=country, lang=lang, as_of=when, address=address, loader=loader, project=proj)
+
+
+FAULT_ENV = "TFLIB_FAULT"
+
+
+def inject_fault(page_id: str) -> None:
+    """Make a page fail on purpose, to test how a build survives it. Inert unless the
+    environment variable TFLIB_FAULT is set (the build passes its environment to the kernels).
+    Its value is a comma-separated list of faults, each for one page id (`es/GTM/progress`):
+
+    - `raise:<page id>`: the page raises an error;
+    - `kill:<page id>`: the page's kernel kills itself with SIGKILL, as the OOM killer would;
+    - `sleep:<page id>:<seconds>`: the page sleeps, to run past `tflib build --timeout`.
+    """
+    spec = os.environ.get(FAULT_ENV, "")
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        action, _, rest = item.partition(":")
+        target, _, arg = rest.partition(":")
+        if action not in ("raise", "kill", "sleep") or not target or (action == "sleep") != bool(arg):
+            raise ValueError(f"{FAULT_ENV}: {item!r} is not raise:<page id>, kill:<page id> or sleep:<page id>:<seconds>")
+        if target != page_id:
+            continue
+        if action == "raise":
+            raise RuntimeError(f"{FAULT_ENV}: failure injected into {page_id}")
+        if action == "kill":
+            import signal
+
+            os.kill(os.getpid(), signal.SIGKILL)
+        if action == "sleep":
+            import time
+
+            time.sleep(float(arg))
 
 
 def last_submission(ctx: Context, iso3: str | None = None) -> dt.date | None:

@@ -15,6 +15,7 @@ language or bad date is an error naming the file and the key.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -148,6 +149,13 @@ class Region(Strict):
     # Relative worsening of an indicator, period on period, that raises a regression warning.
     regression_tolerance: float = Field(default=0.05, ge=0, le=1)
     incentive_fund: IncentiveFund | None = None
+    # How members write numbers, dates and percentages in text cells, where a member's file does
+    # not say (tflib.cells): left unset, ambiguous values are quarantined, never guessed.
+    number_locale: Literal["decimal_point", "decimal_comma"] | None = None
+    date_order: Literal["dmy", "mdy"] | None = None
+    percent_scale: Literal["percent", "fraction"] | None = None
+    # Larger submissions are refused before they are read.
+    max_submission_bytes: int = Field(default=256 * 1024 * 1024, gt=0)
     illustrative: IllustrativeSettings = Field(default_factory=IllustrativeSettings)
 
     @model_validator(mode="after")
@@ -370,6 +378,10 @@ class CountryParams(Strict):
     # Indicator ids (or fields such as "note") never to be published.
     confidential: list[str] = Field(default_factory=list)
     focal_point: str | None = None
+    # How this member writes numbers, dates and percentages (overrides the region's).
+    number_locale: Literal["decimal_point", "decimal_comma"] | None = None
+    date_order: Literal["dmy", "mdy"] | None = None
+    percent_scale: Literal["percent", "fraction"] | None = None
 
     @field_validator("agencies")
     @classmethod
@@ -394,14 +406,33 @@ class ParamsError(ValueError):
     """A params file is missing, unreadable or invalid. The message names file and key."""
 
 
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's when installed: faster
+    """Safe YAML, except that a date that does not exist (`as_of: 2027-13-30`) stays the text
+    it was, so validation reports it with its file and key instead of YAML raising."""
+
+
+def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+
+
 def _read_yaml(path: Path) -> Any:
     if not path.exists():
         raise ParamsError(f"{path}: file not found")
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return yaml.load(fh, Loader=_Loader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         raise ParamsError(f"{path}: not valid YAML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ParamsError(f"{path}: not UTF-8 text (byte {exc.start}): save the file as UTF-8") from None
+    except (OSError, ValueError) as exc:
+        raise ParamsError(f"{path}: cannot be read: {exc}") from None
 
 
 def _format_errors(path: Path, exc: ValidationError) -> str:
@@ -411,6 +442,9 @@ def _format_errors(path: Path, exc: ValidationError) -> str:
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
             msg = "unknown key"
+        elif err["type"].startswith("date_") and isinstance(err.get("input"), (str, int, float)):
+            reason = msg.split(", ", 1)[1] if ", " in msg else msg
+            msg = f"{err['input']} is not a valid date (YYYY-MM-DD): {reason}"
         lines.append(f"{path}: {key}: {msg}")
     return "\n".join(lines)
 
@@ -470,6 +504,10 @@ def available_regions(project: Project | str | Path | None = None) -> list[str]:
 def load_region(region: str, project: Project | str | Path | None = None) -> RegionParams:
     """Load and validate every params file of `region`. Raises ParamsError naming file and key."""
     proj = resolve(project)
+    if not isinstance(region, str) or not re.fullmatch(_ID, region):
+        # Checked before any path is made from it: a region id never leaves params/regions/.
+        known = ", ".join(available_regions(proj)) or "none"
+        raise ParamsError(f"{region!r} is not a region id (lowercase letters, digits, '_' and '-'; known: {known})")
     folder = region_folder(region, proj)
     if not (folder / "region.yaml").exists():
         known = ", ".join(available_regions(proj)) or "none"

@@ -59,6 +59,11 @@ class Project:
         return self.data_dir / "feedback"
 
     @property
+    def pending_dir(self) -> Path:
+        """Files of an ingest between validation and commit (tflib.ingest)."""
+        return self.data_dir / "pending"
+
+    @property
     def reports_dir(self) -> Path:
         return self.root / "reports"
 

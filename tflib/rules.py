@@ -74,6 +74,42 @@ RULES: dict[str, tuple[str, str]] = {
     "wrong_sheet": (N_("The workbook has no sheet the tool recognises."), N_("Keep the template's sheet names.")),
     "already_ingested": (N_("The same file was received before; nothing was added."), N_("To correct data, send a new file with the corrected rows.")),
     "not_found": (N_("No such file."), N_("Check the file's name and folder.")),
+    "ambiguous_number": (
+        N_("The number could be read in two ways (a comma or point may separate thousands or decimals)."),
+        N_("Write the number without a thousands separator, or ask the secretariat to record how your country writes numbers."),
+    ),
+    "number_locale": (
+        N_("The number is written with another decimal separator than your country's."),
+        N_("Write the number as your country writes numbers, as stated in the message."),
+    ),
+    "ambiguous_percent": (
+        N_("The percentage could be a fraction (0.45 for 45 %) or a small percentage."),
+        N_("Write percentages from 0 to 100 (45 for 45 %), or write the % sign."),
+    ),
+    "serial_date": (N_("A number is given where a date is expected."), N_("Format the cells as dates, or write dates as YYYY-MM-DD.")),
+    "ambiguous_date": (N_("The date could be read day-first or month-first."), N_("Write dates as YYYY-MM-DD, for example 2026-09-30.")),
+    "date_order": (N_("The date does not follow your country's order of day and month."), N_("Write dates as YYYY-MM-DD, for example 2026-09-30.")),
+    "formula_no_value": (
+        N_("The cell holds a formula whose value was never calculated."),
+        N_("Open the file in Excel and save it again, or paste the cells as values."),
+    ),
+    "too_long": (N_("The cell holds far more text than expected."), N_("Shorten the text to a few sentences.")),
+    "csv_quote": (N_("A quotation mark in the file is never closed."), N_("Close or remove the quotation mark on the line named, and resend the file.")),
+    "duplicate_column": (N_("Two columns have the same heading."), N_("Keep one of the two columns.")),
+    "too_large": (N_("The file is larger than the tool accepts."), N_("Split the file into smaller files, or send only new rows.")),
+    "unread_sheet": (N_("A sheet of the workbook holds data the tool cannot place."), N_("Move the rows to the Progress or Indicators sheet, or delete the sheet.")),
+    "hidden_row": (N_("The row is hidden in the workbook."), N_("Unhide the row if it is meant to be sent, or delete it.")),
+    "merged_cells": (N_("The row is part of merged cells."), N_("Unmerge the cells and fill in every row.")),
+    "not_a_value": (N_("A list or object is given where one value is expected."), N_("Give one value per column.")),
+    "unknown_column": (
+        N_("The column is not one of the template's, so its values would be lost."),
+        N_("Rename the heading to the template's (for example Note), or move the values there."),
+    ),
+    "conflict": (
+        N_("This row contradicts a row received earlier for the same item and date (or indicator and period)."),
+        N_("Report the change with a later date, or ask the secretariat to void the earlier submission."),
+    ),
+    "internal_error": (N_("The tool failed while reading the file."), N_("The file is kept; please tell the secretariat.")),
 }
 
 
@@ -110,9 +146,16 @@ class IngestResult:
     countries: list[str] = field(default_factory=list)
     skipped_blank: int = 0  # template rows left unfilled: not data, not counted in rows_in
     feedback_paths: list[str] = field(default_factory=list)
+    quarantine_paths: list[str] = field(default_factory=list)
+    repeat_of: str | None = None  # for a file received before: the outcome it had then
 
     @property
     def exit_code(self) -> int:
-        if self.outcome == "unreadable":
+        """0 all accepted; 1 rows quarantined or something in the file not read; 2 unreadable.
+        A file received before exits as it did then."""
+        outcome = self.repeat_of if self.outcome == "already_ingested" else self.outcome
+        if outcome == "unreadable":
             return 2
-        return 1 if self.quarantined else 0
+        if outcome in ("partial", "rejected") or self.quarantined:
+            return 1
+        return 1 if any(p.rule not in ("already_ingested",) for p in self.problems) else 0

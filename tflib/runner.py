@@ -8,6 +8,10 @@ counts are renumbered so a page built warm is identical to one built cold, a fai
 its worker a fresh kernel, kernel launches that race for a port are retried, and every page
 has a time limit. This is only safe because tflib keeps no hidden state between pages; a test
 proves warm == cold.
+
+A page's executed notebook is written beside its place and moved there only when the page
+succeeded, so an interrupted or failed run never leaves a half-written or failed notebook
+where a page is read (`settle`).
 """
 
 from __future__ import annotations
@@ -136,10 +140,40 @@ def renumber(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def _error_of(exc: BaseException) -> str:
+def _error_of(exc: BaseException, timeout: float | None = None) -> str:
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
     if isinstance(exc, pm.PapermillExecutionError):
         return f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
+    if isinstance(exc, DeadKernelError):
+        return "the kernel died while running the page (killed, or out of memory)"
+    if isinstance(exc, CellTimeoutError):
+        return f"a cell ran longer than the time limit ({timeout:g} s)" if timeout else "a cell ran longer than the time limit"
     return f"{type(exc).__name__}: {exc}"
+
+
+def partial_path(output: Path) -> Path:
+    """Where a page's notebook is written while it runs (papermill writes it cell by cell)."""
+    return output.with_name(f".{output.stem}.partial.ipynb")
+
+
+def failed_path(output: Path) -> Path:
+    """Where the executed notebook of a failed page is kept, to read its error."""
+    return output.with_name(f"{output.stem}.failed.ipynb")
+
+
+def settle(output: Path, written: Path | None, ok: bool) -> None:
+    """Put a finished run in place. A success replaces `output` whole (one rename). A failure
+    removes `output`, so no older or failed notebook can pass for the page, and keeps the
+    failed notebook as `failed_path(output)`."""
+    if ok:
+        assert written is not None
+        os.replace(written, output)
+        failed_path(output).unlink(missing_ok=True)
+        return
+    output.unlink(missing_ok=True)
+    if written is not None and written.exists():
+        os.replace(written, failed_path(output))
 
 
 def _is_launch_race(exc: BaseException) -> bool:
@@ -160,20 +194,21 @@ def run_one(job: Job, kernel: WarmKernel | None, timeout: float, env: dict[str, 
             own.shutdown()
         return JobResult(result.job, result.ok, time.perf_counter() - start, result.error, False)
     restarted = False
+    partial = partial_path(job.output)
     for attempt in range(START_RETRIES):
         try:
             kwargs: dict[str, Any] = {"engine_name": ENGINE_NAME, "warm_kernel": kernel, "kernel_cwd": str(job.notebook.parent)}
             pm.execute_notebook(
                 str(job.notebook),
-                str(job.output),
+                str(partial),
                 parameters=job.parameters,
                 kernel_name=KERNEL,
                 progress_bar=False,
                 execution_timeout=timeout,
                 **kwargs,
             )
-            nb = renumber(nbformat.read(job.output, as_version=4))
-            nbformat.write(nb, job.output)
+            nbformat.write(renumber(nbformat.read(partial, as_version=4)), partial)
+            settle(job.output, partial, ok=True)
             return JobResult(job, True, time.perf_counter() - start, kernel_restarted=restarted)
         except Exception as exc:  # noqa: BLE001 - every failure is reported, none stops the batch
             kernel.shutdown()  # a failed page never leaves its state to the next one
@@ -181,7 +216,8 @@ def run_one(job: Job, kernel: WarmKernel | None, timeout: float, env: dict[str, 
             if _is_launch_race(exc) and attempt < START_RETRIES - 1:
                 time.sleep(0.5 * (attempt + 1))
                 continue
-            return JobResult(job, False, time.perf_counter() - start, _error_of(exc), restarted)
+            settle(job.output, partial, ok=False)
+            return JobResult(job, False, time.perf_counter() - start, _error_of(exc, timeout), restarted)
     raise AssertionError("unreachable")
 
 
@@ -229,7 +265,8 @@ def run_jobs(
             if kernel is not None:
                 kernel.shutdown()
 
-    threads = [threading.Thread(target=worker, name=f"tflib-page-{i}", daemon=True) for i in range(max(1, workers))]
+    # No more workers than pages: each may start a kernel.
+    threads = [threading.Thread(target=worker, name=f"tflib-page-{i}", daemon=True) for i in range(max(1, min(workers, todo.qsize())))]
     for th in threads:
         th.start()
     for th in threads:

@@ -17,6 +17,7 @@ import csv
 import datetime as dt
 import math
 import random
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,13 +183,13 @@ def generate(
                 rows.append([iso3, it["item_id"], month_end.isoformat(), _status_for(pct), f"{pct:g}", note, "true"])
             if rows:
                 path = out_dir / f"{month_end:%Y-%m}" / f"{iso3}_progress.csv"
-                _write_csv(path, PROGRESS_HEADER, rows)
+                _write_csv(path, PROGRESS_HEADER, rows, country.number_locale)
                 written.append(path)
 
             obs = _indicator_rows(params, iso3, cap, month_end, first, rng)
             if obs:
                 path = out_dir / f"{month_end:%Y-%m}" / f"{iso3}_indicators.csv"
-                _write_csv(path, INDICATOR_HEADER, obs)
+                _write_csv(path, INDICATOR_HEADER, obs, country.number_locale)
                 written.append(path)
     return sorted(written)
 
@@ -262,10 +263,16 @@ def _baseline(ind: Indicator, rng: random.Random) -> float:
     return rng.uniform(low, high)
 
 
-def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
+def _write_csv(path: Path, header: list[str], rows: list[list[str]], number_locale: str | None = None) -> None:
+    """A CSV as the member's spreadsheet would save it: where a decimal comma is written, the
+    cells are separated by semicolons (as Excel does in such locales)."""
+    delimiter = ","
+    if number_locale == "decimal_comma":
+        delimiter = ";"
+        rows = [[re.sub(r"^(-?\d+)\.(\d+)$", r"\1,\2", cell) for cell in row] for row in rows]
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
+        writer = csv.writer(fh, lineterminator="\n", delimiter=delimiter)
         writer.writerow(header)
         writer.writerows(rows)
 

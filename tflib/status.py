@@ -7,6 +7,7 @@ maximum, so it neither helps nor hurts a score.
 
 from __future__ import annotations
 
+import functools
 from typing import Literal
 
 from .i18n import N_, available_languages, gettext
@@ -37,12 +38,21 @@ def label(status: str, lang: str) -> str:
     return gettext(LABELS[status], lang)
 
 
+@functools.lru_cache(maxsize=1)
+def _names() -> dict[str, str]:
+    """Every spelling of every status (its code, its label in each language) -> its code."""
+    names = {}
+    for code in STATUSES:
+        names[code.replace("_", " ")] = code
+        for lang in available_languages():
+            names.setdefault(label(code, lang).lower(), code)
+    return names
+
+
 def parse_status(text: str) -> str:
     """A status code from its code or its label in any language tflib speaks (case-insensitive)."""
     key = " ".join(str(text).strip().lower().replace("_", " ").split())
-    for code in STATUSES:
-        names = {code.replace("_", " ")} | {label(code, lang).lower() for lang in available_languages()}
-        if key in names:
-            return code
+    if key in _names():
+        return _names()[key]
     allowed = ", ".join(STATUSES)
     raise ValueError(f"{text!r} is not on the status scale ({allowed})")

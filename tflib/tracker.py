@@ -3,7 +3,8 @@
 These are the calls economists and notebooks use. Every frame carries an ``illustrative``
 column where the data can be illustrative, so it can be labelled wherever it is shown.
 A later report supersedes an earlier one in the default ("current") frames; pass
-``history=True`` for every row ever accepted.
+``history=True`` for every row ever accepted. Rows of voided submissions are left out of
+every frame (the store's ``*_live`` views); `submissions` and `corrections` show the voids.
 """
 
 from __future__ import annotations
@@ -148,13 +149,13 @@ def progress(
         sql = f"""
             SELECT p.item_id, p.country, a.measure_id, a.step_id, p.reported_on, p.status,
                    p.pct_complete, p.note, p.illustrative, p.source_file, p.update_id
-            FROM progress_updates p JOIN action_items a USING (item_id)
+            FROM progress_updates_live p JOIN action_items a USING (item_id)
             WHERE {where} ORDER BY p.country, p.item_id, p.reported_on, p.update_id"""
         return _read(params, project, sql, args)
     item_filter, item_args = ("WHERE a.country = ?", [country.upper()]) if country else ("", [])
     sql = f"""
         WITH latest AS (
-            SELECT * FROM progress_updates p WHERE {where}
+            SELECT * FROM progress_updates_live p WHERE {where}
             QUALIFY row_number() OVER (PARTITION BY item_id ORDER BY reported_on DESC, update_id DESC) = 1
         )
         SELECT a.item_id, a.country, a.measure_id, a.step_id, a.agency_id, a.agency_name, a.start, a.due,
@@ -194,14 +195,25 @@ def indicators(
     sql = f"""
         SELECT country, indicator_id, statistic, crossing_id, direction, period, period_start, period_end,
                value, unit, source, illustrative, source_file, obs_id
-        FROM indicator_observations WHERE {where} {latest}
+        FROM indicator_observations_live WHERE {where} {latest}
         ORDER BY country, indicator_id, statistic, crossing_id, direction, period_start, obs_id"""
     return _read(params, project, sql, args)
 
 
 def submissions(region: str | RegionParams = "sica", project: ProjectLike = None) -> pl.DataFrame:
-    """The submissions log: one row per file ingested, with counts and outcome."""
-    return _read(region, project, "SELECT * FROM submissions ORDER BY received_at, file_name")
+    """The submissions log: one row per file ingested, with counts and outcome, the rows it
+    has in the store and whether it is voided (by whom, when, why)."""
+    params = _params(region, project)
+    with Store.open(params, resolve(project), read_only=True) as store:
+        return store.submission_log()
+
+
+def corrections(region: str | RegionParams = "sica", project: ProjectLike = None) -> pl.DataFrame:
+    """Every void and unvoid of a submission ever recorded, oldest first (the latest record
+    of a submission says whether its rows count)."""
+    params = _params(region, project)
+    with Store.open(params, resolve(project), read_only=True) as store:
+        return store.corrections()
 
 
 def counts(region: str | RegionParams = "sica", project: ProjectLike = None) -> dict[str, int]:

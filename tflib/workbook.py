@@ -34,7 +34,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from . import periods
 from .i18n import N_, gettext, t
-from .ingest import COLUMN_LABELS, SHEET_LABELS
+from .readers import COLUMN_LABELS, SHEET_LABELS, TEMPLATE_SHEETS
 from .params import RegionParams
 from .status import STATUSES, label
 from .tracker import country_name
@@ -63,8 +63,9 @@ SPARE_ROWS = 50
 # Sheet titles and other texts (English msgids; translations in the catalogs).
 WORK_PLAN_TITLE = N_("Work plan")
 GANTT_TITLE = N_("Gantt")
-ITEMS_TITLE = N_("Action items")
-INSTRUCTIONS_TITLE = N_("Instructions")
+# The template's reference sheets, which ingest knows to skip.
+ITEMS_TITLE = TEMPLATE_SHEETS["items"]
+INSTRUCTIONS_TITLE = TEMPLATE_SHEETS["instructions"]
 
 # What each status means, for the instructions sheet.
 STATUS_HELP = {

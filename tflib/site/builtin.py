@@ -91,7 +91,7 @@ def build_site(params: RegionParams, records: list[PageRecord], out: Path, relea
     for asset in sorted(ASSETS.iterdir()):
         if asset.is_file():
             shutil.copyfile(asset, out / "assets" / asset.name)
-    (out / BUNDLE).write_text(report.vega_bundle(_first_specs(records)), encoding="utf-8")
+    (out / BUNDLE).write_text(report.vega_bundle(_first_specs(records), cache_dir=site.cache_dir), encoding="utf-8")
 
     provenance = (release_dir(work) / PROVENANCE).read_text(encoding="utf-8")
     try:

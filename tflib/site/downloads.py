@@ -16,6 +16,11 @@ never reach a release table, so they never reach a download.
 
 Missing values stay missing in every format: an empty CSV cell, an empty Excel cell, a Stata
 missing value. They are never written as 0.
+
+No text opens as a formula: every CSV and Excel text cell that starts with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return gets a leading ``'`` (`tflib.safety.neutralise_cell`),
+and Excel text is always a string cell. Numbers, dates and true/false cells are never
+altered (-5 stays the number -5). Stata files keep the text as it is: Stata never evaluates it.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from ..i18n import N_, gettext, t
 from ..inputs import ReleaseTables
 from ..page import CAVEATS
 from ..params import RegionParams
+from ..safety import is_text, neutralise_cell, neutralise_frame
 from ..tables import Table, cell_text
 from .model import PageRecord
 
@@ -87,22 +93,31 @@ def note(kind: str, lang: str, **values: object) -> str:
 # Writers
 
 
+def csv_frame(table: Table) -> pl.DataFrame:
+    """The CSV cells of a release table: `Table.text_frame`, with the cells of its text
+    columns neutralised (the table's own types say which: numbers are never altered)."""
+    text = [c for c, d in table.frame.schema.items() if is_text(d)]
+    return neutralise_frame(table.text_frame(), text)
+
+
 def write_csv(table: Table, path: Path) -> None:
     """UTF-8 CSV of a release table: every decimal at its precision ("2.6", "3.34"), money
-    exact, dates ISO 8601 (2026-09-30), lists joined by "; ", missing values empty cells."""
-    table.text_frame().write_csv(path, null_value="")
+    exact, dates ISO 8601 (2026-09-30), lists joined by "; ", missing values empty cells, no
+    text cell read as a formula."""
+    csv_frame(table).write_csv(path, null_value="")
 
 
 def write_frame_csv(frame: pl.DataFrame, path: Path) -> None:
-    """UTF-8 CSV of a frame of text and whole numbers (codebooks)."""
-    frame.write_csv(path, null_value="")
+    """UTF-8 CSV of a frame of text and whole numbers (codebooks); text cells neutralised."""
+    neutralise_frame(frame).write_csv(path, null_value="")
 
 
 def _excel_value(value: Any) -> Any:
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)[:EXCEL_CELL_MAX]
+        # Characters Excel refuses go first, so none can hide a formula behind it.
+        return neutralise_cell(ILLEGAL_CHARACTERS_RE.sub("", value))[:EXCEL_CELL_MAX]
     if isinstance(value, (list, tuple)):
         return _excel_value(cell_text(list(value)))
     if isinstance(value, Decimal):
@@ -114,17 +129,19 @@ def _fill_sheet(ws: Any, frame: pl.DataFrame) -> None:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    ws.append(frame.columns)
+    ws.append([_excel_value(c) for c in frame.columns])
     for cell in ws[1]:
         cell.font = Font(bold=True)
+        cell.data_type = "s"
     formats = {i: ("yyyy-mm-dd" if d == pl.Date else "yyyy-mm-dd hh:mm:ss") for i, d in enumerate(frame.dtypes) if d == pl.Date or isinstance(d, pl.Datetime)}
     for row in frame.iter_rows():
-        ws.append([_excel_value(v) for v in row])
+        values = [_excel_value(v) for v in row]
+        ws.append(values)
         r = ws.max_row
-        for i, v in enumerate(row):
+        for i, v in enumerate(values):
             cell = ws.cell(row=r, column=i + 1)
-            if isinstance(v, str) and cell.data_type == "f":
-                cell.data_type = "s"  # text that looks like a formula stays text
+            if isinstance(v, str):
+                cell.data_type = "s"  # text is a string cell, never a formula
             if i in formats and v is not None:
                 cell.number_format = formats[i]
     ws.freeze_panes = "A2"

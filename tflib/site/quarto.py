@@ -9,7 +9,6 @@ with a message saying how to install Quarto. The built-in engine needs no Quarto
 
 from __future__ import annotations
 
-import html
 import json
 import shutil
 import subprocess
@@ -21,6 +20,7 @@ import yaml
 from .. import pages
 from ..i18n import t
 from ..params import RegionParams
+from ..safety import md_escape
 from ..tracker import country_name
 from .downloads import write_csv
 from .model import PageRecord, Release
@@ -75,6 +75,12 @@ def _qmd(path: str) -> str:
     return path.removesuffix(".html") + ".qmd"
 
 
+def _md(text: str) -> str:
+    """Text for a Markdown cell or page: shown as text, never read as Markdown, HTML or a
+    shortcode (HTML-escaping alone leaves ``*``, ``[`` and ``{{<`` live in Markdown)."""
+    return md_escape(text).replace("&", "&amp;")
+
+
 def _title(record: PageRecord, lang: str) -> str:
     return t(pages.kind(record.kind).title, lang)
 
@@ -82,8 +88,8 @@ def _title(record: PageRecord, lang: str) -> str:
 def _with_downloads(nb: nbformat.NotebookNode, tables: list, folder: str, lang: str) -> nbformat.NotebookNode:
     """A last cell linking the page's release tables (CSV), as the builtin site offers them."""
     if tables:
-        links = " · ".join(f"[{html.escape(tab.title)}]({folder}/{tab.name}.csv)" for tab in tables)
-        nb.cells.append(nbformat.v4.new_markdown_cell(f"**{html.escape(t('Download the data of this page', lang))}:** {links}"))
+        links = " · ".join(f"[{_md(tab.title)}]({folder}/{tab.name}.csv)" for tab in tables)
+        nb.cells.append(nbformat.v4.new_markdown_cell(f"**{_md(t('Download the data of this page', lang))}:** {links}"))
     return nb
 
 
@@ -125,7 +131,7 @@ def write_project(params: RegionParams, records: list[PageRecord], project_dir: 
                 nbformat.write(nb, target)
             else:
                 failed = nbformat.v4.new_notebook()
-                failed.cells = [nbformat.v4.new_markdown_cell(f"**{html.escape(t('This page failed in this build.', lang))}** `{html.escape(rec.error or '')}`")]
+                failed.cells = [nbformat.v4.new_markdown_cell(f"**{_md(t('This page failed in this build.', lang))}** {_md(rec.error or '')}")]
                 failed.metadata["title"] = _title(rec, lang)
                 nbformat.write(failed, target)
     config = {
@@ -155,9 +161,9 @@ def _landing(params: RegionParams, records: list[PageRecord], path: Path, lang: 
     lines = [f"---\ntitle: \"{t('Home', lang)}\"\n---\n", t("Data as of {date}", lang, date=release.as_of.isoformat()), ""]
     for rec in records:
         who = country_name(rec.country, lang) if rec.country else params.text(params.region.name, lang)
-        label = html.escape(f"{who}: {_title(rec, lang)}")
+        label = _md(f"{who}: {_title(rec, lang)}")
         href = f"{rec.address.folder}/{rec.kind}.ipynb"
-        lines.append(f"- [{label}]({href})" + ("" if rec.ok else f" ({html.escape(t('failed', lang))})"))
+        lines.append(f"- [{label}]({href})" + ("" if rec.ok else f" ({_md(t('failed', lang))})"))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

@@ -125,9 +125,10 @@ def notebook_body(nb: nbformat.NotebookNode, exporter: Any = None) -> str:
     return body
 
 
-def vega_bundle(specs: Iterable[dict[str, Any]] = ()) -> str:
+def vega_bundle(specs: Iterable[dict[str, Any]] = (), cache_dir: Path | None = None) -> str:
     """Vega, Vega-Lite and vega-embed as one script (from vl-convert: no network), in the
-    Vega-Lite version the charts were made with when vl-convert has it."""
+    Vega-Lite version the charts were made with when vl-convert has it. Bundling takes
+    seconds, so it is kept in `cache_dir` per vl-convert and Vega-Lite version."""
     import vl_convert
 
     wanted = None
@@ -136,9 +137,18 @@ def vega_bundle(specs: Iterable[dict[str, Any]] = ()) -> str:
         if match:
             wanted = f"{match.group(1)}.{match.group(2)}"
             break
-    if wanted and wanted in vl_convert.get_vegalite_versions():
-        return vl_convert.javascript_bundle(vl_version=wanted)
-    return vl_convert.javascript_bundle()
+    if not (wanted and wanted in vl_convert.get_vegalite_versions()):
+        wanted = None
+    cached = None if cache_dir is None else Path(cache_dir) / f"vega-bundle-{getattr(vl_convert, '__version__', 'unknown')}-{wanted or 'default'}.js"
+    if cached is not None and cached.is_file():
+        return cached.read_text(encoding="utf-8")
+    text = vl_convert.javascript_bundle(vl_version=wanted) if wanted else vl_convert.javascript_bundle()
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_name(cached.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(cached)  # whole or absent, should a build be stopped here
+    return text
 
 
 def error_line(error: str | None) -> str:
