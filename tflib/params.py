@@ -15,6 +15,7 @@ language or bad date is an error naming the file and the key.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -501,9 +502,46 @@ def available_regions(project: Project | str | Path | None = None) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if (p / "region.yaml").exists()) if folder.exists() else []
 
 
-def load_region(region: str, project: Project | str | Path | None = None) -> RegionParams:
-    """Load and validate every params file of `region`. Raises ParamsError naming file and key."""
+PROJECT_FILE = "project.yaml"
+# Overrides the project's default region for one shell or one run (tests, cron jobs).
+REGION_ENV = "TFLIB_REGION"
+
+
+class ProjectSettings(Strict):
+    """params/project.yaml: settings of the whole project, not of one region."""
+
+    default_region: Slug | None = None
+
+
+def default_region(project: Project | str | Path | None = None) -> str:
+    """The region a command or call that names none works on: $TFLIB_REGION, else
+    params/project.yaml's default_region. Raises ParamsError (one line saying how to set
+    one) when neither is set or the one set is not a region of the project."""
     proj = resolve(project)
+    path = proj.params_dir / PROJECT_FILE
+    known = available_regions(proj)
+    env = os.environ.get(REGION_ENV, "").strip()
+    if env:
+        where, region = REGION_ENV, env
+    else:
+        settings = _validate(ProjectSettings, path, _read_yaml(path) or {}) if path.exists() else ProjectSettings()
+        if settings.default_region is None:
+            raise ParamsError(
+                f"{path}: default_region: no region given; pass --region ID, set {REGION_ENV}=ID, "
+                f"or write `default_region: ID` in {path} (known: {', '.join(known) or 'none'})"
+            )
+        where, region = f"{path}: default_region", settings.default_region
+    if region not in known:
+        raise ParamsError(f"{where}: no region {region!r} (known: {', '.join(known) or 'none'})")
+    return region
+
+
+def load_region(region: str | None = None, project: Project | str | Path | None = None) -> RegionParams:
+    """Load and validate every params file of `region` (default: `default_region`). Raises
+    ParamsError naming file and key."""
+    proj = resolve(project)
+    if region is None:
+        region = default_region(proj)
     if not isinstance(region, str) or not re.fullmatch(_ID, region):
         # Checked before any path is made from it: a region id never leaves params/regions/.
         known = ", ".join(available_regions(proj)) or "none"
