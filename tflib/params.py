@@ -28,10 +28,12 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from . import i18n
 from .i18n import N_
 from .paths import Project, resolve
 
@@ -137,6 +139,9 @@ class Region(Strict):
     name: Text
     secretariat: str
     languages: list[Language] = Field(min_length=1)
+    # A listed language without an interface catalog (tflib/locale) is refused unless it is
+    # mapped here to one that has a catalog; its pages then say the interface is in that one.
+    language_fallbacks: dict[Language, Language] = Field(default_factory=dict)
     currency: Currency
     # Fixed so that a build is reproducible: never "today".
     as_of: dt.date
@@ -158,6 +163,16 @@ class Region(Strict):
     # Larger submissions are refused before they are read.
     max_submission_bytes: int = Field(default=256 * 1024 * 1024, gt=0)
     illustrative: IllustrativeSettings = Field(default_factory=IllustrativeSettings)
+
+    @field_validator("language_fallbacks")
+    @classmethod
+    def _fallbacks_of_listed(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        if "languages" not in info.data:  # already reported as invalid
+            return value
+        unlisted = sorted(set(value) - set(info.data["languages"]))
+        if unlisted:
+            raise ValueError(f"fallbacks for languages not listed in languages: {unlisted}")
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> "Region":
@@ -555,6 +570,7 @@ def load_region(region: str | None = None, project: Project | str | Path | None 
     reg: Region = _validate(Region, region_path, _read_yaml(region_path))
     if reg.id != region:
         raise ParamsError(f"{region_path}: id: {reg.id!r} does not match the folder name {region!r}")
+    _check_catalogs(reg, region_path)
 
     strategy_path = folder / "strategy.yaml"
     strategy: Strategy = _validate(Strategy, strategy_path, _read_yaml(strategy_path))
@@ -579,6 +595,31 @@ def load_region(region: str | None = None, project: Project | str | Path | None 
 
     _cross_check(reg, strategy, catalogue, countries, folder, indicators_path)
     return RegionParams(region=reg, strategy=strategy, indicators=catalogue, countries=countries, folder=folder)
+
+
+def _check_catalogs(reg: Region, path: Path) -> None:
+    """Every listed language has an interface catalog or a declared fallback that has one:
+    otherwise its pages would fall back to English without saying so."""
+    for lang in reg.languages:
+        fallback = reg.language_fallbacks.get(lang)
+        if fallback is None:
+            if not i18n.has_catalog(lang):
+                raise ParamsError(
+                    f"{path}: languages: {lang!r} has no interface catalog (missing {i18n.catalog_path(lang)}): "
+                    f"translate the interface or declare language_fallbacks: {{{lang}: en}}"
+                )
+            continue
+        if i18n.has_catalog(lang):
+            raise ParamsError(f"{path}: language_fallbacks.{lang}: {lang!r} has its own catalog ({i18n.catalog_path(lang)}): remove the fallback")
+        if not i18n.has_catalog(fallback):
+            raise ParamsError(
+                f"{path}: language_fallbacks.{lang}: the fallback {fallback!r} has no interface catalog either "
+                f"(missing {i18n.catalog_path(fallback)})"
+            )
+        try:
+            i18n.declare_fallback(lang, fallback)
+        except ValueError as exc:
+            raise ParamsError(f"{path}: language_fallbacks.{lang}: {exc}") from None
 
 
 def _cross_check(
