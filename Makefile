@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 clean-store:
-	rm -rf data/store data/archive data/quarantine data/feedback
+	rm -rf data/store data/archive data/quarantine data/feedback data/pending
 
 # Refresh the message template and merge new messages into every catalog (then translate them).
 i18n: $(STAMP)
