@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+
+from tflib import pages
 import yaml
 
 from conftest import write_small_region
@@ -354,5 +356,5 @@ def test_language_fallback_loads_and_pages_say_so(tmp_path, fresh_fallbacks, fal
     # catalog carry no notice.
     assert shell["_"]("Illustrative data") == fresh_fallbacks.t("Illustrative data", fallback)
     for lang in ("fr", "en"):
-        assert site.shell(f"uemoa_test/{lang}/index.html", lang, title="x", crumbs=[])["language_notice"] is None
-        assert "tf-language-notice" not in site.env.get_template("base.html.j2").render(**site.shell(f"uemoa_test/{lang}/index.html", lang, title="x", crumbs=[]))
+        assert site.shell("uemoa_test/" + pages.home_path(lang), lang, title="x", crumbs=[])["language_notice"] is None
+        assert "tf-language-notice" not in site.env.get_template("base.html.j2").render(**site.shell("uemoa_test/" + pages.home_path(lang), lang, title="x", crumbs=[]))

@@ -130,7 +130,9 @@ def test_corridors_landlocked_comparators_unchanged() -> None:
     from tflib.params import load_region
 
     sica = load_region("sica")
-    ctx = types.SimpleNamespace(params=sica, project=Project.default())
+    # The page reads the list as its declared `lldc` table, materialised from the reference file.
+    lldc = pl.DataFrame({"iso3": sorted(ref.landlocked_developing_countries())})
+    ctx = types.SimpleNamespace(params=sica, project=Project.default(), frame=lambda name: {"lldc": lldc}[name])
     # SICA's comparators are PRY, BOL and MEX: the first two are LLDCs, Mexico has a coast.
     assert sica.region.comparators == ["PRY", "BOL", "MEX"]
     assert corridors.landlocked_comparators(ctx) == ["PRY", "BOL"]

@@ -237,12 +237,10 @@ def test_check_language_without_ui_catalog(tmp_path):
     code, lines = check(proj)
     assert code == 2
     catalog = Path(pages.__file__).parent / "locale" / "pt" / "LC_MESSAGES" / "tflib.po"
-    assert (
-        f"{path}: languages.2: no UI catalog for 'pt' ({catalog} is missing; "
-        "`make i18n` creates it from the template once the folder exists, then translate it)"
-    ) in lines
-    # The strategy has no Portuguese text either: reported too, naming file and key.
-    assert any(line.startswith(f"{proj.regions_dir / 'sica' / 'strategy.yaml'}: name: no text for language(s) ['pt']") for line in lines)
+    assert lines[0] == (
+        f"{path}: languages: 'pt' has no interface catalog (missing {catalog}): "
+        "translate the interface or declare language_fallbacks: {pt: en}"
+    )
 
 
 def test_check_missing_notebook(tmp_path):

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import pages
-from .i18n import LOCALE_DIR, available_languages
-from .params import ParamsError, Region, RegionParams, _read_yaml, _validate, available_regions, load_region, region_folder
+from .params import ParamsError, RegionParams, available_regions, load_region
 from .paths import Project, resolve
 from .store import _WriteLock, lock_path, store_path, wal_path
 
@@ -49,24 +48,7 @@ def check(region: str, project: Project | str | Path | None = None) -> CheckRepo
     except ParamsError as exc:
         problems += [line for line in str(exc).splitlines() if line.strip()]
 
-    # Languages need only region.yaml: checked even when another file does not load.
-    region_path = region_folder(region, proj) / "region.yaml"
-    languages: list[str] = []
-    if params is not None:
-        languages = params.languages
-    else:
-        try:
-            languages = _validate(Region, region_path, _read_yaml(region_path)).languages
-        except ParamsError:
-            pass  # already reported by load_region
-    ui = set(available_languages())
-    for i, lang in enumerate(languages):
-        if lang not in ui:
-            catalog = LOCALE_DIR / lang / "LC_MESSAGES" / "tflib.po"
-            problems.append(
-                f"{region_path}: languages.{i}: no UI catalog for {lang!r} ({catalog} is missing; "
-                f"`make i18n` creates it from the template once the folder exists, then translate it)"
-            )
+    # A language without a UI catalog is refused by load_region itself, first, from region.yaml.
 
     # Notebooks: of the kinds the region has, or of every kind when its params do not load.
     kinds = [k for k in pages.KINDS if params is None or pages.addresses(params, kinds=[k])]

@@ -367,7 +367,7 @@ def measure_sentences(ctx: Context, status: pl.DataFrame) -> list[str]:
 def landlocked_comparators(ctx: Context) -> list[str]:
     # The landlocked reference points of this page: comparators on the UN's LLDC list
     # (data/reference/un/lldc.csv).
-    lldc = reference.landlocked_developing_countries(ctx.project)
+    lldc = set(ctx.frame("lldc")["iso3"])
     return [c for c in ctx.params.region.comparators if c in lldc]
 
 
