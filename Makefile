@@ -3,12 +3,14 @@
 PYTHON ?= python3
 VENV ?= .venv
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
-REGION ?= sica
+# Every region with params (each publishes its own reports/_site/<region>/); `make site REGIONS=id` builds one.
+REGIONS ?= $(patsubst params/regions/%/region.yaml,%,$(wildcard params/regions/*/region.yaml))
 
 .PHONY: site test env clean-store i18n
 
 site: $(STAMP)
-	$(VENV)/bin/tflib build --region $(REGION)
+	@test -n "$(REGIONS)" || { echo "no region under params/regions/ (see README: Adding a region)"; exit 2; }
+	set -e; for region in $(REGIONS); do $(VENV)/bin/tflib build --region $$region; done
 
 test: $(STAMP)
 	$(VENV)/bin/pytest -q -n 2 --dist loadgroup

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+
+from tflib import pages
 import yaml
 
 from conftest import write_small_region
@@ -246,3 +248,113 @@ def test_parse_period(text, first, last):
 def test_parse_period_rejects(bad):
     with pytest.raises(ValueError):
         parse_period(bad)
+
+
+# ---------------------------------------------------------------------------------------------
+# Languages without an interface catalog
+
+
+def _add_language(root: Path, region_id: str, lang: str, copy_of: str = "en") -> Path:
+    """List `lang` in region.yaml and give every name a text in it (copied from `copy_of`), so
+    that only the interface catalog can be missing."""
+    def fill(node: Any) -> Any:
+        if isinstance(node, dict):
+            if copy_of in node and isinstance(node[copy_of], str) and "fr" in node:
+                node[lang] = node[copy_of]
+            for value in node.values():
+                fill(value)
+        elif isinstance(node, list):
+            for value in node:
+                fill(value)
+        return node
+
+    folder = root / "params" / "regions" / region_id
+    for path in [*folder.rglob("*.yaml"), root / "params" / "indicators.yaml"]:
+        data = fill(yaml.safe_load(path.read_text(encoding="utf-8")))
+        if path.name == "region.yaml":
+            data["languages"].append(lang)
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return folder / "region.yaml"
+
+
+def edit_yaml(path: Path, change: Callable[[Any], None]) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+@pytest.fixture
+def fresh_fallbacks(monkeypatch):
+    # Fallbacks are declared per process when a region loads: each test starts without any.
+    from tflib import i18n
+
+    monkeypatch.setattr(i18n, "_FALLBACKS", {})
+    return i18n
+
+
+def test_language_without_catalog_is_refused(tmp_path, fresh_fallbacks):
+    write_small_region(tmp_path)
+    region_yaml = _add_language(tmp_path, "uemoa_test", "vi")
+    catalog = fresh_fallbacks.LOCALE_DIR / "vi" / "LC_MESSAGES" / "tflib.po"
+    assert not catalog.exists()
+    with pytest.raises(ParamsError) as info:
+        load_region("uemoa_test", project=tmp_path)
+    assert str(info.value) == (
+        f"{region_yaml}: languages: 'vi' has no interface catalog (missing {catalog}): "
+        "translate the interface or declare language_fallbacks: {vi: en}"
+    )
+
+
+def test_language_fallback_must_have_a_catalog(tmp_path, fresh_fallbacks):
+    write_small_region(tmp_path)
+    region_yaml = _add_language(tmp_path, "uemoa_test", "vi")
+    edit_yaml(region_yaml, lambda d: d.update(language_fallbacks={"vi": "th"}))
+    with pytest.raises(ParamsError) as info:
+        load_region("uemoa_test", project=tmp_path)
+    assert str(info.value) == (
+        f"{region_yaml}: language_fallbacks.vi: the fallback 'th' has no interface catalog either "
+        f"(missing {fresh_fallbacks.LOCALE_DIR / 'th' / 'LC_MESSAGES' / 'tflib.po'})"
+    )
+    edit_yaml(region_yaml, lambda d: d.update(language_fallbacks={"de": "en"}))
+    with pytest.raises(ParamsError, match=r"region.yaml: language_fallbacks: .*fallbacks for languages not listed in languages: \['de'\]"):
+        load_region("uemoa_test", project=tmp_path)
+
+
+def test_language_with_a_catalog_needs_no_fallback(tmp_path, fresh_fallbacks):
+    region_yaml = write_small_region(tmp_path) / "params" / "regions" / "uemoa_test" / "region.yaml"
+    edit_yaml(region_yaml, lambda d: d.update(language_fallbacks={"fr": "en"}))
+    with pytest.raises(ParamsError, match=r"language_fallbacks\.fr: 'fr' has its own catalog"):
+        load_region("uemoa_test", project=tmp_path)
+
+
+@pytest.mark.parametrize("fallback", ["en", "fr"])
+def test_language_fallback_loads_and_pages_say_so(tmp_path, fresh_fallbacks, fallback):
+    import types
+
+    from tflib.site.shell import Site, environment
+
+    write_small_region(tmp_path)
+    region_yaml = _add_language(tmp_path, "uemoa_test", "vi")
+    edit_yaml(region_yaml, lambda d: d.update(language_fallbacks={"vi": fallback}))
+    reg = load_region("uemoa_test", project=tmp_path)
+    assert reg.languages == ["fr", "en", "vi"]
+    assert reg.region.language_fallbacks == {"vi": fallback}
+
+    site = Site(
+        params=reg, release=types.SimpleNamespace(built_on=dt.date(2026, 10, 1), release_id="r1"), project=Project(tmp_path),
+        out=tmp_path / "site", records={}, tables=None, env=environment(),
+    )
+    expected = {
+        "en": "This page is shown in English: no Vietnamese translation of the interface yet.",
+        "fr": "Cette page est affichée en français : l'interface n'est pas encore traduite en vietnamien.",
+    }[fallback]
+    shell = site.shell("uemoa_test/vi/index.html", "vi", title="x", crumbs=[])
+    assert shell["language_notice"] == expected
+    html = site.env.get_template("base.html.j2").render(**shell)
+    assert '<p class="tf-language-notice" data-pagefind-ignore>' + expected.replace("'", "&#39;") + "</p>" in html
+    # The interface itself comes from the fallback's catalog; pages in listed languages with a
+    # catalog carry no notice.
+    assert shell["_"]("Illustrative data") == fresh_fallbacks.t("Illustrative data", fallback)
+    for lang in ("fr", "en"):
+        assert site.shell("uemoa_test/" + pages.home_path(lang), lang, title="x", crumbs=[])["language_notice"] is None
+        assert "tf-language-notice" not in site.env.get_template("base.html.j2").render(**site.shell("uemoa_test/" + pages.home_path(lang), lang, title="x", crumbs=[]))

@@ -73,7 +73,7 @@ def test_iso3_from_name_unknown_raises_naming_it() -> None:
 
 
 def test_overrides_are_valid_and_agree_with_pycountry() -> None:
-    for name, code in ref.WB_NAME_OVERRIDES.items():
+    for name, code in ref.wb_name_overrides().items():
         assert ref.is_valid_iso3(code), (name, code)
         exact = pycountry.countries.get(name=name)
         assert exact is None or exact.alpha_3 == code, (name, code)
@@ -81,9 +81,66 @@ def test_overrides_are_valid_and_agree_with_pycountry() -> None:
         assert all(ref.is_valid_iso3(code) for code in table.values())
 
 
+# The 32 codes the corridors page used before the list moved to data/reference/un/lldc.csv.
+_LLDC_BEFORE = {
+    "AFG", "ARM", "AZE", "BDI", "BFA", "BOL", "BTN", "BWA", "CAF", "ETH", "KAZ", "KGZ", "LAO", "LSO", "MDA", "MKD",
+    "MLI", "MNG", "MWI", "NER", "NPL", "PRY", "RWA", "SSD", "SWZ", "TCD", "TJK", "TKM", "UGA", "UZB", "ZMB", "ZWE",
+}
+
+
+def _csv_rows(relative: str) -> list[dict[str, str]]:
+    import csv
+
+    with (Project.default().reference_dir / relative).open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_lldc_list_is_the_file_and_unchanged() -> None:
+    rows = _csv_rows(ref.LLDC_FILE)
+    assert ref.landlocked_developing_countries() == {r["iso3"] for r in rows}
+    assert len(rows) == 32 and ref.landlocked_developing_countries() == _LLDC_BEFORE
+    assert ref.landlocked_developing_countries() is ref.landlocked_developing_countries()  # read once
+
+
+def test_wb_name_overrides_are_the_file() -> None:
+    rows = _csv_rows(ref.WB_NAMES_FILE)
+    assert dict(ref.wb_name_overrides()) == {r["name"]: r["iso3"] for r in rows}
+    assert len(rows) == len(ref.wb_name_overrides())  # no name listed twice
+    assert all(r["why"] for r in rows)
+
+
+def test_bad_reference_list_names_file_and_line(tmp_path) -> None:
+    folder = tmp_path / "data" / "reference" / "un"
+    folder.mkdir(parents=True)
+    path = folder / "lldc.csv"
+    path.write_text("iso3,name\nPRY,Paraguay\nBOLX,Bolivia\n", encoding="utf-8")
+    with pytest.raises(ref.ReferenceDataError, match=rf"^{path}, line 3: iso3: 'BOLX' is not an ISO3 code$"):
+        ref.landlocked_developing_countries(tmp_path)
+    path.write_text("iso3,name\nPRY,Paraguay\nPRY,Paraguay (again)\n", encoding="utf-8")
+    with pytest.raises(ref.ReferenceDataError, match=rf"^{path}, line 3: iso3: 'PRY' already on line 2$"):
+        ref.landlocked_developing_countries(tmp_path)
+    with pytest.raises(FileNotFoundError, match="worldbank/economy_name_overrides.csv"):
+        ref.iso3_from_name("Korea, Rep.", tmp_path)
+
+
+def test_corridors_landlocked_comparators_unchanged() -> None:
+    import types
+
+    from tflib.analysis import corridors
+    from tflib.params import load_region
+
+    sica = load_region("sica")
+    # The page reads the list as its declared `lldc` table, materialised from the reference file.
+    lldc = pl.DataFrame({"iso3": sorted(ref.landlocked_developing_countries())})
+    ctx = types.SimpleNamespace(params=sica, project=Project.default(), frame=lambda name: {"lldc": lldc}[name])
+    # SICA's comparators are PRY, BOL and MEX: the first two are LLDCs, Mexico has a coast.
+    assert sica.region.comparators == ["PRY", "BOL", "MEX"]
+    assert corridors.landlocked_comparators(ctx) == ["PRY", "BOL"]
+
+
 def test_constants_are_read_only() -> None:
     with pytest.raises(TypeError):
-        ref.WB_NAME_OVERRIDES["Atlantis"] = "ATL"  # type: ignore[index]
+        ref.wb_name_overrides()["Atlantis"] = "ATL"  # type: ignore[index]
     with pytest.raises(TypeError):
         ref.LPI_COMPONENTS["customs"]["en"] = "x"  # type: ignore[index]
 
@@ -134,11 +191,13 @@ def test_lpi_missing_is_absent_not_zero(lpi: pl.DataFrame) -> None:
 
 def test_lpi_unmapped_name_raises_naming_file_and_name(tmp_path: Path) -> None:
     project, csv = _copy_project(tmp_path, ref.LPI_FILE)
+    _copy_project(tmp_path, ref.WB_NAMES_FILE)  # the name overrides come from the same project
     with csv.open("a", encoding="utf-8") as f:
         f.write("Atlantis,2023,Nowhere,3.0,1,3,3,3,3,3,3\n")
     with pytest.raises(ref.UnmappedEconomyError) as err:
         ref.lpi(project)
-    assert "Atlantis" in str(err.value) and "lpi_2010_2023.csv" in str(err.value)
+    message = str(err.value)
+    assert "Atlantis" in message and "lpi_2010_2023.csv" in message and ref.WB_NAMES_FILE in message
 
 
 def test_lpi_components_labels() -> None:

@@ -23,7 +23,7 @@ from .status import STATUSES
 from .tracker import action_items, counts, indicators, measures, members, progress, submissions
 
 
-def region(name: str = "sica", project=None) -> RegionParams:
+def region(name: str | None = None, project=None) -> RegionParams:
     """The region's validated params (members, languages, strategy, indicator catalogue)."""
     return load_region(name, project)
 

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from . import ingest as ingest_mod
 from . import sample, tracker
-from .params import ParamsError, available_regions, load_region
+from .params import ParamsError, available_regions, default_region, load_region
 from .paths import resolve
 from .store import Store, StoreBusy, StoreSchemaError, store_path
 
@@ -25,7 +25,10 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="Trade Facili
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 
-RegionOpt = Annotated[str, typer.Option("--region", "-r", help="Region id (a folder under params/regions/).")]
+RegionOpt = Annotated[
+    str | None,
+    typer.Option("--region", "-r", help="Region id (a folder under params/regions/); default: $TFLIB_REGION, else params/project.yaml's default_region."),
+]
 
 
 def _refuse(option: str, message: str) -> NoReturn:
@@ -34,7 +37,19 @@ def _refuse(option: str, message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
-def _load(region: str):
+def _region_id(region: str | None) -> str:
+    """The region named on the command line, else the project's default (one line, exit 2
+    when there is none)."""
+    if region is not None:
+        return region
+    try:
+        return default_region()
+    except ParamsError as exc:
+        _bad_input(exc)
+
+
+def _load(region: str | None):
+    region = _region_id(region)
     known = available_regions()
     if region not in known:  # only a folder listed there: a region id never names a path
         _refuse("--region", f"no region {region!r} (known: {', '.join(known) or 'none'})")
@@ -76,7 +91,7 @@ def busy_exit(exc: StoreBusy) -> NoReturn:
 
 
 @app.command()
-def info(region: RegionOpt = "sica") -> None:
+def info(region: RegionOpt = None) -> None:
     """Members (with party status) and row counts per table."""
     params = _load(region)
     # Read-only when the store exists, so `info` can run beside notebooks reading it.
@@ -137,7 +152,7 @@ def _print_results(results: list[ingest_mod.IngestResult], verbose: bool = True)
 @app.command()
 def ingest(
     files: Annotated[list[Path], typer.Argument(help="Submission files (CSV, TSV, XLSX, JSON) or folders of them.")],
-    region: RegionOpt = "sica",
+    region: RegionOpt = None,
     wait: Annotated[float, typer.Option(help="Seconds to wait for another writer of the store (exit 3 after that).")] = 120.0,
     number_locale: Annotated[str | None, typer.Option(help="How these files write numbers: decimal_point or decimal_comma (overrides params).")] = None,
     date_order: Annotated[str | None, typer.Option(help="How these files write d/m dates: dmy or mdy (overrides params).")] = None,
@@ -168,19 +183,19 @@ def ingest(
 
 @app.command()
 def generate(
-    region: RegionOpt = "sica",
+    region: RegionOpt = None,
     seed: Annotated[int | None, typer.Option(help="Override the seed in params.")] = None,
 ) -> None:
     """Write the ILLUSTRATIVE submission files of a region (seeded, reproducible)."""
-    _load(region)
-    files = sample.generate_region(region, seed=seed)
-    out = sample.illustrative_dir(region)
+    params = _load(region)
+    files = sample.generate_region(params.id, seed=seed)
+    out = sample.illustrative_dir(params.id)
     console.print(f"wrote {len(files)} illustrative submission files to {out}")
 
 
 @app.command()
 def build(
-    region: RegionOpt = "sica",
+    region: RegionOpt = None,
     countries: Annotated[list[str] | None, typer.Option("--countries", help="ISO3 codes (repeat or comma-separate).")] = None,
     kinds: Annotated[list[str] | None, typer.Option("--kinds", help="Page kinds (tflib.pages): progress, logistics, sme, corridors, digital, overview, impact.")] = None,
     lang: Annotated[list[str] | None, typer.Option("--lang", help="Languages (default: all of the region's).")] = None,
@@ -216,7 +231,7 @@ def build(
         if problem:
             err_console.print(problem, markup=False)
             raise typer.Exit(2)
-    folder = resolve(None).submissions_dir / region
+    folder = resolve(None).submissions_dir / params.id
     if folder.exists():
         results = ingest_mod.ingest([folder], params)
         _print_results(results, verbose=False)
@@ -315,7 +330,7 @@ def _emit_json(frame) -> None:
 
 @app.command()
 def plan(
-    region: RegionOpt = "sica",
+    region: RegionOpt = None,
     out: Annotated[Path, typer.Option("--out", help="Folder for work plans, templates and the regional CSV.")] = Path("reports/plans"),
     replan_: Annotated[bool, typer.Option("--replan", help="Reschedule remaining steps from recorded progress.")] = False,
     as_of: AsOfOpt = None,
@@ -373,7 +388,7 @@ def _print_moves(moves, params) -> None:
 
 @app.command()
 def warnings(
-    region: RegionOpt = "sica",
+    region: RegionOpt = None,
     country: Annotated[str | None, typer.Option("--country", help="ISO3 of one member.")] = None,
     as_of: AsOfOpt = None,
     fmt: FormatOpt = "table",
@@ -384,7 +399,7 @@ def warnings(
 
     params = _load(region)
     if country is not None and country.upper() not in params.region.member_codes:
-        _refuse("--country", f"{country!r} is not a member of {region} ({', '.join(params.region.member_codes)})")
+        _refuse("--country", f"{country!r} is not a member of {params.id} ({', '.join(params.region.member_codes)})")
     lang = _language(params, lang)
     fmt = _format(fmt)
     when = _date_opt(as_of)
@@ -406,7 +421,7 @@ def warnings(
 
 @app.command()
 def scores(
-    region: RegionOpt = "sica",
+    region: RegionOpt = None,
     as_of: AsOfOpt = None,
     fmt: FormatOpt = "table",
     lang: LangOpt = None,
@@ -480,7 +495,7 @@ def _records(frame: pl.DataFrame) -> list[dict]:
 
 
 @submission_app.command("list")
-def submission_list(region: RegionOpt = "sica", fmt: FormatOpt = "table") -> None:
+def submission_list(region: RegionOpt = None, fmt: FormatOpt = "table") -> None:
     """Every submission with its standing (rows stored, voided or not) and every correction."""
     params = _load(region)
     fmt = _format(fmt)
@@ -511,7 +526,7 @@ def submission_list(region: RegionOpt = "sica", fmt: FormatOpt = "table") -> Non
 
 
 @submission_app.command("show")
-def submission_show(submission: SubmissionArg, region: RegionOpt = "sica", fmt: FormatOpt = "table") -> None:
+def submission_show(submission: SubmissionArg, region: RegionOpt = None, fmt: FormatOpt = "table") -> None:
     """One submission: its log entry, its standing and every correction of it."""
     params = _load(region)
     fmt = _format(fmt)
@@ -555,7 +570,7 @@ def _correct(action: str, submission: str, reason: str, by: str | None, region: 
 
 @submission_app.command("void")
 def submission_void(
-    submission: SubmissionArg, reason: ReasonOpt, by: ByOpt = None, region: RegionOpt = "sica", wait: WaitOpt = 120.0
+    submission: SubmissionArg, reason: ReasonOpt, by: ByOpt = None, region: RegionOpt = None, wait: WaitOpt = 120.0
 ) -> None:
     """Void a submission: its rows stop counting in scores, warnings, pages and downloads.
     Recorded (who, when, why) and reversible; nothing is deleted. Exit 2 on bad input, 3 when busy."""
@@ -564,7 +579,7 @@ def submission_void(
 
 @submission_app.command("unvoid")
 def submission_unvoid(
-    submission: SubmissionArg, reason: ReasonOpt, by: ByOpt = None, region: RegionOpt = "sica", wait: WaitOpt = 120.0
+    submission: SubmissionArg, reason: ReasonOpt, by: ByOpt = None, region: RegionOpt = None, wait: WaitOpt = 120.0
 ) -> None:
     """Take back a void: the submission's rows count again (a new record; the old ones stay)."""
     _correct("unvoid", submission, reason, by, region, wait)
@@ -572,7 +587,7 @@ def submission_unvoid(
 
 @store_app.command("backup")
 def store_backup(
-    region: RegionOpt = "sica",
+    region: RegionOpt = None,
     out: Annotated[Path | None, typer.Option("--out", help="File or folder (default data/backup/<region>/).")] = None,
     wait: WaitOpt = 120.0,
 ) -> None:
@@ -593,7 +608,7 @@ def store_backup(
 @store_app.command("restore")
 def store_restore(
     path: Annotated[Path, typer.Argument(help="A backup of this region's store.")],
-    region: RegionOpt = "sica",
+    region: RegionOpt = None,
     wait: WaitOpt = 120.0,
 ) -> None:
     """Make a backup the region's store: checked (a tflib store of this region), upgraded and
@@ -611,6 +626,66 @@ def store_restore(
     console.print(f"restored {path} as the store of {params.id} ({rows:,} rows, schema {restored.schema_version})", markup=False, highlight=False)
     if replaced is not None:
         console.print(f"the store it replaced is kept at {replaced}", markup=False, highlight=False)
+
+
+# -- region: check its params, reset its data -------------------------------------------------
+
+region_app = typer.Typer(no_args_is_help=True, help="Check a region's params; reset a region's data.")
+app.add_typer(region_app, name="region")
+
+RegionArg = Annotated[str, typer.Argument(help="Region id (a folder under params/regions/).")]
+
+
+@region_app.command("check")
+def region_check(region: RegionArg) -> None:
+    """Validate the region's params, UI catalogs, notebooks, impact assumptions and agency
+    roles: one line per problem (file: key: message), exit 2 on any; else a one-line summary."""
+    from . import regiontools
+
+    try:
+        report = regiontools.check(region)
+    except ValueError as exc:
+        _bad_input(exc)
+    for line in report.problems:
+        err_console.print(line, markup=False, highlight=False)
+    if report.problems:
+        err_console.print(f"{region}: {len(report.problems)} problem(s)", markup=False, highlight=False)
+        raise typer.Exit(2)
+    console.print(report.summary, markup=False, highlight=False)
+
+
+@region_app.command("reset")
+def region_reset(
+    region: RegionArg,
+    yes: Annotated[bool, typer.Option("--yes", help="Delete (without it, only list what would be deleted).")] = False,
+    wait: WaitOpt = 120.0,
+) -> None:
+    """Delete the region's store, archive, quarantine, feedback, pending ingests, site and work
+    folder (params and submissions stay). Without --yes: list them and exit 2."""
+    from . import regiontools
+
+    project = resolve(None)
+    try:
+        regiontools.known_region(region, project)
+    except ValueError as exc:
+        _bad_input(exc)
+    targets = regiontools.existing_targets(region, project)
+    if not targets:
+        console.print(f"{region}: nothing to delete", markup=False, highlight=False)
+        return
+    if not yes:
+        console.print(f"would delete, for region {region}:", markup=False, highlight=False)
+        for path in targets:
+            console.print(f"  {path}", markup=False, highlight=False)
+        err_console.print("nothing deleted: run again with --yes to delete these", markup=False, highlight=False)
+        raise typer.Exit(2)
+    try:
+        deleted = regiontools.reset(region, project, wait=wait)
+    except StoreBusy as exc:
+        busy_exit(exc)
+    for path in deleted:
+        console.print(f"deleted {path}", markup=False, highlight=False)
+    console.print(f"{region}: reset ({len(deleted)} paths deleted)", markup=False, highlight=False)
 
 
 def main() -> None:

@@ -287,7 +287,7 @@ def _share_text(share: float, lang: str) -> str:
 
 
 def fund(
-    region: str | RegionParams = "sica",
+    region: str | RegionParams | None = None,
     as_of: dt.date | str | None = None,
     project: ProjectLike = None,
     lang: str = "en",

@@ -22,10 +22,64 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 SOURCE_LANGUAGE = "en"
 
 
+# Languages a region lists without a catalog of their own, and the catalog shown instead
+# (region.yaml `language_fallbacks`, declared when the region is loaded).
+_FALLBACKS: dict[str, str] = {}
+
+
+def catalog_path(lang: str) -> Path:
+    return LOCALE_DIR / lang / "LC_MESSAGES" / "tflib.po"
+
+
+def has_catalog(lang: str) -> bool:
+    """Whether the interface can be shown in `lang` (English is the source and needs none)."""
+    return lang == SOURCE_LANGUAGE or catalog_path(lang).exists()
+
+
+def declare_fallback(lang: str, fallback: str) -> None:
+    """Show `fallback`'s catalog wherever `lang` is asked for. One choice per process: a second,
+    different choice is refused rather than silently changing pages already being rendered."""
+    if has_catalog(lang):
+        raise ValueError(f"{lang!r} has a catalog ({catalog_path(lang)}): it needs no fallback")
+    if not has_catalog(fallback):
+        raise ValueError(f"fallback {fallback!r} has no catalog either (missing {catalog_path(fallback)})")
+    if _FALLBACKS.get(lang, fallback) != fallback:
+        raise ValueError(f"{lang!r} already falls back to {_FALLBACKS[lang]!r} in this process")
+    _FALLBACKS[lang] = fallback
+
+
+def interface_language(lang: str) -> str:
+    """The catalog actually used for `lang`: itself, or its declared fallback."""
+    return _FALLBACKS.get(lang, lang)
+
+
+def display_name(code: str, in_lang: str) -> str:
+    """The name of language `code` written in `in_lang` ("Vietnamese", "vietnamien")."""
+    from babel import Locale
+
+    try:
+        return Locale.parse(code).get_display_name(in_lang) or code
+    except Exception:  # noqa: BLE001 - an unknown code is shown as it is
+        return code
+
+
+def fallback_notice(lang: str) -> str | None:
+    """The notice a page in `lang` carries when its interface is shown in another language."""
+    shown = _FALLBACKS.get(lang)
+    if shown is None:
+        return None
+    return t(
+        "This page is shown in {language}: no {missing} translation of the interface yet.",
+        lang,
+        language=display_name(shown, shown),
+        missing=display_name(lang, shown),
+    )
+
+
 @functools.cache
 def _catalog(lang: str) -> dict[str, str]:
     """msgid -> msgstr for `lang` (empty for English). Catalog files are read-only data."""
-    path = LOCALE_DIR / lang / "LC_MESSAGES" / "tflib.po"
+    path = catalog_path(lang)
     if lang == SOURCE_LANGUAGE or not path.exists():
         return {}
     with path.open("rb") as fh:
@@ -50,7 +104,7 @@ def _languages() -> tuple[str, ...]:
 
 def gettext(message: str, lang: str) -> str:
     """`message` (English) in `lang`."""
-    return _catalog(lang).get(message, message)
+    return _catalog(_FALLBACKS.get(lang, lang)).get(message, message)
 
 
 def t(message: str, lang: str, **values: object) -> str:

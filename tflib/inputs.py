@@ -291,6 +291,15 @@ def _trade(data: RegionData, lang: str) -> Table:
     )
 
 
+def _lldc(data: RegionData, lang: str) -> Table:
+    codes = sorted(reference.landlocked_developing_countries(data.project))
+    return Table(
+        "lldc", pl.DataFrame({"iso3": codes}, schema={"iso3": pl.String}), title="Landlocked developing countries",
+        source="UN-OHRLLS, list of landlocked developing countries",
+        description="ISO3 codes of the UN's landlocked developing countries (reference data).",
+    )
+
+
 def _boundaries(data: RegionData, lang: str) -> Table:
     topology = reference.boundaries(data.project, resolution=BOUNDARY_RESOLUTION)
     frame = pl.DataFrame({"resolution": [BOUNDARY_RESOLUTION], "topology": [json.dumps(topology, separators=(",", ":"), sort_keys=True)]})
@@ -325,6 +334,7 @@ TABLES: dict[str, TableSpec] = {
         TableSpec("lpi", _lpi, economy_column="iso3"),
         TableSpec("doing_business", _doing_business, economy_column="iso3"),
         TableSpec("trade", _trade),
+        TableSpec("lldc", _lldc, economy_column="iso3", public=False),
         TableSpec("boundaries", _boundaries, public=False),
     )
 }

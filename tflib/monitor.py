@@ -263,7 +263,7 @@ def kind_label(kind: str, lang: str) -> str:
 
 
 def warnings_for_region(
-    region: str | RegionParams = "sica",
+    region: str | RegionParams | None = None,
     country: str | None = None,
     as_of: dt.date | None = None,
     project: ProjectLike = None,

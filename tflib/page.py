@@ -95,7 +95,7 @@ class Context:
 
 def context(
     kind: str,
-    region: str = "sica",
+    region: str | None = None,
     country: str | None = None,
     lang: str | None = None,
     as_of: str | dt.date | None = None,

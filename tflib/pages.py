@@ -100,7 +100,7 @@ KINDS: dict[str, PageKind] = {
         ),
         PageKind(
             "corridors", "04_corridors.ipynb", "member", N_("Land-border corridors"),
-            tables=("indicators", "measure_status", "doing_business", "last_report"),
+            tables=("indicators", "measure_status", "doing_business", "last_report", "lldc"),
             dimension="corridors", applies=_has_land_crossing,
         ),
         PageKind(

@@ -15,6 +15,7 @@ language or bad date is an error naming the file and the key.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -27,10 +28,12 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from . import i18n
 from .i18n import N_
 from .paths import Project, resolve
 
@@ -136,6 +139,9 @@ class Region(Strict):
     name: Text
     secretariat: str
     languages: list[Language] = Field(min_length=1)
+    # A listed language without an interface catalog (tflib/locale) is refused unless it is
+    # mapped here to one that has a catalog; its pages then say the interface is in that one.
+    language_fallbacks: dict[Language, Language] = Field(default_factory=dict)
     currency: Currency
     # Fixed so that a build is reproducible: never "today".
     as_of: dt.date
@@ -157,6 +163,16 @@ class Region(Strict):
     # Larger submissions are refused before they are read.
     max_submission_bytes: int = Field(default=256 * 1024 * 1024, gt=0)
     illustrative: IllustrativeSettings = Field(default_factory=IllustrativeSettings)
+
+    @field_validator("language_fallbacks")
+    @classmethod
+    def _fallbacks_of_listed(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        if "languages" not in info.data:  # already reported as invalid
+            return value
+        unlisted = sorted(set(value) - set(info.data["languages"]))
+        if unlisted:
+            raise ValueError(f"fallbacks for languages not listed in languages: {unlisted}")
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> "Region":
@@ -501,9 +517,46 @@ def available_regions(project: Project | str | Path | None = None) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if (p / "region.yaml").exists()) if folder.exists() else []
 
 
-def load_region(region: str, project: Project | str | Path | None = None) -> RegionParams:
-    """Load and validate every params file of `region`. Raises ParamsError naming file and key."""
+PROJECT_FILE = "project.yaml"
+# Overrides the project's default region for one shell or one run (tests, cron jobs).
+REGION_ENV = "TFLIB_REGION"
+
+
+class ProjectSettings(Strict):
+    """params/project.yaml: settings of the whole project, not of one region."""
+
+    default_region: Slug | None = None
+
+
+def default_region(project: Project | str | Path | None = None) -> str:
+    """The region a command or call that names none works on: $TFLIB_REGION, else
+    params/project.yaml's default_region. Raises ParamsError (one line saying how to set
+    one) when neither is set or the one set is not a region of the project."""
     proj = resolve(project)
+    path = proj.params_dir / PROJECT_FILE
+    known = available_regions(proj)
+    env = os.environ.get(REGION_ENV, "").strip()
+    if env:
+        where, region = REGION_ENV, env
+    else:
+        settings = _validate(ProjectSettings, path, _read_yaml(path) or {}) if path.exists() else ProjectSettings()
+        if settings.default_region is None:
+            raise ParamsError(
+                f"{path}: default_region: no region given; pass --region ID, set {REGION_ENV}=ID, "
+                f"or write `default_region: ID` in {path} (known: {', '.join(known) or 'none'})"
+            )
+        where, region = f"{path}: default_region", settings.default_region
+    if region not in known:
+        raise ParamsError(f"{where}: no region {region!r} (known: {', '.join(known) or 'none'})")
+    return region
+
+
+def load_region(region: str | None = None, project: Project | str | Path | None = None) -> RegionParams:
+    """Load and validate every params file of `region` (default: `default_region`). Raises
+    ParamsError naming file and key."""
+    proj = resolve(project)
+    if region is None:
+        region = default_region(proj)
     if not isinstance(region, str) or not re.fullmatch(_ID, region):
         # Checked before any path is made from it: a region id never leaves params/regions/.
         known = ", ".join(available_regions(proj)) or "none"
@@ -517,6 +570,7 @@ def load_region(region: str, project: Project | str | Path | None = None) -> Reg
     reg: Region = _validate(Region, region_path, _read_yaml(region_path))
     if reg.id != region:
         raise ParamsError(f"{region_path}: id: {reg.id!r} does not match the folder name {region!r}")
+    _check_catalogs(reg, region_path)
 
     strategy_path = folder / "strategy.yaml"
     strategy: Strategy = _validate(Strategy, strategy_path, _read_yaml(strategy_path))
@@ -541,6 +595,31 @@ def load_region(region: str, project: Project | str | Path | None = None) -> Reg
 
     _cross_check(reg, strategy, catalogue, countries, folder, indicators_path)
     return RegionParams(region=reg, strategy=strategy, indicators=catalogue, countries=countries, folder=folder)
+
+
+def _check_catalogs(reg: Region, path: Path) -> None:
+    """Every listed language has an interface catalog or a declared fallback that has one:
+    otherwise its pages would fall back to English without saying so."""
+    for lang in reg.languages:
+        fallback = reg.language_fallbacks.get(lang)
+        if fallback is None:
+            if not i18n.has_catalog(lang):
+                raise ParamsError(
+                    f"{path}: languages: {lang!r} has no interface catalog (missing {i18n.catalog_path(lang)}): "
+                    f"translate the interface or declare language_fallbacks: {{{lang}: en}}"
+                )
+            continue
+        if i18n.has_catalog(lang):
+            raise ParamsError(f"{path}: language_fallbacks.{lang}: {lang!r} has its own catalog ({i18n.catalog_path(lang)}): remove the fallback")
+        if not i18n.has_catalog(fallback):
+            raise ParamsError(
+                f"{path}: language_fallbacks.{lang}: the fallback {fallback!r} has no interface catalog either "
+                f"(missing {i18n.catalog_path(fallback)})"
+            )
+        try:
+            i18n.declare_fallback(lang, fallback)
+        except ValueError as exc:
+            raise ParamsError(f"{path}: language_fallbacks.{lang}: {exc}") from None
 
 
 def _cross_check(

@@ -8,6 +8,7 @@ look as documented raise `ReferenceDataError` naming the file, rather than being
 
 from __future__ import annotations
 
+import functools
 import json
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -28,6 +29,11 @@ Resolution = Literal["110m", "50m"]
 LPI_FILE = "lpi/lpi_2010_2023.csv"
 DB_FILE = "doing_business/db_trading_across_borders_2016_2020.csv"
 SIECA_TRADE_FILE = "trade/sieca_trade_2019.csv"
+# World Bank economy names that pycountry's exact lookups do not resolve (or that are pinned so a
+# pycountry upgrade cannot change them): name, iso3, why. Checked before pycountry.
+WB_NAMES_FILE = "worldbank/economy_name_overrides.csv"
+# The UN-OHRLLS list of landlocked developing countries: iso3, name.
+LLDC_FILE = "un/lldc.csv"
 README_FILE = "README.md"
 RESOLUTIONS: tuple[str, ...] = ("110m", "50m")
 
@@ -61,54 +67,6 @@ class UnmappedEconomyError(ReferenceDataError, KeyError):
 # ---------------------------------------------------------------------------------------------
 # ISO3 helpers
 
-# World Bank economy names that pycountry's exact lookups do not resolve (or that we pin so a
-# pycountry upgrade cannot change them). Checked before pycountry.
-WB_NAME_OVERRIDES: Mapping[str, str] = _frozen(
-    {
-        # "<name>, The" / "<name>, Rep." style: WB puts the article/form after a comma.
-        "Bahamas, The": "BHS",
-        "Gambia, The": "GMB",
-        "Congo, Rep.": "COG",
-        "Congo, Dem. Rep.": "COD",
-        "Congo, Dem, Rep.": "COD",  # misspelling in the LPI 2016 wave
-        "Egypt, Arab Rep.": "EGY",
-        "Iran, Islamic Rep.": "IRN",
-        "Korea, Rep.": "KOR",
-        "Korea, Dem. People's Rep.": "PRK",
-        "Yemen, Rep.": "YEM",
-        "Venezuela, RB": "VEN",
-        "Micronesia, Fed. Sts.": "FSM",
-        "Lao PDR": "LAO",
-        # Names that differ from ISO short names.
-        "Côte d'Ivoire": "CIV",
-        "Cote d'Ivoire": "CIV",
-        "Czech Republic": "CZE",
-        "Kyrgyz Republic": "KGZ",
-        "Slovak Republic": "SVK",
-        "Turkey": "TUR",  # ISO name is now "Türkiye"
-        "Turkiye": "TUR",
-        "Swaziland": "SWZ",
-        "São Tomé and Principe": "STP",  # LPI spelling (no accent on Principe)
-        "São Tomé and Príncipe": "STP",
-        "Sao Tome and Principe": "STP",
-        "St. Kitts and Nevis": "KNA",
-        "St. Lucia": "LCA",
-        "St. Vincent and the Grenadines": "VCT",
-        "Macedonia, FYR": "MKD",
-        "North Macedonia": "MKD",
-        # Territories the World Bank labels with the sovereign they are attached to.
-        "Hong Kong SAR, China": "HKG",
-        "Hong Kong, China": "HKG",
-        "Macao SAR, China": "MAC",
-        "Taiwan, China": "TWN",
-        "Taiwan": "TWN",
-        "West Bank and Gaza": "PSE",
-        # Not in ISO 3166-1; the World Bank uses XKX.
-        "Kosovo": KOSOVO_ISO3,
-    }
-)
-
-
 def is_valid_iso3(code: str | None) -> bool:
     """True for an ISO 3166-1 alpha-3 code (per pycountry) or the Kosovo code XKX."""
     if not isinstance(code, str) or len(code) != 3 or not code.isupper():
@@ -116,15 +74,60 @@ def is_valid_iso3(code: str | None) -> bool:
     return code in _NON_ISO_CODES or pycountry.countries.get(alpha_3=code) is not None
 
 
-def iso3_from_name(name: str) -> str:
+def _code_list(path: Path, key: str, code: str) -> list[tuple[int, str, str]]:
+    """(line, key, code) rows of a two-column reference list; a bad or repeated row raises
+    naming the file and line."""
+    df = _read_csv_text(path, (key, code))
+    rows: list[tuple[int, str, str]] = []
+    seen: dict[str, int] = {}
+    for line, k, c in df.select("_line", key, code).iter_rows():
+        if not k or not k.strip():
+            raise ReferenceDataError(f"{path}, line {line}: {key}: empty")
+        k = unicodedata.normalize("NFC", k).strip()
+        if not is_valid_iso3(c):
+            raise ReferenceDataError(f"{path}, line {line}: {code}: {c!r} is not an ISO3 code")
+        if k in seen:
+            raise ReferenceDataError(f"{path}, line {line}: {key}: {k!r} already on line {seen[k]}")
+        seen[k] = line
+        rows.append((line, k, c))
+    return rows
+
+
+@functools.lru_cache(maxsize=8)
+def _wb_name_overrides(path: Path) -> Mapping[str, str]:
+    return _frozen({name: iso3 for _, name, iso3 in _code_list(path, "name", "iso3")})
+
+
+def wb_name_overrides(project: ProjectLike = None) -> Mapping[str, str]:
+    """World Bank economy name -> ISO3, from `WB_NAMES_FILE` (read once per file, read-only)."""
+    return _wb_name_overrides(_reference_file(project, WB_NAMES_FILE))
+
+
+@functools.lru_cache(maxsize=8)
+def _lldc(path: Path) -> frozenset[str]:
+    codes: dict[str, int] = {}
+    for line, _name, iso3 in _code_list(path, "name", "iso3"):
+        if iso3 in codes:
+            raise ReferenceDataError(f"{path}, line {line}: iso3: {iso3!r} already on line {codes[iso3]}")
+        codes[iso3] = line
+    return frozenset(codes)
+
+
+def landlocked_developing_countries(project: ProjectLike = None) -> frozenset[str]:
+    """ISO3 codes of the UN's landlocked developing countries, from `LLDC_FILE` (read once)."""
+    return _lldc(_reference_file(project, LLDC_FILE))
+
+
+def iso3_from_name(name: str, project: ProjectLike = None) -> str:
     """Map a World Bank economy name to ISO3: override table first, then exact pycountry
     matches on name, common name or official name (no fuzzy search: it picks wrong countries).
 
     Raises `UnmappedEconomyError` (a KeyError and ValueError) naming the economy.
     """
     key = unicodedata.normalize("NFC", name).strip()
-    if key in WB_NAME_OVERRIDES:
-        return WB_NAME_OVERRIDES[key]
+    overrides = wb_name_overrides(project)
+    if key in overrides:
+        return overrides[key]
     for field in ("name", "common_name", "official_name"):
         country = pycountry.countries.get(**{field: key})
         if country is not None:
@@ -266,12 +269,12 @@ def lpi(project: ProjectLike = None) -> pl.DataFrame:
             raise ReferenceDataError(f"{path}, line {line}: empty Economy name")
         if name not in iso3_of:
             try:
-                iso3_of[name] = iso3_from_name(name)
+                iso3_of[name] = iso3_from_name(name, project)
             except UnmappedEconomyError:
                 raise UnmappedEconomyError(
                     name,
                     f"{path}, line {line}: economy {name!r} has no ISO3 mapping; "
-                    "add it to WB_NAME_OVERRIDES in tflib/reference.py",
+                    f"add it to {_reference_file(project, WB_NAMES_FILE)}",
                 ) from None
 
     columns: dict[str, pl.Series] = {

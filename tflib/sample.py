@@ -295,7 +295,7 @@ def generate_region(region: str, project: Project | str | Path | None = None, se
 def write_scaled_region(
     n: int,
     project: Project | str | Path,
-    template_region: str = "sica",
+    template_region: str | None = None,
     region_id: str | None = None,
     template_project: Project | str | Path | None = None,
 ) -> str:

@@ -59,7 +59,7 @@ def country_name(iso3: str, lang: str = "en") -> str:
     return translated
 
 
-def members(region: str | RegionParams = "sica", project: ProjectLike = None) -> pl.DataFrame:
+def members(region: str | RegionParams | None = None, project: ProjectLike = None) -> pl.DataFrame:
     """Members with party status and language; comparators are in `region().region.comparators`."""
     params = _params(region, project)
     return pl.DataFrame(
@@ -75,7 +75,7 @@ def members(region: str | RegionParams = "sica", project: ProjectLike = None) ->
     )
 
 
-def measures(region: str | RegionParams = "sica", lang: str | None = None, project: ProjectLike = None) -> pl.DataFrame:
+def measures(region: str | RegionParams | None = None, lang: str | None = None, project: ProjectLike = None) -> pl.DataFrame:
     """The strategy's measures: id, pillar, dimension, TFA articles, deadline, name, illustrative."""
     params = _params(region, project)
     lang = lang or params.region.default_language
@@ -99,7 +99,7 @@ def measures(region: str | RegionParams = "sica", lang: str | None = None, proje
 
 
 def action_items(
-    region: str | RegionParams = "sica",
+    region: str | RegionParams | None = None,
     country: str | None = None,
     lang: str | None = None,
     project: ProjectLike = None,
@@ -126,7 +126,7 @@ def action_items(
 
 
 def progress(
-    region: str | RegionParams = "sica",
+    region: str | RegionParams | None = None,
     country: str | None = None,
     as_of: dt.date | str | None = None,
     history: bool = False,
@@ -168,7 +168,7 @@ def progress(
 
 
 def indicators(
-    region: str | RegionParams = "sica",
+    region: str | RegionParams | None = None,
     country: str | None = None,
     indicator: str | None = None,
     history: bool = False,
@@ -200,7 +200,7 @@ def indicators(
     return _read(params, project, sql, args)
 
 
-def submissions(region: str | RegionParams = "sica", project: ProjectLike = None) -> pl.DataFrame:
+def submissions(region: str | RegionParams | None = None, project: ProjectLike = None) -> pl.DataFrame:
     """The submissions log: one row per file ingested, with counts and outcome, the rows it
     has in the store and whether it is voided (by whom, when, why)."""
     params = _params(region, project)
@@ -208,7 +208,7 @@ def submissions(region: str | RegionParams = "sica", project: ProjectLike = None
         return store.submission_log()
 
 
-def corrections(region: str | RegionParams = "sica", project: ProjectLike = None) -> pl.DataFrame:
+def corrections(region: str | RegionParams | None = None, project: ProjectLike = None) -> pl.DataFrame:
     """Every void and unvoid of a submission ever recorded, oldest first (the latest record
     of a submission says whether its rows count)."""
     params = _params(region, project)
@@ -216,7 +216,7 @@ def corrections(region: str | RegionParams = "sica", project: ProjectLike = None
         return store.corrections()
 
 
-def counts(region: str | RegionParams = "sica", project: ProjectLike = None) -> dict[str, int]:
+def counts(region: str | RegionParams | None = None, project: ProjectLike = None) -> dict[str, int]:
     params = _params(region, project)
     with Store.open(params, resolve(project), read_only=True) as store:
         return store.counts()

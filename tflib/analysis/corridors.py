@@ -10,7 +10,7 @@ import altair as alt
 import polars as pl
 from babel.dates import format_skeleton
 
-from .. import charts
+from .. import charts, reference
 from ..i18n import N_, fmt_date, fmt_number, gettext, t
 from ..page import Context, Figure, figure, release_table
 from ..params import DIRECTION_LABELS, STATISTIC_LABELS
@@ -25,15 +25,6 @@ SOURCE_DB = N_("World Bank, Doing Business 2016–2020, Trading across borders (
 DB_LATEST = 2020
 CHECK_FIELDS = {f: f for f in ("country", "indicator_id", "statistic", "crossing_id", "direction", "period", "value")}
 DB_YEARS = (2016, 2017, 2018, 2019, 2020)
-
-# The UN's landlocked developing countries (UN-OHRLLS list of 32): comparators in this list
-# are the landlocked reference points of this page.
-LANDLOCKED = frozenset(
-    {
-        "AFG", "ARM", "AZE", "BDI", "BFA", "BOL", "BTN", "BWA", "CAF", "ETH", "KAZ", "KGZ", "LAO", "LSO", "MDA", "MKD",
-        "MLI", "MNG", "MWI", "NER", "NPL", "PRY", "RWA", "SSD", "SWZ", "TCD", "TJK", "TKM", "UGA", "UZB", "ZMB", "ZWE",
-    }
-)
 
 # Doing Business border-compliance measures shown here: field -> label.
 DB_TIME = {"export_border_hours": N_("Time to export: border compliance"), "import_border_hours": N_("Time to import: border compliance")}
@@ -374,7 +365,10 @@ def measure_sentences(ctx: Context, status: pl.DataFrame) -> list[str]:
 
 
 def landlocked_comparators(ctx: Context) -> list[str]:
-    return [c for c in ctx.params.region.comparators if c in LANDLOCKED]
+    # The landlocked reference points of this page: comparators on the UN's LLDC list
+    # (data/reference/un/lldc.csv).
+    lldc = set(ctx.frame("lldc")["iso3"])
+    return [c for c in ctx.params.region.comparators if c in lldc]
 
 
 def db_frame(ctx: Context) -> pl.DataFrame:

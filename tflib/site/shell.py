@@ -18,7 +18,7 @@ import jinja2
 import polars as pl
 
 from .. import pages
-from ..i18n import N_, fmt_date, t
+from ..i18n import N_, fallback_notice, fmt_date, t
 from ..inputs import ReleaseTables
 from ..pages import Address
 from ..params import RegionParams
@@ -261,6 +261,8 @@ class Site:
             "others": others,
             "crumbs": [(label, link(target) if target else None) for label, target in crumbs],
             "illustrative": illustrative,
+            # The interface of a language without a catalog is shown in its declared fallback.
+            "language_notice": fallback_notice(lang),
             "has_charts": has_charts,
             "bundle": link(BUNDLE),
             "page_downloads": page_downloads or [],
