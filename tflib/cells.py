@@ -137,7 +137,7 @@ def number(value: Any, conv: Conventions, percent: bool = False) -> float:
             raise CellError("not_a_number", f"{text(value)!r} is a percentage, but this column is not")
         return _finite(_clean(value.fraction * 100), value)
     if isinstance(value, (int, float)):
-        return _scaled(_finite(float(value), value), conv, percent, typed=True)
+        return _scaled(_finite(float(value), value), conv, percent)
     raw = text(value)
     body = _SPACES.sub("", raw)
     had_sign = False
@@ -148,7 +148,7 @@ def number(value: Any, conv: Conventions, percent: bool = False) -> float:
         sign, body = (-1.0 if body[0] != "+" else 1.0), body[1:]
     parsed = _number_text(body, raw, conv)
     result = _finite(sign * parsed, raw)
-    return result if had_sign else _scaled(result, conv, percent, typed=False)
+    return result if had_sign else _scaled(result, conv, percent)
 
 
 def _finite(number: float, shown: Any) -> float:
@@ -207,7 +207,7 @@ def _agrees(raw: str, written: str, conv: Conventions) -> None:
         )
 
 
-def _scaled(value: float, conv: Conventions, percent: bool, typed: bool) -> float:
+def _scaled(value: float, conv: Conventions, percent: bool) -> float:
     """A percentage column's value on the 0-100 scale."""
     if not percent:
         return value

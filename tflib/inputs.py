@@ -154,6 +154,11 @@ class RegionData:
 # The tables
 
 
+def _any_illustrative(frame: pl.DataFrame) -> bool:
+    """Whether any row of `frame` is illustrative (generated) data."""
+    return bool(frame["illustrative"].fill_null(False).any())
+
+
 def _action_items(data: RegionData, lang: str) -> Table:
     return Table(
         "action_items", data.items(lang), title="Action items", source="regional plan (tflib)",
@@ -166,7 +171,7 @@ def _progress_history(data: RegionData, lang: str) -> Table:
     frame = data.history()
     return Table(
         "progress_history", frame, title="Progress history", source="national progress reports to the secretariat",
-        illustrative=bool(frame["illustrative"].fill_null(False).any()),
+        illustrative=_any_illustrative(frame),
         description="Every progress update accepted up to the data date (append-only; a later update supersedes an earlier one).",
     )
 
@@ -175,7 +180,7 @@ def _progress_current(data: RegionData, lang: str) -> Table:
     frame = data.current()
     return Table(
         "progress_current", frame, title="Current progress", source="national progress reports to the secretariat",
-        illustrative=bool(frame["illustrative"].fill_null(False).any()),
+        illustrative=_any_illustrative(frame),
         description="Latest progress per action item as of the data date; items never reported have empty status (no data, not 'not started').",
     )
 
@@ -184,7 +189,7 @@ def _indicators(data: RegionData, lang: str) -> Table:
     frame = data.observations()
     return Table(
         "indicators", frame, title="Indicator observations", source="national indicator reports to the secretariat",
-        illustrative=bool(frame["illustrative"].fill_null(False).any()),
+        illustrative=_any_illustrative(frame),
         precision={"value": indicator_precision(data.params)},
         description="National indicator observations, latest revision per country, indicator, statistic, crossing, direction and period. Confidential indicators are removed.",
     )
@@ -198,7 +203,7 @@ def _measure_status(data: RegionData, lang: str) -> Table:
     frame = _status(data)
     return Table(
         "measure_status", frame, title="Measure status", source="computed by tflib from the progress reports",
-        illustrative=bool(frame["illustrative"].fill_null(False).any()),
+        illustrative=_any_illustrative(frame),
         description="Status of every member x measure as of the data date (UN Global Survey scale) with points.",
     )
 
@@ -207,7 +212,7 @@ def _scores(data: RegionData, lang: str) -> Table:
     frame = scores.score_table(data.params, _status(data), data.as_of)
     return Table(
         "scores", frame, title="Implementation scores", source="computed by tflib from the progress reports",
-        illustrative=bool(frame["illustrative"].fill_null(False).any()),
+        illustrative=_any_illustrative(frame),
         precision={c: 4 for c, d in frame.schema.items() if d.is_float()},
         description="Implementation scores, ranks and WTO-style implementation rates of the parties as of the data date (non-parties are not scored).",
     )
@@ -243,7 +248,7 @@ def _early_warnings(data: RegionData, lang: str) -> Table:
     frame = public(found, data.params)
     return Table(
         "early_warnings", frame, title="Early warnings", source="computed by tflib from the progress and indicator reports",
-        illustrative=bool(frame["illustrative"].fill_null(False).any()),
+        illustrative=_any_illustrative(frame),
         precision={"value": indicator_precision(data.params), "reference": indicator_precision(data.params)},
         description="Early warnings as of the data date (overdue, at risk, stalled, missing submission, indicator regression, national target missed). Warnings on confidential indicators are removed.",
     )

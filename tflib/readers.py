@@ -415,7 +415,7 @@ def _sheet_rows(data: bytes, wb, ws) -> tuple[list[tuple[int, list[Any]]], dict[
 
 def read_json(data: bytes) -> list[Table]:
     """The JSON import shape: {"format": "tflib-submission/1", "kind": "progress"|"indicators",
-    "country": "CRI" (optional default for rows), "number_locale", "date_order",
+    "country": "<ISO3>" (optional default for rows), "number_locale", "date_order",
     "percent_scale" (optional declarations), "rows": [{column: value, ...}, ...]}.
     Row numbers are 1-based positions in `rows`."""
     try:
