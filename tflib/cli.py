@@ -630,10 +630,36 @@ def store_restore(
 
 # -- region: check its params, reset its data -------------------------------------------------
 
-region_app = typer.Typer(no_args_is_help=True, help="Check a region's params; reset a region's data.")
+region_app = typer.Typer(no_args_is_help=True, help="Write a new region, check a region's params, reset a region's data.")
 app.add_typer(region_app, name="region")
 
 RegionArg = Annotated[str, typer.Argument(help="Region id (a folder under params/regions/).")]
+
+
+@region_app.command("new")
+def region_new(
+    region: RegionArg,
+    members: Annotated[str, typer.Option("--members", help="Member ISO3 codes, comma-separated (KEN,UGA,...).")],
+    languages: Annotated[str, typer.Option("--languages", help="Page languages, comma-separated; the first is the default.")] = "en",
+) -> None:
+    """Write params/regions/<region>/ as a commented, valid skeleton (region.yaml, strategy.yaml,
+    one countries/<ISO3>.yaml per member); then run `tflib region check <region>`."""
+    from . import regiontools
+
+    project = resolve(None)
+    try:
+        written = regiontools.new(region, [m for m in members.split(",") if m.strip()], [x for x in languages.split(",") if x.strip()], project)
+    except ValueError as exc:
+        _bad_input(exc)
+    for path in written:
+        console.print(f"wrote {path}", markup=False, highlight=False)
+    report = regiontools.check(region, project)
+    for line in report.problems:
+        err_console.print(line, markup=False, highlight=False)
+    if report.problems:
+        raise typer.Exit(2)
+    console.print(report.summary, markup=False, highlight=False)
+    console.print(f"next: replace the TODOs, then `tflib generate --region {region}` (illustrative data) and `tflib build --region {region}`", markup=False, highlight=False)
 
 
 @region_app.command("check")

@@ -1,19 +1,26 @@
-"""Tools over one region as a whole: check its params before a first build, reset its data.
+"""Tools over one region as a whole: write a new one, check its params before a first build,
+reset its data.
 
 `check` reports every problem it finds, one line each naming the file and the key (loading
 stops at the first broken file, so the checks that need loaded params run only once it loads).
-`reset` removes everything tflib wrote for one region, and nothing of another region.
+`reset` removes everything tflib wrote for one region, and nothing of another region. `new`
+writes a commented skeleton that loads as written.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import re
 import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import pages
-from .params import ParamsError, RegionParams, available_regions, load_region
+import pycountry
+
+from . import i18n, pages
+from .params import _ID, ParamsError, RegionParams, _check_iso3, _check_language, available_regions, load_region
 from .paths import Project, resolve
 from .store import _WriteLock, lock_path, store_path, wal_path
 
@@ -150,4 +157,220 @@ def reset(region: str, project: Project | str | Path | None = None, wait: float 
     return targets
 
 
-__all__ = ["CheckReport", "check", "existing_targets", "known_region", "reset", "reset_targets"]
+# ---------------------------------------------------------------------------------------------
+# new: a commented, valid skeleton
+
+
+# The roles the skeleton's steps use; every member file gets an agency for each.
+SKELETON_ROLES = ("trade", "customs", "ict")
+def _q(text: str) -> str:
+    """A YAML scalar that reads back as `text` (a JSON string is valid YAML)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _texts(en: str, languages: list[str], indent: int, translate: bool = False) -> str:
+    """A Text block: `en` in English; in other languages its UI-catalog translation when
+    `translate` (page-kind titles are in the catalogs), else a TODO for the secretariat."""
+    pad = " " * indent
+    rest = en.removeprefix("TODO: ")
+
+    def text(lang: str) -> str:
+        if lang == "en":
+            return en
+        if translate and i18n.has_catalog(lang):
+            return i18n.gettext(en, lang)
+        return f"TODO ({lang}): {rest}"
+
+    return "\n".join(f"{pad}{lang}: {_q(text(lang))}" for lang in languages)
+
+
+def new(
+    region: str,
+    members: list[str],
+    languages: list[str] | None = None,
+    project: Project | str | Path | None = None,
+    today: dt.date | None = None,
+) -> list[Path]:
+    """Write `params/regions/<region>/`: region.yaml, strategy.yaml and one countries/<ISO3>.yaml
+    per member, commented and valid as written (indicators.yaml and impact.yaml are left to the
+    shipped defaults in params/defaults/). Texts to replace say TODO. Refuses an existing region,
+    a bad id, an unknown ISO3 code or a language code that is not ISO 639-1; the files are
+    written only when all of them can be."""
+    proj = resolve(project)
+    if not re.fullmatch(_ID, region or ""):
+        raise ValueError(f"{region!r} is not a region id (lowercase letters, digits, '_' and '-')")
+    folder = proj.regions_dir / region
+    if folder.exists():
+        raise ValueError(f"{folder}: region {region!r} exists already; edit its files or `tflib region reset` its data")
+    codes: list[str] = []
+    for raw in members:
+        try:
+            code = _check_iso3(raw)
+        except ValueError as exc:
+            raise ValueError(f"--members: {exc}") from None
+        if code in codes:
+            raise ValueError(f"--members: {code} is listed twice")
+        codes.append(code)
+    if not codes:
+        raise ValueError("--members: at least one ISO3 code is needed")
+    langs: list[str] = []
+    for raw in languages or ["en"]:
+        try:
+            lang = _check_language(raw)
+        except ValueError as exc:
+            raise ValueError(f"--languages: {exc}") from None
+        if lang not in langs:
+            langs.append(lang)
+    today = today or dt.date.today()
+    start = dt.date(today.year - 1, 1, 1)
+    deadline = dt.date(today.year + 2, 12, 31)
+    first, second = codes[0], (codes[1] if len(codes) > 1 else codes[0])
+
+    files: dict[Path, str] = {}
+    member_lines = "\n".join(f"  - {{iso3: {c}, party: true}}  # {_country_name(c)}" for c in codes)
+    files[folder / "region.yaml"] = f"""\
+# Region {region}, written by `tflib region new`. Replace every TODO, then run
+# `tflib region check {region}`. Every key is described in the README, "Adding a region".
+id: {region}
+name:
+{_texts("TODO: the region's name", langs, 2)}
+secretariat: "TODO: the secretariat"
+# Page languages; the first is the default for pages, templates and work plans. Each needs an
+# interface catalog (tflib/locale/<lang>/LC_MESSAGES/tflib.po; English needs none), or a
+# fallback: language_fallbacks: {{<lang>: en}}.
+languages: [{", ".join(langs)}]
+currency: USD
+# The reference date of the pages, fixed so that every build is reproducible (never "today").
+as_of: {today.isoformat()}
+
+members:
+  # party: true = bound by the strategy (planned, scored, eligible for the fund);
+  # false = tracked and compared only.
+{member_lines}
+
+# Non-members drawn on charts for reference (ISO3), e.g. neighbours or main partners.
+comparators: []
+
+# Land-border posts monitored for crossing times. A member with none has no corridor page.
+# A crossing must touch a member; the other side may be a non-member. Example:
+#   - id: {first.lower()}-{second.lower()}-main
+#     name: TODO crossing name
+#     countries: [{first}, {second}]
+#     posts: {{{first}: TODO post, {second}: TODO post}}
+#     corridor: TODO corridor name (optional)
+border_crossings: []
+
+# An open action item with no progress update for this many days counts as stalled.
+stall_days: 90
+submission_period: month
+
+# Optional: the reform incentive fund ranked by the overview page. Without it, no fund.
+# incentive_fund:
+#   amount: 1000000
+#   currency: USD
+#   floor_share: 0.2         # shared equally among eligible parties
+#   score_weight: 0.7        # the rest by score ...
+#   improvement_weight: 0.3  # ... and by improvement (the two weights add up to 1)
+
+# Seed and start of `tflib generate` (illustrative data, labelled as such on every page).
+illustrative:
+  seed: 1
+  start: {start.isoformat()}
+
+# Optional map settings (the overview map frames every member polygon by default):
+# map:
+#   frame: {{west: -20, south: -10, east: 40, north: 20}}
+"""
+    # One dimension per dimension page kind, named like the page kind's default title.
+    dims = "\n".join(
+        f"  - id: {k.dimension}\n    name:\n{_texts(k.title, langs, 6, translate=True)}" for k in pages.KINDS.values() if k.dimension
+    )
+    files[folder / "strategy.yaml"] = f"""\
+# The strategy of region {region}: its dimensions, pillars and measures. Written by
+# `tflib region new` as an example to replace. A measure's steps are the action items each
+# member plans; each step's role must be held by an agency in every member's file.
+id: {region}-strategy
+name:
+{_texts("TODO: the strategy's title", langs, 2)}
+# Who adopted it and when, and where it is published (shown on the methods page).
+source: "TODO: the strategy document"
+# approved: YYYY-MM-DD  (leave out rather than guess)
+
+# Each dimension is presented by the page kind of the same id (logistics, sme, corridors,
+# digital), or by the one named with `page:`. A dimension page exists when the catalogue has
+# an indicator or the strategy a measure in that dimension. Titles are these names.
+dimensions:
+{dims}
+
+pillars:
+  - id: main
+    name:
+{_texts("TODO: the pillar's name", langs, 6)}
+    measures:
+      # Measure ids are upper case; tfa_articles cite the WTO Trade Facilitation Agreement.
+      # illustrative: true marks a measure not documented in the strategy's sources.
+      - id: EXAMPLE-1
+        name:
+{_texts("Example measure: publish border procedures online (replace me)", langs, 10)}
+        tfa_articles: ["1.2"]
+        dimension: digital
+        deadline: {deadline.isoformat()}
+        illustrative: true
+        steps:
+          - id: draft
+            name:
+{_texts("Draft the regulation", langs, 14)}
+            duration_days: 90
+            role: trade
+          - id: system
+            name:
+{_texts("Adapt the customs IT system", langs, 14)}
+            duration_days: 180
+            role: customs
+            depends_on: [draft]
+          - id: publish
+            name:
+{_texts("Publish on the trade portal", langs, 14)}
+            duration_days: 60
+            role: ict
+            depends_on: [system]
+"""
+    for code in codes:
+        agencies = "\n".join(
+            f"  - id: {role}\n    name: {_q(f'TODO: the {role} agency of {_country_name(code)}')}\n    roles: [{role}]"
+            for role in SKELETON_ROLES
+        )
+        files[folder / "countries" / f"{code}.yaml"] = f"""\
+# {_country_name(code)} in region {region}. Written by `tflib region new`: replace the TODOs.
+iso3: {code}
+# The language of the member's templates and work plan (one of the region's languages).
+language: {langs[0]}
+# When the member starts the strategy's work (action items are planned from this date).
+start: {start.isoformat()}
+# How the focal point writes numbers and dates in spreadsheets:
+# number_locale: decimal_point   # or decimal_comma
+# date_order: dmy                # or mdy
+# The national agency for each role the strategy's steps use.
+agencies:
+{agencies}
+# Measures in force before the strategy (fully implemented at baseline):
+baseline: []
+# National targets per indicator id: {{value: 24, by: YYYY-MM-DD, statistic: median}}.
+targets: {{}}
+"""
+    (folder / "countries").mkdir(parents=True)
+    try:
+        for path, text in files.items():
+            path.write_text(text, encoding="utf-8")
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return list(files)
+
+
+def _country_name(iso3: str) -> str:
+    country = pycountry.countries.get(alpha_3=iso3)
+    return getattr(country, "common_name", None) or (country.name if country else iso3)
+
+
+__all__ = ["CheckReport", "check", "existing_targets", "known_region", "new", "reset", "reset_targets"]
