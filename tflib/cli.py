@@ -224,6 +224,15 @@ def build(
     except ValueError as exc:
         err_console.print(str(exc), markup=False, highlight=False)
         raise typer.Exit(2) from None
+    # Everything a build needs from params, checked before any work (`tflib region check`).
+    from . import regiontools
+
+    problems = regiontools.check(params.id, reference_notes=False).problems
+    if problems:
+        for line in problems:
+            err_console.print(line, markup=False, highlight=False)
+        err_console.print(f"{params.id}: {len(problems)} problem(s) in params; nothing built (tflib region check {params.id})", markup=False, highlight=False)
+        raise typer.Exit(2)
     if engine == "quarto":
         from .site import quarto
 
@@ -678,6 +687,8 @@ def region_check(region: RegionArg) -> None:
         err_console.print(f"{region}: {len(report.problems)} problem(s)", markup=False, highlight=False)
         raise typer.Exit(2)
     console.print(report.summary, markup=False, highlight=False)
+    for line in report.notes:
+        console.print(line, markup=False, highlight=False)
 
 
 @region_app.command("reset")

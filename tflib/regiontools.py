@@ -14,7 +14,7 @@ import json
 import re
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pycountry
@@ -42,10 +42,12 @@ class CheckReport:
     region: str
     problems: list[str]
     summary: str
+    notes: list[str] = field(default_factory=list)  # facts worth knowing, not problems
 
 
-def check(region: str, project: Project | str | Path | None = None) -> CheckReport:
-    """Every problem of the region's params, one line each (`file: key: message`)."""
+def check(region: str, project: Project | str | Path | None = None, reference_notes: bool = True) -> CheckReport:
+    """Every problem of the region's params, one line each (`file: key: message`); with
+    `reference_notes`, also which members the reference data does not cover."""
     proj = resolve(project)
     known_region(region, proj)
     problems: list[str] = []
@@ -64,9 +66,13 @@ def check(region: str, project: Project | str | Path | None = None) -> CheckRepo
         if not path.exists():
             problems.append(f"{path}: {name}: notebook of page kind {name!r} not found (tflib.pages)")
 
+    notes: list[str] = []
     if params is not None:
         problems += _impact_problems(params)
         problems += _agency_problems(params)
+        problems += _date_problems(params)
+        if reference_notes:
+            notes += _reference_notes(params, proj)
 
     summary = ""
     if params is not None and not problems:
@@ -75,7 +81,46 @@ def check(region: str, project: Project | str | Path | None = None) -> CheckRepo
             f"{region}: params valid: {len(params.countries)} members, {len(params.measures)} measures, "
             f"languages {', '.join(params.languages)}, {n_pages} pages of {len(kinds)} kinds"
         )
-    return CheckReport(region, problems, summary)
+    return CheckReport(region, problems, summary, notes)
+
+
+def _date_problems(params: RegionParams) -> list[str]:
+    """Dates that load but leave pages empty: work that starts after the page date, an
+    illustrative series that would start after it, deadlines before the work can start."""
+    out = []
+    rpath = params.folder / "region.yaml"
+    as_of = params.as_of
+    if params.region.illustrative.start > as_of:
+        out.append(f"{rpath}: illustrative.start: {params.region.illustrative.start} is after as_of {as_of}: the illustrative data would have no period by the page date")
+    for code, country in params.countries.items():
+        cpath = params.folder / "countries" / f"{code}.yaml"
+        if country.start > as_of:
+            out.append(f"{cpath}: start: {country.start} is after the region's as_of {as_of}: no action item would be due or reported by the page date")
+        late = [m.id for m in params.measures if m.deadline < country.start]
+        if late:
+            out.append(f"{cpath}: start: {country.start} is after the deadline of measure(s) {late} (strategy.yaml measures.<id>.deadline)")
+    return out
+
+
+def _reference_notes(params: RegionParams, project: Project) -> list[str]:
+    """Members the shipped reference data does not cover: their benchmark charts say no data
+    (not a problem to fix in params, but worth knowing before a first build)."""
+    from . import reference
+
+    notes = []
+    try:
+        sources = {
+            "World Bank LPI": set(reference.lpi(project)["iso3"].to_list()),
+            "Doing Business": set(reference.doing_business(project)["iso3"].to_list()),
+            "Natural Earth boundaries": set(reference.boundary_ids(project)["iso3"].drop_nulls().to_list()),
+        }
+    except (reference.ReferenceDataError, OSError) as exc:
+        return [f"reference data: {exc}"]
+    for name, codes in sources.items():
+        missing = [c for c in params.region.member_codes if c not in codes]
+        if missing:
+            notes.append(f"note: {name} has no rows for {', '.join(missing)}: their pages show no data there")
+    return notes
 
 
 def _impact_problems(params: RegionParams) -> list[str]:
