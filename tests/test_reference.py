@@ -38,12 +38,18 @@ def db_raw() -> pl.DataFrame:
     return pl.read_csv(REFERENCE / ref.DB_FILE, infer_schema=False)
 
 
+# Code tables a reference file is read with (they live beside it, in data/reference/).
+_COMPANIONS = {ref.DB_FILE: [ref.DB_CODES_FILE]}
+
+
 def _copy_project(tmp_path: Path, relative: str) -> tuple[Project, Path]:
-    """A temporary project holding one copied reference file (to corrupt in a test)."""
-    target = tmp_path / "data" / "reference" / relative
-    target.parent.mkdir(parents=True)
-    shutil.copy(REFERENCE / relative, target)
-    return Project(tmp_path), target
+    """A temporary project holding one copied reference file (to corrupt in a test) and the
+    code tables it is read with."""
+    for name in [relative, *_COMPANIONS.get(relative, [])]:
+        path = tmp_path / "data" / "reference" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REFERENCE / name, path)
+    return Project(tmp_path), tmp_path / "data" / "reference" / relative
 
 
 def _one(df: pl.DataFrame, **where: object) -> dict[str, object]:
@@ -77,8 +83,13 @@ def test_overrides_are_valid_and_agree_with_pycountry() -> None:
         assert ref.is_valid_iso3(code), (name, code)
         exact = pycountry.countries.get(name=name)
         assert exact is None or exact.alpha_3 == code, (name, code)
-    for table in (ref.DB_CODE_OVERRIDES, ref.DB_NATIONAL_CODES, ref.NE_ADM0_OVERRIDES):
-        assert all(ref.is_valid_iso3(code) for code in table.values())
+    assert all(ref.is_valid_iso3(code) for code in ref.ne_adm0_overrides().values())
+    # The Doing Business code table, read from its reference file: MEXI is Mexico's national
+    # row, MEX its Mexico City row, ZAR the former Zaire code of DR Congo.
+    assert ref.db_code_to_iso3("MEXI") == ("MEX", "national", None)
+    assert ref.db_code_to_iso3("MEX") == ("MEX", "city", "Mexico City")
+    assert ref.db_code_to_iso3("ZAR") == ("COD", "national", None)
+    assert ref.ne_adm0_overrides()["SDS"] == "SSD"
 
 
 # The 32 codes the corridors page used before the list moved to data/reference/un/lldc.csv.

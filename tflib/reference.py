@@ -32,6 +32,11 @@ SIECA_TRADE_FILE = "trade/sieca_trade_2019.csv"
 # World Bank economy names that pycountry's exact lookups do not resolve (or that are pinned so a
 # pycountry upgrade cannot change them): name, iso3, why. Checked before pycountry.
 WB_NAMES_FILE = "worldbank/economy_name_overrides.csv"
+# Doing Business economy codes that are not the economy's ISO3 code (national rows of economies
+# measured in two cities, city rows, legacy codes): code, iso3, geography, city, why.
+DB_CODES_FILE = "doing_business/economy_codes.csv"
+# Natural Earth adm0A3 codes that are not ISO3 codes: adm0_a3, iso3, why.
+NE_CODES_FILE = "geo/ne_adm0_overrides.csv"
 # The UN-OHRLLS list of landlocked developing countries: iso3, name.
 LLDC_FILE = "un/lldc.csv"
 README_FILE = "README.md"
@@ -317,63 +322,6 @@ DB_CAVEAT: Mapping[str, str] = _frozen(
     }
 )
 
-# Population-weighted national rows of the 11 economies measured in two cities.
-# (Japan has one too, coded JAP: "Japan", ranked in DB2020, values between Tokyo and Osaka.)
-DB_NATIONAL_CODES: Mapping[str, str] = _frozen(
-    {
-        "BANG": "BGD",
-        "BRAZ": "BRA",
-        "CHIN": "CHN",
-        "INDI": "IND",
-        "INDO": "IDN",
-        "JAP": "JPN",
-        "MEXI": "MEX",
-        "NIGE": "NGA",
-        "PAKI": "PAK",
-        "RUSS": "RUS",
-        "US": "USA",
-    }
-)
-
-# City rows: the ISO3-coded row is the largest business city, suffixed codes are the second.
-DB_CITY_CODES: Mapping[str, str] = _frozen(
-    {
-        "BGD": "Dhaka",
-        "BGD_Chit": "Chittagong",
-        "BRA": "São Paulo",
-        "BRA_Rio": "Rio de Janeiro",
-        "CHN": "Shanghai",
-        "CHN_Beij": "Beijing",
-        "IDN": "Jakarta",
-        "IDN_Sura": "Surabaya",
-        "IND": "Mumbai",
-        "IND_Delh": "Delhi",
-        "JPN": "Tokyo",
-        "JPN_Osak": "Osaka",
-        "MEX": "Mexico City",
-        "MEX_Mont": "Monterrey",
-        "NGA": "Lagos",
-        "NGA_Kano": "Kano",
-        "PAK": "Karachi",
-        "PAK_Laho": "Lahore",
-        "RUS": "Moscow",
-        "RUS_Sai": "Saint Petersburg",
-        "USA": "New York City",
-        "USA_Losa": "Los Angeles",
-    }
-)
-
-# Legacy World Bank codes that are not (or no longer) the ISO3 code of the economy.
-DB_CODE_OVERRIDES: Mapping[str, str] = _frozen(
-    {
-        "KSV": KOSOVO_ISO3,  # Kosovo
-        "ROM": "ROU",  # Romania (pre-2002 ISO code)
-        "TMP": "TLS",  # Timor-Leste (former East Timor code)
-        "WBG": "PSE",  # West Bank and Gaza
-        "ZAR": "COD",  # Congo, Dem. Rep. (former Zaire code)
-    }
-)
-
 # Decimals of the Doing Business figures as published: hours and dollars with at most one
 # decimal (48, 242.7), the 0-100 score to two, as the World Bank cites it (the copy carries
 # float noise beyond five: 88.49425000000001).
@@ -398,14 +346,28 @@ _DB_ID_COLUMNS = ("code", "Year", "Economy", "Region", "Income group")
 _NO_PRACTICE = "no practice"
 
 
-def db_code_to_iso3(code: str) -> tuple[str, Literal["national", "city"], str | None]:
-    """(iso3, geography, city) for a Doing Business economy code; raises UnmappedEconomyError."""
-    if code in DB_NATIONAL_CODES:
-        return DB_NATIONAL_CODES[code], "national", None
-    if code in DB_CITY_CODES:
-        return code.split("_")[0], "city", DB_CITY_CODES[code]
-    if code in DB_CODE_OVERRIDES:
-        return DB_CODE_OVERRIDES[code], "national", None
+@functools.lru_cache(maxsize=8)
+def _db_codes(path: Path) -> Mapping[str, tuple[str, Literal["national", "city"], str | None]]:
+    df = _read_csv_text(path, ("code", "iso3", "geography", "city"))
+    out: dict[str, tuple[str, Literal["national", "city"], str | None]] = {}
+    for line, code, iso3, geography, city in df.select("_line", "code", "iso3", "geography", "city").iter_rows():
+        if not code or code in out:
+            raise ReferenceDataError(f"{path}, line {line}: code: {code!r} is empty or listed twice")
+        if not is_valid_iso3(iso3):
+            raise ReferenceDataError(f"{path}, line {line}: iso3: {iso3!r} is not an ISO3 code")
+        if geography not in ("national", "city") or (geography == "city") != bool(city):
+            raise ReferenceDataError(f"{path}, line {line}: geography: {geography!r} must be national (no city) or city (with its city)")
+        out[code] = (iso3, geography, city or None)  # type: ignore[assignment]
+    return _frozen(out)
+
+
+def db_code_to_iso3(code: str, project: ProjectLike = None) -> tuple[str, Literal["national", "city"], str | None]:
+    """(iso3, geography, city) for a Doing Business economy code: the codes of `DB_CODES_FILE`
+    (national rows of two-city economies, city rows, legacy codes) first, else the code itself
+    when it is ISO3. Raises UnmappedEconomyError."""
+    known = _db_codes(_reference_file(project, DB_CODES_FILE))
+    if code in known:
+        return known[code]
     if is_valid_iso3(code):
         return code, "national", None
     raise UnmappedEconomyError(code, f"no ISO3 code known for Doing Business code {code!r}")
@@ -431,12 +393,12 @@ def doing_business(project: ProjectLike = None, include_cities: bool = False) ->
     city: list[str | None] = []
     for line, code, economy in raw.select("_line", "code", "Economy").iter_rows():
         try:
-            c_iso3, c_geo, c_city = db_code_to_iso3(code or "")
+            c_iso3, c_geo, c_city = db_code_to_iso3(code or "", project)
         except UnmappedEconomyError:
             raise UnmappedEconomyError(
                 code or "",
                 f"{path}, line {line}: economy code {code!r} ({economy!r}) has no ISO3 mapping; "
-                "add it to DB_CODE_OVERRIDES in tflib/reference.py",
+                f"add it to {_reference_file(project, DB_CODES_FILE)}",
             ) from None
         # City rows are named "<economy> <city>": guard against a re-coded file.
         if c_city is not None and not (economy or "").endswith(" " + c_city):
@@ -521,16 +483,14 @@ BOUNDARY_DISCLAIMER: Mapping[str, str] = _frozen(
     }
 )
 
-# Natural Earth adm0A3 codes that are not ISO3 codes.
-NE_ADM0_OVERRIDES: Mapping[str, str] = _frozen(
-    {
-        "PSX": "PSE",  # Palestine
-        "SDS": "SSD",  # South Sudan
-        "SAH": "ESH",  # Western Sahara
-        "ALD": "ALA",  # Åland
-        "KOS": KOSOVO_ISO3,  # Kosovo (not drawn separately in the UN-style view)
-    }
-)
+@functools.lru_cache(maxsize=8)
+def _ne_adm0(path: Path) -> Mapping[str, str]:
+    return _frozen({adm0: iso3 for _, adm0, iso3 in _code_list(path, "adm0_a3", "iso3")})
+
+
+def ne_adm0_overrides(project: ProjectLike = None) -> Mapping[str, str]:
+    """Natural Earth adm0A3 codes that are not ISO3 codes -> ISO3, from `NE_CODES_FILE`."""
+    return _ne_adm0(_reference_file(project, NE_CODES_FILE))
 
 
 def topojson_path(project: ProjectLike = None, resolution: Resolution = "110m") -> Path:
@@ -560,10 +520,11 @@ def boundary_ids(project: ProjectLike = None, resolution: Resolution = "110m") -
     """
     path = topojson_path(project, resolution)
     rows: list[dict[str, str | None]] = []
+    adm0_codes = ne_adm0_overrides(project)
     for feature in boundaries(project, resolution)["objects"]["countries"]["geometries"]:
         props = feature.get("properties") or {}
         adm0 = props.get("adm0A3")
-        code = NE_ADM0_OVERRIDES.get(adm0, adm0) if adm0 else None
+        code = adm0_codes.get(adm0, adm0) if adm0 else None
         if not is_valid_iso3(code):
             iso_a3 = props.get("isoA3")
             code = iso_a3 if is_valid_iso3(iso_a3) else None
