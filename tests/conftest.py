@@ -271,18 +271,31 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def site_build(tmp_path_factory):
-    """The whole SICA site built once from the shipped data, in a temporary project."""
+def region_build(tmp_path_factory):
+    """`region_build(region)`: the region's whole site built once from the shipped data, in a
+    temporary project of its own (cached for the session)."""
     from projects import make_project
 
     from tflib.build import build
     from tflib.ingest import ingest
 
-    root = tmp_path_factory.mktemp("site") / "proj"
-    proj = make_project(root, with_submissions=True)
-    ingest([proj.submissions_dir / "sica"], "sica", proj)
-    report = build("sica", project=proj, workers=2)
-    return proj, report
+    builds: dict = {}
+
+    def get(region: str):
+        if region not in builds:
+            root = tmp_path_factory.mktemp(f"site-{region}") / "proj"
+            proj = make_project(root, with_submissions=True)
+            ingest([proj.submissions_dir / region], region, proj)
+            builds[region] = (proj, build(region, project=proj, workers=2))
+        return builds[region]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def site_build(region_build):
+    """The whole SICA site built once from the shipped data, in a temporary project."""
+    return region_build("sica")
 
 
 @pytest.fixture(scope="session")

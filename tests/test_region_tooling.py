@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import json
 import os
 import shutil
 from pathlib import Path
@@ -208,7 +209,8 @@ def test_check_passes_on_shipped_params(tmp_path):
     proj = make_project(tmp_path / "proj")
     code, lines = check(proj)
     assert code == 0, lines
-    assert len(lines) == 1 and lines[0].startswith("sica: params valid: 8 members, ")
+    assert lines[0].startswith("sica: params valid: 8 members, ")
+    assert all(line.startswith("note: ") for line in lines[1:]), lines
 
 
 def test_check_unknown_region(tmp_path):
@@ -275,3 +277,135 @@ def test_check_agency_role_of_a_non_party(tmp_path):
 
     edit_yaml(path, drop)
     assert check(proj) == (2, [f"{path}: agencies: no agency holds role(s) ['{role}'] used by the strategy", "sica: 1 problem(s)"])
+
+
+# -- region new: the scaffold ------------------------------------------------------------------
+
+
+def test_new_writes_a_commented_skeleton_that_loads_as_written(tmp_path):
+    proj = make_project(tmp_path / "proj")
+    res = run(proj, "region", "new", "zz", "--members", "ken,PHL", "--languages", "en,fr")
+    assert res.exit_code == 0, res.output
+    folder = proj.regions_dir / "zz"
+    written = sorted(str(p.relative_to(folder)) for p in folder.rglob("*.yaml"))
+    assert written == ["countries/KEN.yaml", "countries/PHL.yaml", "region.yaml", "strategy.yaml"]
+    for path in folder.rglob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        assert text.startswith("# ") and "TODO" in text, path  # commented, and says what to replace
+    assert "zz: params valid: 2 members" in res.output
+    params = load_region("zz", proj)
+    assert params.region.member_codes == ["KEN", "PHL"] and params.languages == ["en", "fr"]
+    # Every step role has an agency in every member file, and region check agrees.
+    roles = {s.role for m in params.measures for s in m.steps}
+    assert all(params.countries[c].agency_for(r) for c in ("KEN", "PHL") for r in roles)
+    assert check(proj, "zz")[0] == 0
+    # Dimension names in French come from the UI catalog's page titles, not a TODO.
+    assert {d.name["fr"] for d in params.strategy.dimensions} >= {"Logistique"}
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["sica", "--members", "KEN"], "region 'sica' exists already"),
+        (["Bad id", "--members", "KEN"], "'Bad id' is not a region id"),
+        (["zz", "--members", "KEN,XXQ"], "--members: 'XXQ' is not an ISO 3166-1 alpha-3 country code"),
+        (["zz", "--members", "KEN,KEN"], "--members: KEN is listed twice"),
+        (["zz", "--members", "KEN", "--languages", "en,xx"], "--languages: 'xx' is not an ISO 639-1 language code"),
+    ],
+)
+def test_new_refuses_bad_arguments_and_writes_nothing(tmp_path, args, message):
+    proj = make_project(tmp_path / "proj")
+    before = tree(proj.root)
+    res = run(proj, "region", "new", *args)
+    assert res.exit_code == 2 and message in res.output, res.output
+    assert tree(proj.root) == before
+
+
+def test_new_region_with_a_language_without_catalog_is_caught_by_check(tmp_path):
+    proj = make_project(tmp_path / "proj")
+    res = run(proj, "region", "new", "zz", "--members", "KEN", "--languages", "en,vi")
+    assert res.exit_code == 2
+    assert "region.yaml: languages: 'vi' has no interface catalog" in res.output
+
+
+def _site_files(site: Path) -> dict[str, tuple[str, int]]:
+    """Every file of a published site: its hash and modification time (a republish rewrites)."""
+    return {
+        str(p.relative_to(site)): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+        for p in sorted(site.rglob("*")) if p.is_file()
+    }
+
+
+def test_scaffolded_regions_build_and_never_touch_each_other(tmp_path):
+    """Two regions written only with `region new`: each builds with 0 failures into its own
+    reports/_site/<region>/; building the second leaves the first byte for byte and unrepublished;
+    a rebuild that changes nothing says so and keeps its release id."""
+    proj = make_project(tmp_path / "proj")
+    for region, members in (("alpha", "KEN,UGA"), ("beta", "PHL")):
+        assert run(proj, "region", "new", region, "--members", members).exit_code == 0
+        assert run(proj, "generate", "--region", region).exit_code == 0
+        res = run(proj, "ingest", str(proj.submissions_dir / region), "--region", region)
+        assert res.exit_code == 0, res.output
+    res = run(proj, "build", "--region", "alpha")
+    assert res.exit_code == 0 and "failed 0" in res.output, res.output
+    alpha_site = proj.reports_dir / "_site" / "alpha"
+    alpha = _site_files(alpha_site)
+    assert "en/KEN/logistics.html" in alpha and "en/region/overview.html" in alpha
+    release = json.loads((proj.reports_dir / "work" / "alpha" / "manifest.json").read_text())["releases"]
+
+    res = run(proj, "build", "--region", "beta")
+    assert res.exit_code == 0 and "failed 0" in res.output, res.output
+    assert "en/PHL/progress.html" in _site_files(proj.reports_dir / "_site" / "beta")
+    assert _site_files(alpha_site) == alpha  # untouched: same bytes, same mtimes
+    index = (proj.reports_dir / "_site" / "index.html").read_text(encoding="utf-8")
+    assert 'href="alpha/index.html"' in index and 'href="beta/index.html"' in index and "refresh" not in index
+
+    res = run(proj, "build", "--region", "alpha")
+    assert res.exit_code == 0, res.output
+    assert "pages run 0" in res.output and "was not republished" in res.output, res.output
+    assert json.loads((proj.reports_dir / "work" / "alpha" / "manifest.json").read_text())["releases"] == release
+    assert f"(release {release[-1]['release_id']})" in res.output
+    assert _site_files(alpha_site) == alpha
+
+
+def test_check_dates_that_leave_pages_empty(tmp_path):
+    proj = make_project(tmp_path / "proj")
+    edit_yaml(proj.regions_dir / "sica" / "region.yaml", lambda d: d["illustrative"].update(start="2027-01-01"))
+    edit_yaml(proj.regions_dir / "sica" / "countries" / "PAN.yaml", lambda d: d.update(start="2031-01-01"))
+    code, lines = check(proj)
+    assert code == 2
+    region_yaml, pan_yaml = proj.regions_dir / "sica" / "region.yaml", proj.regions_dir / "sica" / "countries" / "PAN.yaml"
+    assert f"{region_yaml}: illustrative.start: 2027-01-01 is after as_of 2026-09-30: the illustrative data would have no period by the page date" in lines
+    assert any(line.startswith(f"{pan_yaml}: start: 2031-01-01 is after the region's as_of 2026-09-30") for line in lines), lines
+    assert any(line.startswith(f"{pan_yaml}: start: 2031-01-01 is after the deadline of measure(s)") for line in lines), lines
+    # The build refuses the same problems before any work: no store, no work folder.
+    res = run(proj, "build", "--region", "sica")
+    assert res.exit_code == 2 and "nothing built" in res.output, res.output
+    assert not (proj.data_dir / "store").exists() and not (proj.reports_dir / "work").exists()
+
+
+def test_check_notes_members_the_reference_data_does_not_cover(tmp_path):
+    proj = make_project(tmp_path / "proj")
+    res = run(proj, "region", "check", "sica")
+    assert res.exit_code == 0
+    # Belize is in no LPI wave (data/reference/lpi/lpi_2010_2023.csv has no "Belize" row).
+    lpi = (REPO.reference_dir / "lpi" / "lpi_2010_2023.csv").read_text(encoding="utf-8-sig")
+    assert "Belize" not in lpi and "Costa Rica" in lpi
+    assert "note: World Bank LPI has no rows for BLZ: their pages show no data there" in res.output.splitlines()
+
+
+def test_building_the_eac_leaves_the_sica_site_untouched(tmp_path):
+    """The two shipped regions in one project: the EAC build writes only reports/_site/eac/
+    (and the index of regions); SICA's published files keep their bytes and times."""
+    proj = make_project(tmp_path / "proj", with_submissions=True)
+    res = run(proj, "build", "--region", "sica", "--kinds", "overview", "--lang", "en")
+    assert res.exit_code == 0, res.output
+    sica_site = proj.reports_dir / "_site" / "sica"
+    sica = _site_files(sica_site)
+    sica_work = _site_files(proj.reports_dir / "work" / "sica")
+    res = run(proj, "build", "--region", "eac", "--kinds", "overview", "--lang", "en")
+    assert res.exit_code == 0 and "failed 0" in res.output, res.output
+    assert (proj.reports_dir / "_site" / "eac" / "en" / "region" / "overview.html").exists()
+    assert _site_files(sica_site) == sica and _site_files(proj.reports_dir / "work" / "sica") == sica_work
+    index = (proj.reports_dir / "_site" / "index.html").read_text(encoding="utf-8")
+    assert 'href="sica/index.html"' in index and 'href="eac/index.html"' in index
