@@ -61,8 +61,8 @@ def _load(name: str, region: str, project: Any, as_of: Any, args: dict[str, Any]
         return tflib.action_items(region, project=project, **args)
     if name == "scores":
         return scores.scores(region, as_of=as_of, project=project)
-    if name == "sieca_trade":
-        return tflib.sieca_trade(project)
+    if name == "trade":
+        return tflib.trade(args["path"], project)
     raise KeyError(f"unknown loader {name!r}")
 
 

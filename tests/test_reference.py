@@ -369,11 +369,11 @@ def test_boundaries_topology() -> None:
     assert "aceptación" in ref.BOUNDARY_DISCLAIMER["es"]
 
 
-# --- SIECA trade, provenance ------------------------------------------------------------------
+# --- Trade values, provenance -----------------------------------------------------------------
 
 
-def test_sieca_trade() -> None:
-    trade = ref.sieca_trade(PROJECT)
+def test_trade_of_the_regions_file() -> None:
+    trade = ref.trade("trade/sieca_trade_2019.csv", PROJECT)
     assert trade.columns == ["region", "year", "indicator", "value", "unit", "source"]
     assert trade.height == 4
     intra = _one(trade, indicator="intra_regional_exports", year=2019)

@@ -253,14 +253,15 @@ def test_check_missing_notebook(tmp_path):
     assert check(proj) == (2, [f"{path}: corridors: notebook of page kind 'corridors' not found (tflib.pages)", "sica: 1 problem(s)"])
 
 
-def test_check_missing_impact_params(tmp_path):
+def test_check_without_impact_params_uses_the_default(tmp_path):
     proj = make_project(tmp_path / "proj")
-    path = proj.regions_dir / "sica" / "impact.yaml"
-    path.unlink()
-    assert check(proj) == (
-        2,
-        [f"{path}: (file): not found; the impact page applies to this region's members, so its assumptions are needed", "sica: 1 problem(s)"],
-    )
+    (proj.regions_dir / "sica" / "impact.yaml").unlink()
+    code, lines = check(proj)
+    assert code == 0, lines
+    # A default lacking one of the region's languages is named, with the key.
+    default = proj.params_dir / "defaults" / "impact.yaml"
+    edit_yaml(default, lambda d: d["channels"][0]["name"].pop("es"))
+    assert check(proj) == (2, [f"{default}: channels.0.name: no text for language(s) ['es']", "sica: 1 problem(s)"])
 
 
 def test_check_agency_role_of_a_non_party(tmp_path):

@@ -18,7 +18,7 @@ __version__ = "0.1.0"
 
 from .params import ParamsError, RegionParams, available_regions, load_region
 from .paths import Project
-from .reference import boundaries, boundary_ids, doing_business, lpi, sieca_trade
+from .reference import boundaries, boundary_ids, doing_business, lpi, trade
 from .status import STATUSES
 from .tracker import action_items, counts, indicators, measures, members, progress, submissions
 
@@ -46,6 +46,6 @@ __all__ = [
     "members",
     "progress",
     "region",
-    "sieca_trade",
     "submissions",
+    "trade",
 ]

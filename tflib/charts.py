@@ -100,7 +100,7 @@ def check_spec(
     why: str | None = None,
 ) -> dict[str, Any]:
     """How a test re-derives a chart's values: call `loader` (lpi, doing_business,
-    indicators, progress, action_items, scores, sieca_trade) with `args`, keep rows matching
+    indicators, progress, action_items, scores, trade) with `args`, keep rows matching
     `filter`, join chart rows to loader rows on `key` ({chart field: loader field}) and
     compare `value` fields ({chart field: loader field}, loader value x `scale`). A chart of
     derived figures with no loader says `why`."""

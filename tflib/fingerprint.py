@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from . import __version__
-from .params import RegionParams
+from .params import RegionParams, region_file
 from .paths import Project
 
 PACKAGE = Path(__file__).resolve().parent
@@ -52,12 +52,13 @@ def catalogs_digest() -> str:
 
 
 def params_digest(params: RegionParams, project: Project) -> str:
-    """Every params file the region's pages read: the region's folder and, where the region
-    has no catalogue of its own, the shared one."""
+    """Every params file the region's pages read: the region's folder and, for the files the
+    region leaves out, the shared catalogue or the defaults it reads instead."""
     files = [p for p in params.folder.rglob("*") if p.is_file()]
-    shared = project.params_dir / "indicators.yaml"
-    if not (params.folder / "indicators.yaml").exists() and shared.exists():
-        files.append(shared)
+    for name in ("indicators.yaml", "impact.yaml"):
+        used = region_file(params.folder, name)
+        if used.parent != params.folder and used.exists():
+            files.append(used)
     return digest_files(files, project.root)
 
 

@@ -287,12 +287,21 @@ def _doing_business(data: RegionData, lang: str) -> Table:
 
 
 def _trade(data: RegionData, lang: str) -> Table:
-    frame = reference.sieca_trade(data.project)
+    """The trade values the region's impact.yaml names (`trade.file`); empty without one."""
+    from .analysis.impact import load_impact
+
+    spec = load_impact(data.params).trade
+    if spec is None:
+        frame = pl.DataFrame(schema={"year": pl.Int64, "indicator": pl.String, "value": pl.Float64, "unit": pl.String, "source": pl.String})
+        return Table("trade", frame, title="Trade values", source="", precision={"value": 2},
+                     description="No trade values: the region's impact.yaml names no trade file.")
+    frame = reference.trade(spec.file, data.project)
     digits = {ind: decimals_of(frame.filter(pl.col("indicator") == ind)["value"].to_list()) for ind in frame["indicator"].unique(maintain_order=True).to_list()}
+    per_member = "country" in frame.columns
     return Table(
-        "trade", frame, title="Regional trade aggregates", source=frame["source"][0] if frame.height else "",
+        "trade", frame, title="Trade values by member" if per_member else "Regional trade aggregates", source=frame["source"][0] if frame.height else "",
         precision={"value": PerRow("indicator", digits, 2)},
-        description="Published regional trade aggregates (reference data).",
+        description="Published trade values per member (reference data)." if per_member else "Published regional trade aggregates (reference data).",
     )
 
 

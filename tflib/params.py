@@ -5,7 +5,10 @@ Everything a region is lives in YAML under ``params/regions/<region>/``:
 - ``region.yaml``: members (ISO3, party flag), languages, currency, comparators, border
   crossings, the fixed ``as_of`` date, warning thresholds;
 - ``strategy.yaml``: pillars -> measures, each with a step template;
-- ``indicators.yaml``: the indicator catalogue (falls back to ``params/indicators.yaml``);
+- ``indicators.yaml``: the indicator catalogue (optional: else the project's shared
+  ``params/indicators.yaml``, else the default ``params/defaults/indicators.yaml``);
+- ``impact.yaml``: the assumptions of the impact page (optional: else
+  ``params/defaults/impact.yaml``; validated in ``tflib.analysis.impact``);
 - ``countries/<ISO3>.yaml``: one file per member (agencies, targets, baseline, confidential).
 
 A second region is added by writing these files only. Any unknown key, bad ISO code, bad
@@ -512,6 +515,32 @@ def region_folder(region: str, project: Project | str | Path | None = None) -> P
     return resolve(project).regions_dir / region
 
 
+# Files a region may leave out: the defaults in params/defaults/ are used instead (a region's
+# own file replaces its default wholly; nothing is merged). A project without a defaults
+# folder uses the ones shipped with tflib.
+DEFAULTS_DIR = "defaults"
+_SHIPPED_PARAMS = Path(__file__).resolve().parent.parent / "params"
+
+
+def default_file(name: str, project: Project | str | Path | None = None) -> Path:
+    """The default `name` (indicators.yaml, impact.yaml): the project's
+    params/defaults/<name>, else the one shipped with tflib."""
+    own = resolve(project).params_dir / DEFAULTS_DIR / name
+    return own if own.exists() else _SHIPPED_PARAMS / DEFAULTS_DIR / name
+
+
+def region_file(folder: Path, name: str) -> Path:
+    """The file `name` a region's params read: the region's own (in `folder`), else, for the
+    indicator catalogue, the project's shared params/indicators.yaml, else the default."""
+    own = folder / name
+    if own.exists():
+        return own
+    project = Project(folder.parent.parent.parent)  # params/regions/<id> -> project root
+    if name == "indicators.yaml" and (project.params_dir / name).exists():
+        return project.params_dir / name
+    return default_file(name, project)
+
+
 def available_regions(project: Project | str | Path | None = None) -> list[str]:
     folder = resolve(project).regions_dir
     return sorted(p.name for p in folder.iterdir() if (p / "region.yaml").exists()) if folder.exists() else []
@@ -575,9 +604,7 @@ def load_region(region: str | None = None, project: Project | str | Path | None 
     strategy_path = folder / "strategy.yaml"
     strategy: Strategy = _validate(Strategy, strategy_path, _read_yaml(strategy_path))
 
-    indicators_path = folder / "indicators.yaml"
-    if not indicators_path.exists():
-        indicators_path = proj.params_dir / "indicators.yaml"
+    indicators_path = region_file(folder, "indicators.yaml")
     catalogue: IndicatorCatalogue = _validate(IndicatorCatalogue, indicators_path, _read_yaml(indicators_path))
 
     countries: dict[str, CountryParams] = {}
@@ -652,7 +679,7 @@ def _cross_check(
             for ind in m.indicators:
                 if ind not in catalogue.ids:
                     raise ParamsError(f"{spath}: measures.{m.id}.indicators: unknown indicator {ind!r}")
-    # The catalogue may be the shared params/indicators.yaml: name the file actually read.
+    # The catalogue may be the shared or the default one: name the file actually read.
     ipath = indicators_path or folder / "indicators.yaml"
     for ind in catalogue.indicators:
         need(ind.name, ipath, f"indicators.{ind.id}.name")

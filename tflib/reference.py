@@ -28,7 +28,6 @@ Resolution = Literal["110m", "50m"]
 # Paths relative to the project's reference folder.
 LPI_FILE = "lpi/lpi_2010_2023.csv"
 DB_FILE = "doing_business/db_trading_across_borders_2016_2020.csv"
-SIECA_TRADE_FILE = "trade/sieca_trade_2019.csv"
 # World Bank economy names that pycountry's exact lookups do not resolve (or that are pinned so a
 # pycountry upgrade cannot change them): name, iso3, why. Checked before pycountry.
 WB_NAMES_FILE = "worldbank/economy_name_overrides.csv"
@@ -547,40 +546,73 @@ def boundary_ids(project: ProjectLike = None, resolution: Resolution = "110m") -
 
 
 # ---------------------------------------------------------------------------------------------
-# SIECA regional trade aggregates
+# Trade values (the file a region's impact.yaml names)
 
 _SAME_SOURCE = "same source"
+# Columns of a trade file; `region` and `country` (ISO3: values per member) are optional.
+TRADE_COLUMNS = ("year", "indicator", "value", "unit", "source")
+TRADE_KEYS = ("region", "country")
 
 
-def sieca_trade(project: ProjectLike = None) -> pl.DataFrame:
-    """SIECA 2019 aggregates: region, year, indicator, value, unit, source.
+def reference_path(relative: str, project: ProjectLike = None) -> Path:
+    """`relative` inside the project's reference folder; refused if it leads out of it."""
+    ref = resolve(project).reference_dir
+    rel = Path(relative)
+    if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+        raise ReferenceDataError(f"{relative}: not a path inside {ref}")
+    return ref / rel
 
-    The file writes "same source" for repeats; it is resolved to the previous row's text.
+
+def trade(path: str, project: ProjectLike = None) -> pl.DataFrame:
+    """A trade file (path relative to data/reference/): its key columns (`region`, `country`,
+    those it has), then year, indicator, value, unit, source, one row per row of the file.
+
+    A `country` column holds values per member (ISO3 codes, checked); without one the values
+    are the region's. The file writes "same source" for repeats; it is resolved to the
+    previous row's text.
     """
-    path = _reference_file(project, SIECA_TRADE_FILE)
-    raw = _read_csv_text(path, ["region", "year", "indicator", "value", "unit", "source"])
+    file = reference_path(path, project)
+    if not file.is_file():
+        raise FileNotFoundError(f"reference file missing: {file} (see data/reference/README.md)")
+    raw = _read_csv_text(file, TRADE_COLUMNS)
     sources: list[str] = []
     for line, source in raw.select("_line", "source").iter_rows():
         text = (source or "").strip()
         if text.lower() == _SAME_SOURCE:
             if not sources:
                 raise ReferenceDataError(
-                    f"{path}, line {line}: 'same source' with no source above"
+                    f"{file}, line {line}: 'same source' with no source above"
                 )
             text = sources[-1]
         if not text:
-            raise ReferenceDataError(f"{path}, line {line}: empty source")
+            raise ReferenceDataError(f"{file}, line {line}: empty source")
         sources.append(text)
-    return pl.DataFrame(
+    keys = [c for c in TRADE_KEYS if c in raw.columns]
+    if "country" in keys:
+        empty = raw.filter(pl.col("country").is_null() | (pl.col("country").str.strip_chars() == ""))
+        if empty.height:
+            raise ReferenceDataError(f"{file}, line {empty['_line'][0]}: empty country")
+        _check_iso3(raw["country"].to_list(), str(file))
+    for col in ("indicator", "unit"):
+        empty = raw.filter(pl.col(col).is_null() | (pl.col(col).str.strip_chars() == ""))
+        if empty.height:
+            raise ReferenceDataError(f"{file}, line {empty['_line'][0]}: empty {col}")
+    out = pl.DataFrame(
         {
-            "region": raw["region"],
-            "year": _to_int(raw, "year", path),
+            **{k: raw[k] for k in keys},
+            "year": _to_int(raw, "year", file),
             "indicator": raw["indicator"],
-            "value": _to_float(raw, "value", path),
+            "value": _to_float(raw, "value", file),
             "unit": raw["unit"],
             "source": pl.Series(sources, dtype=pl.String),
         }
     )
+    dupes = out.filter(pl.struct(*[c for c in keys if c != "region"], "indicator").is_duplicated()) if out.height else out
+    if dupes.height:
+        first = dupes.row(0, named=True)
+        who = f" for {first['country']}" if "country" in keys else ""
+        raise ReferenceDataError(f"{file}: indicator {first['indicator']!r} has several rows{who}: keep one year per file")
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

@@ -128,7 +128,7 @@ def _impact_problems(params: RegionParams) -> list[str]:
 
     if not pages.addresses(params, kinds=["impact"]):
         return []
-    path = impact_path(params)
+    path = impact_path(params)  # the region's, else params/defaults/impact.yaml
     if not path.exists():
         return [f"{path}: (file): not found; the impact page applies to this region's members, so its assumptions are needed"]
     try:

@@ -8,10 +8,13 @@ measured delay affects:
 
 Days saved are the fall in a tracker indicator (customs clearance, land-border crossing)
 between the country's first and latest period. Every assumption lives in the region's
-``impact.yaml`` (validated here, strictly). No sourced file gives trade values per country,
-so a country's estimate is given per USD 1 million of affected trade; the region-level figure
-uses the real SIECA 2019 aggregates. Figures are always a range, never a point, and before /
-after comparisons are descriptive, not causal.
+``impact.yaml`` (else ``params/defaults/impact.yaml``; validated here, strictly). A country's
+estimate is always given per USD 1 million (``per_trade_value_usd``) of affected trade. The
+trade values come only from the sourced file the ``trade:`` section names: values per member
+(a ``country`` column) also give each member its national range; region totals give the
+region-level figure only; no ``trade:`` section, no value in US dollars beyond the per-amount
+figure. Figures are always a range, never a point, and before / after comparisons are
+descriptive, not causal.
 """
 
 from __future__ import annotations
@@ -25,20 +28,22 @@ import altair as alt
 import polars as pl
 from pydantic import Field, model_validator
 
-from .. import charts
+from .. import charts, reference
 from ..i18n import N_, fmt_number, fmt_percent, gettext, t
 from ..page import Context, Figure, figure, release_table
 from ..tables import Table
-from ..params import STATISTIC_LABELS, ParamsError, RegionParams, Slug, Strict, Text, _read_yaml, _require_languages, _validate
+from ..params import STATISTIC_LABELS, ParamsError, RegionParams, Slug, Strict, Text, _read_yaml, _require_languages, _validate, region_file
+from ..paths import Project
 
 IMPACT_FILE = "impact.yaml"
 # Decimals of the estimate tables (pages and downloads).
 INPUT_PRECISION = {"first_value": 1, "latest_value": 1, "hours_saved": 1, "days_saved": 2, "low": 0, "high": 0}
 REGION_PRECISION = {"flow_value": 2, "share": 2, "affected": 2, "days_saved": 2, "low": 1, "high": 1}
-# Source lines (translated where shown: t(SOURCE, lang)).
+NATIONAL_PRECISION = REGION_PRECISION
+# Source line (translated where shown: t(SOURCE, lang)).
 SOURCE = N_("tflib estimate from the tracker's indicators and the assumptions in impact.yaml")
-SOURCE_SIECA = N_("SIECA 2019 regional aggregates, as reported by Diario de Centro América (2020)")
-SIECA_FLOWS = {"intra_regional_exports": N_("Intra-regional exports"), "extra_regional_exports": N_("Extra-regional exports")}
+# The only unit of trade values the estimate reads.
+TRADE_UNIT = "USD million"
 
 # ---------------------------------------------------------------------------------------------
 # Params: impact.yaml
@@ -64,7 +69,7 @@ class Method(Strict):
 
 
 class AffectedTrade(Strict):
-    # An indicator of the SIECA aggregates (tflib.reference.sieca_trade), in USD million.
+    # A flow of the trade file (its `indicator` column), in USD million.
     flow: Slug
     share: float = Field(ge=0, le=1)
     illustrative: bool
@@ -76,7 +81,21 @@ class Channel(Strict):
     name: Text
     indicator: Slug
     statistic: Literal["median", "mean", "p90"] | None = None
-    trade: AffectedTrade
+    trade: AffectedTrade | None = None
+
+
+class Trade(Strict):
+    """The sourced trade values: a file under data/reference/ with columns year, indicator,
+    value (USD million), unit, source and either no key (region totals), `region`, or
+    `country` (ISO3 of members: values per member)."""
+
+    file: str = Field(min_length=1)
+    # Who publishes the values: one text, or a text per language.
+    source: str | Text
+    # Title of the trade chart (the year is added).
+    title: Text
+    # Label of each flow of the file the page shows (at least the flows the channels use).
+    flows: dict[Slug, Text] = Field(min_length=1)
 
 
 class RegionSummary(Strict):
@@ -89,6 +108,8 @@ class ImpactParams(Strict):
     per_trade_value_usd: float = Field(gt=0)
     channels: list[Channel] = Field(min_length=1)
     region_summary: RegionSummary = Field(default_factory=RegionSummary)
+    # Optional: without it, a country's estimate is given per `per_trade_value_usd` only.
+    trade: Trade | None = None
 
     @model_validator(mode="after")
     def _unique(self) -> "ImpactParams":
@@ -99,7 +120,12 @@ class ImpactParams(Strict):
 
 
 def impact_path(params: RegionParams) -> Path:
-    return params.folder / IMPACT_FILE
+    """The region's impact.yaml, else the default (params/defaults/impact.yaml)."""
+    return region_file(params.folder, IMPACT_FILE)
+
+
+def _project(params: RegionParams) -> Project:
+    return Project(params.folder.parent.parent.parent)  # params/regions/<id> -> project root
 
 
 def params_file(ctx: Context) -> str:
@@ -108,7 +134,7 @@ def params_file(ctx: Context) -> str:
     try:
         return str(path.relative_to(ctx.project.root))
     except ValueError:
-        return str(path)
+        return f"params/defaults/{IMPACT_FILE}" if path.parent.name == "defaults" else str(path)
 
 
 def load_impact(params: RegionParams) -> ImpactParams:
@@ -125,12 +151,61 @@ def load_impact(params: RegionParams) -> ImpactParams:
             raise ParamsError(f"{path}: {where}.statistic: must be one of {stats} for {ch.indicator}")
         if not stats and ch.statistic is not None:
             raise ParamsError(f"{path}: {where}.statistic: {ch.indicator} has no statistics")
-        for key, text in ((f"{where}.name", ch.name), (f"{where}.trade.description", ch.trade.description)):
+        texts = [(f"{where}.name", ch.name)]
+        if ch.trade is not None:
+            texts.append((f"{where}.trade.description", ch.trade.description))
+            if imp.trade is None:
+                raise ParamsError(f"{path}: {where}.trade: no trade: section names a trade file for the flow {ch.trade.flow!r}; add one or remove {where}.trade")
+        elif imp.trade is not None:
+            raise ParamsError(f"{path}: {where}.trade: missing; the trade: section names a trade file, so every channel says which flow it affects")
+        for key, text in texts:
             try:
                 _require_languages(text, params.languages, key)
             except ValueError as exc:
                 raise ParamsError(f"{path}: {exc}") from None
+    if imp.trade is not None:
+        _check_trade(imp, params, path)
     return imp
+
+
+def _check_trade(imp: ImpactParams, params: RegionParams, path: Path) -> None:
+    """The trade file exists and reads, its flows are labelled and used consistently, its
+    rows per member are of members, the flows used are in USD million. Errors name
+    impact.yaml, the key and the trade file."""
+    trade = imp.trade
+    assert trade is not None
+    texts = [("trade.title", trade.title), *((f"trade.flows.{k}", v) for k, v in trade.flows.items())]
+    if isinstance(trade.source, dict):
+        texts.append(("trade.source", trade.source))
+    for key, text in texts:
+        try:
+            _require_languages(text, params.languages, key)
+        except ValueError as exc:
+            raise ParamsError(f"{path}: {exc}") from None
+    try:
+        frame = reference.trade(trade.file, _project(params))
+        file = reference.reference_path(trade.file, _project(params))
+    except (OSError, ValueError) as exc:
+        raise ParamsError(f"{path}: trade.file: {exc}") from None
+    in_file = frame["indicator"].unique(maintain_order=True).to_list()
+    for flow in trade.flows:
+        if flow not in in_file:
+            raise ParamsError(f"{path}: trade.flows.{flow}: no such flow in {file} (its flows: {', '.join(in_file)})")
+    for i, ch in enumerate(imp.channels):
+        if ch.trade is None:
+            continue
+        if ch.trade.flow not in trade.flows:
+            raise ParamsError(f"{path}: channels.{i}.trade.flow: {ch.trade.flow!r} is not one of trade.flows ({', '.join(trade.flows)})")
+        units = sorted(set(frame.filter(pl.col("indicator") == ch.trade.flow)["unit"].to_list()))
+        if units != [TRADE_UNIT]:
+            raise ParamsError(f"{path}: channels.{i}.trade.flow: {ch.trade.flow!r} is in {', '.join(units)} in {file}; the estimate reads {TRADE_UNIT}")
+    if "country" in frame.columns:
+        members = set(params.region.member_codes)
+        others = sorted(set(frame["country"].to_list()) - members)
+        if others:
+            raise ParamsError(f"{path}: trade.file: {file} has rows for non-members {others} (members: {', '.join(params.region.member_codes)})")
+    if frame.select(pl.col("year").n_unique()).item() > 1:
+        raise ParamsError(f"{path}: trade.file: {file} holds several years; keep one year per file")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -249,26 +324,68 @@ def channel_inputs(ctx: Context, imp: ImpactParams) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema)
 
 
-def sieca_flows(ctx: Context) -> pl.DataFrame:
-    """The real SIECA 2019 trade aggregates (USD million), as the loader returns them."""
-    df = ctx.frame("trade").filter(pl.col("indicator").is_in(list(SIECA_FLOWS)))
-    return df.with_columns(label=pl.col("indicator").replace_strict({k: t(v, ctx.lang) for k, v in SIECA_FLOWS.items()}, return_dtype=pl.String))
+def by_member(ctx: Context) -> bool:
+    """Whether the page's trade values are per member (the file has a `country` column)."""
+    return "country" in ctx.frame("trade").columns
+
+
+def trade_flows(ctx: Context, imp: ImpactParams) -> pl.DataFrame:
+    """The rows of the trade file (USD million) whose flows impact.yaml labels, with the label
+    (and, per member, the member's name); empty without a trade: section."""
+    trade = ctx.frame("trade")
+    if imp.trade is None or trade.is_empty():
+        return trade.with_columns(label=pl.lit(None, pl.String)).clear()
+    labels = {k: ctx.text(v) for k, v in imp.trade.flows.items()}
+    df = trade.filter(pl.col("indicator").is_in(list(labels)))
+    label = pl.col("indicator").replace_strict(labels, return_dtype=pl.String)
+    if "country" in df.columns:
+        names = {c: ctx.name_of(c) for c in df["country"].unique().to_list()}
+        label = pl.concat_str(label, pl.lit(": "), pl.col("country").replace_strict(names, return_dtype=pl.String))
+    return df.with_columns(label=label)
+
+
+def _flow_totals(ctx: Context, imp: ImpactParams) -> dict[str, dict]:
+    """Each flow's value for the region (USD million): the region total, or the sum of the
+    members' values; with the year and the number of members summed (None: region totals)."""
+    trade = ctx.frame("trade")
+    members = "country" in trade.columns
+    out = {}
+    for flow in (imp.trade.flows if imp.trade else {}):
+        rows = trade.filter(pl.col("indicator") == flow)
+        if rows.is_empty():
+            continue
+        out[flow] = {"value": float(rows["value"].sum()), "year": int(rows["year"][0]), "members": rows.height if members else None}
+    return out
+
+
+def _days_of(ctx: Context, imp: ImpactParams, ch: Channel, members: list[str]) -> tuple[float | None, int]:
+    obs = _observations(ctx, ch.indicator, None)
+    saved = [s.days_saved for m in members if (s := days_saved(obs.filter(pl.col("country") == m), ch.statistic, imp.method.hours_per_day)) is not None]
+    days = (statistics.median(saved) if imp.region_summary.statistic == "median" else statistics.fmean(saved)) if saved else None
+    return days, len(saved)
+
+
+_REGION_SCHEMA = {"channel_id": pl.String, "channel": pl.String, "flow": pl.String, "flow_value": pl.Float64, "year": pl.Int64,
+                  "share": pl.Float64, "affected": pl.Float64, "members": pl.Int64, "days_saved": pl.Float64,
+                  "low": pl.Float64, "high": pl.Float64}
 
 
 def region_estimates(ctx: Context, imp: ImpactParams) -> pl.DataFrame:
-    """One row per channel: the region's affected trade (SIECA aggregate x share, USD million),
-    the summary of the members' days saved and the value of that time (USD million, low/high)."""
-    flows = {r["indicator"]: r for r in ctx.frame("trade").iter_rows(named=True)}
+    """One row per channel: the region's affected trade (the file's value for the region, or
+    the sum of its members' values, x share; USD million), the summary of the members' days
+    saved and the value of that time (USD million, low/high). Empty without trade values."""
+    if imp.trade is None:
+        return pl.DataFrame(schema=_REGION_SCHEMA)
+    flows = _flow_totals(ctx, imp)
     members = ctx.params.region.parties if imp.region_summary.members == "parties" else ctx.params.region.member_codes
     per_day = imp.method.per_day_ad_valorem
     rows = []
-    for ch in imp.channels:
+    for i, ch in enumerate(imp.channels):
+        assert ch.trade is not None  # load_impact: every channel names a flow when trade: is set
         if ch.trade.flow not in flows:
-            raise ParamsError(f"{impact_path(ctx.params)}: channels.{ch.id}.trade.flow: {ch.trade.flow!r} is not a SIECA aggregate ({', '.join(flows)})")
+            raise ParamsError(f"{impact_path(ctx.params)}: channels.{i}.trade.flow: {ch.trade.flow!r} is not in the page's trade table ({', '.join(flows)})")
         flow = flows[ch.trade.flow]
-        obs = _observations(ctx, ch.indicator, None)
-        saved = [s.days_saved for m in members if (s := days_saved(obs.filter(pl.col("country") == m), ch.statistic, imp.method.hours_per_day)) is not None]
-        days = (statistics.median(saved) if imp.region_summary.statistic == "median" else statistics.fmean(saved)) if saved else None
+        days, n = _days_of(ctx, imp, ch, members)
         affected = flow["value"] * ch.trade.share
         rng = value_of_time(affected, days, per_day.low, per_day.high)
         rows.append(
@@ -280,15 +397,54 @@ def region_estimates(ctx: Context, imp: ImpactParams) -> pl.DataFrame:
                 "year": flow["year"],
                 "share": ch.trade.share,
                 "affected": affected,
-                "members": len(saved),
+                "members": n,
                 "days_saved": days,
                 "low": rng[0] if rng else None,
                 "high": rng[1] if rng else None,
             }
         )
-    return pl.DataFrame(rows, schema={"channel_id": pl.String, "channel": pl.String, "flow": pl.String, "flow_value": pl.Float64, "year": pl.Int64,
-                                      "share": pl.Float64, "affected": pl.Float64, "members": pl.Int64, "days_saved": pl.Float64,
-                                      "low": pl.Float64, "high": pl.Float64})
+    return pl.DataFrame(rows, schema=_REGION_SCHEMA)
+
+
+def national_estimates(ctx: Context, imp: ImpactParams, inputs: pl.DataFrame) -> pl.DataFrame | None:
+    """One row per channel: the member's affected trade (its value in the trade file x share,
+    USD million), its days saved and the value of that time a year (USD million, low/high).
+    None when the trade file has no values for the member (no trade: section, region totals
+    only, or no row for it)."""
+    if imp.trade is None or not by_member(ctx):
+        return None
+    trade = ctx.frame("trade").filter(pl.col("country") == ctx.country)
+    if trade.is_empty():
+        return None
+    values = {r["indicator"]: r for r in trade.iter_rows(named=True)}
+    per_day = imp.method.per_day_ad_valorem
+    days = dict(zip(inputs["channel_id"].to_list(), inputs["days_saved"].to_list()))
+    rows = []
+    for ch in imp.channels:
+        assert ch.trade is not None
+        row = values.get(ch.trade.flow)
+        value = row["value"] if row else None
+        affected = value * ch.trade.share if value is not None else None
+        rng = value_of_time(affected, days.get(ch.id), per_day.low, per_day.high)
+        rows.append({"channel_id": ch.id, "channel": ctx.text(ch.name), "flow": ch.trade.flow, "flow_value": value,
+                     "year": row["year"] if row else None, "share": ch.trade.share, "affected": affected, "members": None,
+                     "days_saved": days.get(ch.id), "low": rng[0] if rng else None, "high": rng[1] if rng else None})
+    return pl.DataFrame(rows, schema=_REGION_SCHEMA).drop("members")
+
+
+def national_table(ctx: Context, imp: ImpactParams, national: pl.DataFrame) -> Table:
+    """The member's national range, for the page table and its downloads."""
+    return release_table(ctx, "national_estimate", national.select("channel_id", "channel", "flow", "flow_value", "year", "share", "affected", "days_saved", "low", "high"),
+                         title=t("Value of the time saved in {country} at its trade values (USD million a year)", ctx.lang, country=ctx.country_name),
+                         source=t(SOURCE, ctx.lang) + "; " + trade_source(ctx, imp), unit=t("US dollar millions a year", ctx.lang),
+                         illustrative=True, precision=NATIONAL_PRECISION)
+
+
+def trade_source(ctx: Context, imp: ImpactParams) -> str:
+    """The source line of the trade values, as impact.yaml gives it ("" without trade)."""
+    if imp.trade is None:
+        return ""
+    return imp.trade.source if isinstance(imp.trade.source, str) else ctx.text(imp.trade.source)
 
 
 def inputs_table(ctx: Context, inputs: pl.DataFrame) -> Table:
@@ -320,19 +476,28 @@ def assumption_table(ctx: Context, imp: ImpactParams, region: pl.DataFrame) -> T
                 tracker_src,
             )
         )
+        if ch.trade is None or imp.trade is None:
+            continue
         flow = region.filter(pl.col("channel_id") == ch.id)
         flow_value = flow["flow_value"][0] if flow.height else None
         rows.append(
             (
                 t("Trade affected: {channel}", lang, channel=ctx.text(ch.name)),
                 t("{share} of {flow} (USD {value} million in {year}). {description}", lang, share=fmt_percent(ch.trade.share, lang),
-                  flow=t(SIECA_FLOWS.get(ch.trade.flow, ch.trade.flow), lang).lower(), value=fmt_number(flow_value, lang, 2),
+                  flow=ctx.text(imp.trade.flows[ch.trade.flow]).lower(), value=fmt_number(flow_value, lang, 2),
                   year=flow["year"][0] if flow.height else "", description=ctx.text(ch.trade.description)),
-                illustrative if ch.trade.illustrative else t(SOURCE_SIECA, lang),
+                illustrative if ch.trade.illustrative else trade_source(ctx, imp),
             )
         )
+    amount = fmt_number(imp.per_trade_value_usd, lang, 0)
+    if imp.trade is None:
+        trade_row = (t("Trade values", lang), t("none configured in impact.yaml, so estimates are per USD {amount} of affected trade only", lang, amount=amount), t("none", lang))
+    elif by_member(ctx):
+        trade_row = (t("Trade values", lang), t("{file}, values per member; country estimates are also given per USD {amount} of affected trade", lang, file=imp.trade.file, amount=amount), trade_source(ctx, imp))
+    else:
+        trade_row = (t("Trade values", lang), t("{file}, region totals only, so country estimates are per USD {amount} of affected trade", lang, file=imp.trade.file, amount=amount), trade_source(ctx, imp))
     rows += [
-        (t("Trade values", lang), t("SIECA 2019 regional aggregates; no sourced file gives trade values per country, so country estimates are per USD {amount} of affected trade", lang, amount=fmt_number(imp.per_trade_value_usd, lang, 0)), t(SOURCE_SIECA, lang)),
+        trade_row,
         (
             t("Regional days saved", lang),
             t("{statistic} of the days saved by {members} with an estimate", lang,
@@ -405,24 +570,26 @@ def region_range_chart(ctx: Context, imp: ImpactParams, region: pl.DataFrame) ->
         chart,
         lang=ctx.lang,
         title=t("Value of the time saved across the region at {year} trade values", ctx.lang, year=year),
-        source=t(SOURCE, ctx.lang) + "; " + t(SOURCE_SIECA, ctx.lang),
+        source=t(SOURCE, ctx.lang) + "; " + trade_source(ctx, imp),
         unit=t("US dollar millions a year", ctx.lang),
         illustrative=True,
-        note=t("SIECA aggregate x share affected x days saved ({summary} of {members}) x value of a day. Channels overlap and are not added up.", ctx.lang,
+        note=t("Regional trade value x share affected x days saved ({summary} of {members}) x value of a day. Channels overlap and are not added up.", ctx.lang,
                summary=gettext(STATISTIC_LABELS.get(imp.region_summary.statistic, imp.region_summary.statistic), ctx.lang),
                members=t("the parties", ctx.lang) if imp.region_summary.members == "parties" else t("the members", ctx.lang)),
-        check=charts.check_spec(None, why="estimate derived from the SIECA aggregate, the members' days saved and the assumptions in impact.yaml"),
+        check=charts.check_spec(None, why="estimate derived from the trade values impact.yaml names, the members' days saved and its assumptions"),
     ), "region_estimate", region, precision=REGION_PRECISION)
 
 
-def sieca_chart(ctx: Context, imp: ImpactParams, flows: pl.DataFrame) -> Figure:
-    """The real SIECA 2019 aggregates; the flow the estimate uses in the accent."""
-    used = {ch.trade.flow for ch in imp.channels}
+def trade_chart(ctx: Context, imp: ImpactParams, flows: pl.DataFrame) -> Figure:
+    """The sourced trade values impact.yaml names; the flows the estimate uses in the accent."""
+    assert imp.trade is not None
+    used = {ch.trade.flow for ch in imp.channels if ch.trade is not None}
     yes, no = t("used in the estimate", ctx.lang), t("not used: no channel measures it", ctx.lang)
-    df = flows.select("region", "year", "indicator", "value", "unit", "label").with_columns(
+    keys = [c for c in reference.TRADE_KEYS if c in flows.columns]
+    df = flows.select(*keys, "year", "indicator", "value", "unit", "label").with_columns(
         use=pl.when(pl.col("indicator").is_in(list(used))).then(pl.lit(yes)).otherwise(pl.lit(no))
     )
-    base = alt.Chart(df).encode(y=alt.Y("label:N", title=None, sort=df["label"].to_list()))
+    base = alt.Chart(df).encode(y=alt.Y("label:N", title=None, sort=df["label"].to_list(), axis=alt.Axis(labelLimit=300)))
     bars = base.mark_bar(height=18).encode(
         x=alt.X("value:Q", title=t("USD million", ctx.lang), axis=alt.Axis(format=",.0f")),
         color=alt.Color("use:N", title=None, scale=alt.Scale(domain=[yes, no], range=[charts.ACCENT, charts.PEER]), legend=alt.Legend(labelLimit=400)),
@@ -433,10 +600,10 @@ def sieca_chart(ctx: Context, imp: ImpactParams, flows: pl.DataFrame) -> Figure:
     return figure(ctx, charts.finish(
         (bars + text).properties(width=charts.WIDTH - 180, height=alt.Step(30)),
         lang=ctx.lang,
-        title=t("Trade of the SICA region in {year} (real aggregates)", ctx.lang, year=year),
-        source=t(SOURCE_SIECA, ctx.lang),
+        title=t("{title} in {year}", ctx.lang, title=ctx.text(imp.trade.title), year=year),
+        source=trade_source(ctx, imp),
         unit=t("USD million", ctx.lang),
-        check=charts.check_spec("sieca_trade", key={"region": "region", "year": "year", "indicator": "indicator"}, value={"value": "value"}),
+        check=charts.check_spec("trade", args={"path": imp.trade.file}, key={k: k for k in (*keys, "year", "indicator")}, value={"value": "value"}),
     ), "trade", df, precision={"value": ctx.table("trade").precision["value"]})
 
 
@@ -458,7 +625,7 @@ def method_sentences(ctx: Context, imp: ImpactParams) -> list[str]:
     ]
 
 
-def country_sentences(ctx: Context, imp: ImpactParams, inputs: pl.DataFrame) -> list[str]:
+def country_sentences(ctx: Context, imp: ImpactParams, inputs: pl.DataFrame, national: pl.DataFrame | None = None) -> list[str]:
     lang = ctx.lang
     amount = fmt_number(imp.per_trade_value_usd, lang, 0)
     per_crossing = {ch.id for ch in imp.channels if ctx.params.indicators.get(ch.indicator).per_crossing}
@@ -481,24 +648,50 @@ def country_sentences(ctx: Context, imp: ImpactParams, inputs: pl.DataFrame) -> 
             out.append(t("{channel}: {indicator} ({statistic}) went from {first} h in {first_period} to {latest} h in {latest_period}, {days} days saved per shipment; on each USD {amount} of affected trade that time is worth {low} to {high}.", lang, **values))
         else:
             out.append(t("{channel}: {indicator} ({statistic}) went from {first} h in {first_period} to {latest} h in {latest_period}, {days} days more per shipment; on each USD {amount} of affected trade that costs {low} to {high}.", lang, **values))
-    out.append(t("No sourced file gives trade values per country, so the estimate for {country} is given per USD {amount} of affected trade, not as a national total.", lang, country=ctx.country_name, amount=amount))
+    out += _national_sentences(ctx, imp, national, amount)
     if bool(inputs["illustrative"].any()):
         out.append(t("These figures are illustrative: the days saved come from the illustrative tracker data.", lang))
     return out
 
 
+def _national_sentences(ctx: Context, imp: ImpactParams, national: pl.DataFrame | None, amount: str) -> list[str]:
+    """The member's national range, or why there is none."""
+    lang, country = ctx.lang, ctx.country_name
+    if imp.trade is None:
+        return [t("No sourced trade values are configured for this region in impact.yaml, so the estimate for {country} is given per USD {amount} of affected trade, not as a national total.", lang, country=country, amount=amount)]
+    if not by_member(ctx):
+        return [t("The trade file named in impact.yaml ({file}) holds region totals only, so the estimate for {country} is given per USD {amount} of affected trade, not as a national total.", lang, file=imp.trade.file, country=country, amount=amount)]
+    if national is None:
+        return [t("The trade file named in impact.yaml ({file}) has no values for {country}, so its estimate is given per USD {amount} of affected trade, not as a national total.", lang, file=imp.trade.file, country=country, amount=amount)]
+    out = []
+    for r in national.iter_rows(named=True):
+        flow = ctx.text(imp.trade.flows[r["flow"]]).lower()
+        if r["flow_value"] is None:
+            out.append(t("{channel}: no national total, because the trade file has no {flow} for {country} (no data, not zero).", lang, channel=r["channel"], flow=flow, country=country))
+        elif r["low"] is None:
+            continue  # no days saved: said above
+        else:
+            out.append(t("{channel}: at {country}'s {flow} of USD {value} million in {year}, {share} of it affected, the time saved is worth {low} to {high} a year.", lang,
+                         channel=r["channel"], country=country, flow=flow, value=fmt_number(r["flow_value"], lang, 2), year=r["year"],
+                         share=fmt_percent(r["share"], lang), low=_usd(r["low"], lang, True), high=_usd(r["high"], lang, True)))
+    return out
+
+
 def region_sentences(ctx: Context, imp: ImpactParams, region: pl.DataFrame, flows: pl.DataFrame) -> list[str]:
     lang = ctx.lang
-    get = {r["indicator"]: r for r in flows.iter_rows(named=True)}
+    if imp.trade is None:
+        return [t("No sourced trade values are configured for this region in impact.yaml, so no value of the time saved is estimated for the region; the estimates above are per USD {amount} of affected trade.", lang,
+                  amount=fmt_number(imp.per_trade_value_usd, lang, 0))]
     out = []
-    if "intra_regional_exports" in get and "extra_regional_exports" in get:
-        out.append(
-            t(
-                "SIECA reports intra-regional exports of USD {intra} million and extra-regional exports of USD {extra} million in {year}: region totals only.",
-                lang, intra=fmt_number(get["intra_regional_exports"]["value"], lang, 2), extra=fmt_number(get["extra_regional_exports"]["value"], lang, 2),
-                year=get["intra_regional_exports"]["year"],
-            )
-        )
+    totals = _flow_totals(ctx, imp)
+    parts = [t("{flow}, USD {value} million", lang, flow=ctx.text(imp.trade.flows[f]).lower(), value=fmt_number(v["value"], lang, 2)) for f, v in totals.items()]
+    if parts:
+        year = next(iter(totals.values()))["year"]
+        n = next(iter(totals.values()))["members"]
+        if n is None:
+            out.append(t("Trade values in {year} ({source}): {flows}; region totals only.", lang, source=trade_source(ctx, imp), flows="; ".join(parts), year=year))
+        else:
+            out.append(t("Trade values in {year} ({source}): {flows}; each the sum of the values of {n} members.", lang, source=trade_source(ctx, imp), flows="; ".join(parts), year=year, n=n))
     for r in region.iter_rows(named=True):
         if r["days_saved"] is None:
             out.append(t("{channel}: no regional estimate, because no member has two periods of data.", lang, channel=r["channel"]))
