@@ -134,6 +134,37 @@ class IncentiveFund(Strict):
         return self
 
 
+class MapFrame(Strict):
+    """The box (degrees of lon/lat) the region's maps show, instead of the one around every
+    member's polygons: for a member whose geometry holds remote territories."""
+
+    west: float = Field(ge=-180, le=180)
+    south: float = Field(ge=-90, le=90)
+    east: float = Field(ge=-180, le=180)
+    north: float = Field(ge=-90, le=90)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "MapFrame":
+        if not self.west < self.east:
+            raise ValueError(f"west ({self.west}) must be less than east ({self.east})")
+        if not self.south < self.north:
+            raise ValueError(f"south ({self.south}) must be less than north ({self.north})")
+        return self
+
+
+class MapNote(Strict):
+    """A caveat the region's maps carry when all of `countries` are in view (a territorial
+    claim between them, say), with a text per region language."""
+
+    countries: list[ISO3] = Field(min_length=1)
+    text: Text
+
+
+class MapSettings(Strict):
+    frame: MapFrame | None = None
+    notes: list[MapNote] = Field(default_factory=list)
+
+
 class Region(Strict):
     id: Slug
     name: Text
@@ -163,6 +194,8 @@ class Region(Strict):
     # Larger submissions are refused before they are read.
     max_submission_bytes: int = Field(default=256 * 1024 * 1024, gt=0)
     illustrative: IllustrativeSettings = Field(default_factory=IllustrativeSettings)
+    # The regional maps: an optional frame overriding the one around the members, and notes.
+    map: MapSettings = Field(default_factory=MapSettings)
 
     @field_validator("language_fallbacks")
     @classmethod
@@ -192,6 +225,11 @@ class Region(Strict):
             if not any(c in codes for c in crossing.countries):
                 raise ValueError(f"border crossing {crossing.id!r} touches no member")
         _require_languages(self.name, self.languages, "name")
+        for i, note in enumerate(self.map.notes):
+            _require_languages(note.text, self.languages, f"map.notes.{i}.text")
+            unknown = sorted(set(note.text) - set(self.languages))
+            if unknown:
+                raise ValueError(f"map.notes.{i}.text: languages not listed in languages: {unknown}")
         return self
 
     @property

@@ -533,6 +533,19 @@ NE_ADM0_OVERRIDES: Mapping[str, str] = _frozen(
 )
 
 
+def feature_iso3(properties: Mapping[str, Any] | None) -> str | None:
+    """The ISO3 code of a Natural Earth country feature, from its properties: `adm0A3`
+    (`isoA3` is missing for France and Norway), translated where Natural Earth uses its own
+    codes (South Sudan SDS -> SSD, …), else `isoA3`; None for a feature with no ISO country."""
+    props = properties or {}
+    adm0 = props.get("adm0A3")
+    code = NE_ADM0_OVERRIDES.get(adm0, adm0) if adm0 else None
+    if not is_valid_iso3(code):
+        iso_a3 = props.get("isoA3")
+        code = iso_a3 if is_valid_iso3(iso_a3) else None
+    return code
+
+
 def topojson_path(project: ProjectLike = None, resolution: Resolution = "110m") -> Path:
     """Path of the country TopoJSON at `resolution` ("110m" or "50m")."""
     if resolution not in RESOLUTIONS:
@@ -562,17 +575,12 @@ def boundary_ids(project: ProjectLike = None, resolution: Resolution = "110m") -
     rows: list[dict[str, str | None]] = []
     for feature in boundaries(project, resolution)["objects"]["countries"]["geometries"]:
         props = feature.get("properties") or {}
-        adm0 = props.get("adm0A3")
-        code = NE_ADM0_OVERRIDES.get(adm0, adm0) if adm0 else None
-        if not is_valid_iso3(code):
-            iso_a3 = props.get("isoA3")
-            code = iso_a3 if is_valid_iso3(iso_a3) else None
         rows.append(
             {
-                "iso3": code,
+                "iso3": feature_iso3(props),
                 "iso_numeric": feature.get("id"),
                 "name": props.get("name"),
-                "adm0_a3": adm0,
+                "adm0_a3": props.get("adm0A3"),
             }
         )
     schema = {"iso3": pl.String, "iso_numeric": pl.String, "name": pl.String, "adm0_a3": pl.String}
