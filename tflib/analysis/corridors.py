@@ -11,7 +11,7 @@ import polars as pl
 from babel.dates import format_skeleton
 
 from .. import charts, reference
-from ..i18n import N_, fmt_date, fmt_number, gettext, t
+from ..i18n import N_, fmt_date, fmt_number, gettext, t, tn
 from ..page import Context, Figure, figure, release_table
 from ..params import DIRECTION_LABELS, STATISTIC_LABELS
 from ..status import STATUSES, label
@@ -246,7 +246,7 @@ def crossing_sentences(ctx: Context, times: pl.DataFrame) -> list[str]:
     if xs.height == 0:
         return [t("No land-border crossings are recorded for {country} in the region's parameters, so this page has no crossing times for it.", ctx.lang, country=ctx.country_name)]
     names = ", ".join(f"{r['crossing']} ({r['neighbour']})" for r in xs.iter_rows(named=True))
-    out = [t("{country} has {n} monitored land-border crossings: {names}.", ctx.lang, country=ctx.country_name, n=xs.height, names=names)]
+    out = [tn("{country} has {n} monitored land-border crossing: {names}.", "{country} has {n} monitored land-border crossings: {names}.", xs.height, ctx.lang, country=ctx.country_name, n=xs.height, names=names)]
     if times.height == 0:
         out.append(t("No crossing times have been reported for them.", ctx.lang))
         return out
@@ -495,9 +495,10 @@ def db_trend_chart(ctx: Context, db: pl.DataFrame) -> Figure:
 def db_sentences(ctx: Context, db: pl.DataFrame) -> list[str]:
     comps = landlocked_comparators(ctx)
     out = [
-        t(
+        tn(
+            "{comparators} is landlocked: its overseas trade must transit a neighbour's territory, so its border compliance is a reference point for trade that depends on land corridors and border crossings.",
             "{comparators} are landlocked: their overseas trade must transit a neighbour's territory, so their border compliance is a reference point for trade that depends on land corridors and border crossings.",
-            ctx.lang, comparators=_and([ctx.name_of(c) for c in comps], ctx.lang),
+            len(comps), ctx.lang, comparators=_and([ctx.name_of(c) for c in comps], ctx.lang),
         )
     ] if comps else []
     latest = db.filter(pl.col("report_year") == DB_LATEST)

@@ -23,7 +23,7 @@ from babel.lists import format_list
 import json
 
 from .. import charts, monitor, reference, scores
-from ..i18n import N_, fmt_date, fmt_money, fmt_number, fmt_percent, gettext, t
+from ..i18n import N_, fmt_date, fmt_money, fmt_number, fmt_percent, gettext, t, tn
 from ..inputs import BOUNDARY_RESOLUTION
 from ..page import Block, Context, Figure, esc, figure, release_table
 from ..tables import Table
@@ -622,7 +622,7 @@ def warning_columns(ctx: Context) -> dict[str, str]:
 def warning_sentences(ctx: Context, counts: pl.DataFrame) -> list[str]:
     if counts.is_empty() or counts["total"].sum() == 0:
         return [t("No early warnings as of this date.", ctx.lang)]
-    out = [t("{n} early warnings across the region as of {date}.", ctx.lang, n=fmt_number(counts["total"].sum(), ctx.lang, 0), date=fmt_date(ctx.as_of, ctx.lang, "long"))]
+    out = [t("Early warnings across the region as of {date}: {n}.", ctx.lang, n=fmt_number(counts["total"].sum(), ctx.lang, 0), date=fmt_date(ctx.as_of, ctx.lang, "long"))]
     top = counts["overdue"].max()
     if top:
         who = counts.filter(pl.col("overdue") == top)["country"].to_list()
@@ -666,9 +666,10 @@ def summary_sentences(ctx: Context, status: pl.DataFrame, fund: pl.DataFrame, lp
         best = scored["score"].max()
         leaders = scored.filter(pl.col("score").round(scores.TIE_DECIMALS) == round(best, scores.TIE_DECIMALS))["country"].to_list()
         out.append(
-            t(
+            tn(
+                "Highest implementation score: {countries} ({score} of the maximum points), the only party with a score.",
                 "Highest implementation score: {countries} ({score} of the maximum points); the median of the {n} parties is {median}.",
-                ctx.lang, countries=names(ctx, leaders), score=fmt_percent(best, ctx.lang), n=scored.height,
+                scored.height, ctx.lang, countries=names(ctx, leaders), score=fmt_percent(best, ctx.lang), n=scored.height,
                 median=fmt_percent(scored["score"].median(), ctx.lang),
             )
         )
@@ -680,13 +681,13 @@ def summary_sentences(ctx: Context, status: pl.DataFrame, fund: pl.DataFrame, lp
         baseline = full.filter(pl.col("source") == "baseline").height
         out.append(
             t(
-                "Region-wide, {full} of the {n} commitments of the parties ({share}) are fully implemented, {baseline} of them before the strategy.",
+                "Region-wide, commitments of the parties fully implemented: {full} of {n} ({share}), {baseline} of them before the strategy.",
                 ctx.lang, full=full.height, n=parties.height, share=fmt_percent(full.height / parties.height, ctx.lang), baseline=baseline,
             )
         )
         unreported = parties.filter(pl.col("status").is_null()).height
         if unreported:
-            out.append(t("{n} commitments have no progress reported (no data: not counted as implemented).", ctx.lang, n=unreported))
+            out.append(tn("{n} commitment has no progress reported (no data: not counted as implemented).", "{n} commitments have no progress reported (no data: not counted as implemented).", unreported, ctx.lang, n=unreported))
     others = non_parties(ctx)
     if others:
         out.append(t("Tracked and compared but not scored (not bound by the strategy): {countries}.", ctx.lang, countries=names(ctx, others)))
