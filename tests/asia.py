@@ -16,7 +16,9 @@ REGION = "asia_test"
 RENAMED = {"SEN": "PHL", "CIV": "IDN", "BFA": "MNG"}
 
 
-def make_asia_project(root: Path, *, region_map: dict | None = None, names: dict[str, dict] | None = None) -> Project:
+def make_asia_project(
+    root: Path, *, region_map: dict | None = None, names: dict[str, dict] | None = None, comparators: list[str] | None = None
+) -> Project:
     """A project holding SICA and `asia_test` (PHL, IDN, MNG; en, fr, es). `region_map` is
     region.yaml's `map`; `names` maps ISO3 to the `names` key of that member's file."""
     proj = make_project(root)
@@ -33,6 +35,8 @@ def make_asia_project(root: Path, *, region_map: dict | None = None, names: dict
             "posts": {"MNG": "Zamiin-Uud", "CHN": "Erenhot"},
         }
     ]
+    if comparators is not None:
+        region["comparators"] = comparators
     if region_map is not None:
         region["map"] = region_map
     path.write_text(yaml.safe_dump(region, allow_unicode=True, sort_keys=False), encoding="utf-8")

@@ -158,6 +158,12 @@ def tn(singular: str, plural: str, n: int, lang: str, /, **values: object) -> st
     return text.format(**values) if values else text
 
 
+def sentence(text: str) -> str:
+    """`text` with its first letter capitalised: a sentence that opens with a name form such
+    as "the Philippines"."""
+    return text[:1].upper() + text[1:]
+
+
 def fmt_number(value: float | int | None, lang: str, digits: int = 2, no_data: str | None = None) -> str:
     """A number in `lang`'s format; None (no data) becomes the translated 'no data'."""
     if value is None:

@@ -420,6 +420,18 @@ class Target(Strict):
     statistic: Literal["median", "mean", "p90"] | None = None
 
 
+class NameForms(Strict):
+    """How a member is named in one language, where the standard short name (pycountry) does
+    not fit running text: `name` in sentences ("the Philippines"), `in` after "in"-type
+    prepositions ("in the Philippines", "aux Philippines"), `short` in tables and on maps."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, populate_by_name=True)
+
+    name: str | None = Field(default=None, min_length=1)
+    in_: str | None = Field(default=None, alias="in", min_length=1)
+    short: str | None = Field(default=None, min_length=1)
+
+
 class CountryParams(Strict):
     iso3: ISO3
     language: Language
@@ -436,6 +448,8 @@ class CountryParams(Strict):
     number_locale: Literal["decimal_point", "decimal_comma"] | None = None
     date_order: Literal["dmy", "mdy"] | None = None
     percent_scale: Literal["percent", "fraction"] | None = None
+    # Name forms per region language (NameForms); without them the standard short name is used.
+    names: dict[Language, NameForms] = Field(default_factory=dict)
 
     @field_validator("agencies")
     @classmethod
@@ -701,6 +715,9 @@ def _cross_check(
         cpath = folder / "countries" / f"{code}.yaml"
         if cp.language not in langs:
             raise ParamsError(f"{cpath}: language: {cp.language!r} is not one of the region's languages {langs}")
+        for lang in cp.names:
+            if lang not in langs:
+                raise ParamsError(f"{cpath}: names.{lang}: {lang!r} is not one of the region's languages {langs}")
         for mid in cp.baseline:
             if mid not in measure_ids:
                 raise ParamsError(f"{cpath}: baseline: unknown measure {mid!r}")

@@ -311,7 +311,7 @@ def with_shapes(chart: alt.TopLevelMixin, g: Geo) -> alt.TopLevelMixin:
 
 
 def _view_frame(ctx: Context, g: Geo) -> pl.DataFrame:
-    return pl.DataFrame({"iso3": g.view, "name": [ctx.name_of(c) for c in g.view]}, schema={"iso3": pl.String, "name": pl.String})
+    return pl.DataFrame({"iso3": g.view, "name": [ctx.short_name_of(c) for c in g.view]}, schema={"iso3": pl.String, "name": pl.String})
 
 
 def lpi_map_data(ctx: Context, g: Geo | None = None) -> pl.DataFrame:
