@@ -29,6 +29,6 @@ clean-store:
 
 # Refresh the message template and merge new messages into every catalog (then translate them).
 i18n: $(STAMP)
-	$(VENV)/bin/pybabel extract -F babel.cfg -k t -k gettext -k N_ --no-location --sort-output -o tflib/locale/tflib.pot .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k t -k gettext -k N_ -k tn:1,2 --no-location --sort-output -o tflib/locale/tflib.pot .
 	for lang in $$(ls tflib/locale | grep -v '\.pot$$'); do \
 		$(VENV)/bin/pybabel update -w 100 --no-fuzzy-matching --ignore-obsolete -i tflib/locale/tflib.pot -d tflib/locale -D tflib -l $$lang; done

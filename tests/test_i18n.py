@@ -12,18 +12,27 @@ from babel.messages.extract import extract_from_dir
 from tflib import i18n
 
 PACKAGE = Path(i18n.__file__).parent
-KEYWORDS = {"t": None, "gettext": None, "N_": None}
+KEYWORDS = {"t": None, "gettext": None, "N_": None, "tn": (1, 2)}
+
+
+def extracted() -> list[str | tuple[str, str]]:
+    """Every message the code and notebooks use: a text, or (singular, plural) for `tn`."""
+    return [
+        message
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            str(PACKAGE.parent),
+            method_map=[("tflib/**.py", "python"), ("notebooks/**.ipynb", "tflib.i18n:extract_notebook")],
+            keywords=KEYWORDS,
+        )
+    ]
 
 
 def used_messages() -> set[str]:
-    found = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(
-        str(PACKAGE.parent),
-        method_map=[("tflib/**.py", "python"), ("notebooks/**.ipynb", "tflib.i18n:extract_notebook")],
-        keywords=KEYWORDS,
-    ):
-        found.add(message if isinstance(message, str) else message[0])
-    return found
+    return {m for m in extracted() if isinstance(m, str)}
+
+
+def used_plurals() -> set[tuple[str, str]]:
+    return {tuple(m) for m in extracted() if not isinstance(m, str)}
 
 
 def fields(text: str) -> set[str]:
@@ -35,6 +44,57 @@ def test_every_message_is_translated(lang):
     catalog = i18n._catalog(lang)
     missing = sorted(m for m in used_messages() if m not in catalog)
     assert missing == [], f"untranslated in {lang}: run `make i18n` and fill tflib/locale/{lang}"
+
+
+@pytest.mark.parametrize("lang", ["es", "fr"])
+def test_every_plural_message_has_all_its_forms(lang):
+    forms, _rule = i18n._plurals(lang)
+    nplurals = i18n._read(lang).num_plurals
+    used = used_plurals()
+    assert used, "no tn() message found: is the keyword right?"
+    missing = sorted(m for m in used if m not in forms)
+    assert missing == [], f"plural messages untranslated in {lang}: run `make i18n` and fill tflib/locale/{lang}"
+    for (singular, plural), strings in forms.items():
+        assert len(strings) == nplurals and all(strings), (lang, singular)
+        # Every form may use the placeholders of the plural msgid, and no others.
+        assert all(fields(s) <= fields(plural) for s in strings), (lang, singular, strings)
+    # A plural message is never also a plain one (the plain lookup would miss it).
+    assert not {s for s, _ in used} & used_messages()
+
+
+def overdue(days: int) -> dict:
+    return {"kind": "overdue", "item_id": "GTM-ADE-S1", "agency_name": "SAT", "due": __import__("datetime").date(2026, 9, 1), "days": days}
+
+
+@pytest.mark.parametrize(
+    "lang, one, two",
+    [
+        ("en", "GTM-ADE-S1 (SAT) was due on Sep 1, 2026 and is 1 day overdue.", "GTM-ADE-S1 (SAT) was due on Sep 1, 2026 and is 2 days overdue."),
+        ("es", "GTM-ADE-S1 (SAT) vencía el 1 sept 2026 y lleva 1 día de atraso.", "GTM-ADE-S1 (SAT) vencía el 1 sept 2026 y lleva 2 días de atraso."),
+        ("fr", "GTM-ADE-S1 (SAT) était dû le 1 sept. 2026 et accuse 1 jour de retard.", "GTM-ADE-S1 (SAT) était dû le 1 sept. 2026 et accuse 2 jours de retard."),
+    ],
+)
+def test_a_warning_agrees_with_its_count(lang, one, two):
+    from tflib import monitor
+
+    assert monitor.warning_message(overdue(1), lang, None) == one
+    assert monitor.warning_message(overdue(2), lang, None) == two
+
+
+@pytest.mark.parametrize(
+    "lang, forms",
+    [
+        ("en", {0: "0 commitments have", 1: "1 commitment has", 2: "2 commitments have"}),
+        ("es", {0: "0 compromisos no tienen", 1: "1 compromiso no tiene", 2: "2 compromisos no tienen"}),
+        # French counts 0 as singular (Plural-Forms: n > 1).
+        ("fr", {0: "0 engagement n'a", 1: "1 engagement n'a", 2: "2 engagements n'ont"}),
+    ],
+)
+def test_the_plural_rule_is_the_catalogs(lang, forms):
+    singular = "{n} commitment has no progress reported (no data: not counted as implemented)."
+    plural = "{n} commitments have no progress reported (no data: not counted as implemented)."
+    for n, start in forms.items():
+        assert i18n.tn(singular, plural, n, lang, n=n).startswith(start)
 
 
 @pytest.mark.parametrize("lang", ["es", "fr"])

@@ -101,3 +101,81 @@ def test_warning_counts_leave_out_confidential_indicators(shipped):
     every = monitor.warnings_for_region("sica", as_of=ctx.as_of, project=shipped)
     hidden = every.filter(pl.col("country").is_in(["GTM", "NIC"]) & (pl.col("indicator_id") == "inspection_rate")).height
     assert counts["total"].sum() == every.height - hidden
+
+
+# ---------------------------------------------------------------------------------------------
+# The frame of an archipelago: every polygon of every member, or the region's own frame
+
+
+def _polygon_boxes(iso3: str) -> list[tuple[float, float, float, float]]:
+    """The lon/lat box of each polygon of `iso3` in the 50m TopoJSON, decoded here (feature
+    found by its isoA3 property, delta-encoded arcs summed with numpy), not by tflib."""
+    import json
+
+    import numpy as np
+
+    topo = json.loads(tflib.reference.topojson_path(resolution="50m").read_text(encoding="utf-8"))
+    scale, translate = np.array(topo["transform"]["scale"]), np.array(topo["transform"]["translate"])
+    arcs = [np.cumsum(np.array(a, dtype=float), axis=0) * scale + translate for a in topo["arcs"]]
+    (feature,) = [f for f in topo["objects"]["countries"]["geometries"] if f["properties"].get("isoA3") == iso3]
+    polygons = [feature["arcs"]] if feature["type"] == "Polygon" else feature["arcs"]
+    boxes = []
+    for polygon in polygons:
+        pts = np.vstack([arcs[i if i >= 0 else ~i] for i in polygon[0]])
+        boxes.append((pts[:, 0].min(), pts[:, 1].min(), pts[:, 0].max(), pts[:, 1].max()))
+    return boxes
+
+
+def _contains(box, inner) -> bool:
+    return box[0] <= inner[0] and box[1] <= inner[1] and inner[2] <= box[2] and inner[3] <= box[3]
+
+
+def test_the_frame_holds_every_island_of_an_archipelago_member(tmp_path):
+    from asia import REGION, make_asia_project
+
+    proj = make_asia_project(tmp_path / "proj")
+    ctx = page.context("overview", REGION, None, "en", project=proj)
+    g = overview.geo(ctx)
+    for iso3 in ("PHL", "IDN", "MNG"):
+        boxes = _polygon_boxes(iso3)
+        assert len(boxes) > (1 if iso3 != "MNG" else 0)
+        outside = [b for b in boxes if not _contains(g.box, b)]
+        assert outside == [], (iso3, g.box, outside[:3])
+    # Manila's island (Luzon, the north of the Philippines) and Jakarta's (Java) are in view.
+    assert g.box[3] > 18.5 and g.box[1] < -8
+    assert g.view[:3] == ["PHL", "IDN", "MNG"] and {"MYS", "CHN", "TLS"} <= set(g.view)
+    x0, y0, x1, y1 = g.box
+    assert all(x0 <= lon <= x1 and y0 <= lat <= y1 for lon, lat in g.points.values())
+    assert g.rotation == 0.0
+
+
+def test_the_region_frame_wins(tmp_path):
+    from asia import REGION, make_asia_project
+
+    frame = {"west": 116.0, "south": 4.0, "east": 127.5, "north": 21.5}
+    proj = make_asia_project(tmp_path / "proj", region_map={"frame": frame})
+    ctx = page.context("overview", REGION, None, "en", project=proj)
+    g = overview.geo(ctx)
+    assert g.box == (116.0, 4.0, 127.5, 21.5)
+    # Members outside the frame stay on the map's list; their labels stay inside the frame.
+    assert g.view[:3] == ["PHL", "IDN", "MNG"]
+    assert all(116.0 <= lon <= 127.5 and 4.0 <= lat <= 21.5 for lon, lat in g.points.values())
+    spec = page.show(overview.lpi_map(ctx, g)).spec
+    fit = spec["projection"]["fit"]["geometry"]["coordinates"]
+    assert fit == [[116.0, 4.0], [127.5, 21.5]]
+
+
+def test_a_frame_across_the_antimeridian_goes_the_short_way():
+    # Natural Earth splits Fiji at 180: one ring east of it, one west.
+    rings = [[(177.0, -18.0), (180.0, -18.0), (180.0, -16.0)], [(-180.0, -17.0), (-178.0, -17.0), (-178.0, -16.0)]]
+    assert overview.frame_box(rings) == (177.0, -18.0, 182.0, -16.0)
+    g = overview.Geo(topology={}, view=[], box=(176.0, -19.0, 183.0, -15.0), points={})
+    assert g.rotation == -179.5
+    assert overview.frame_box([[(-90.0, 10.0), (-80.0, 20.0)]], 1.0) == (-91.0, 9.0, -79.0, 21.0)
+
+
+def test_map_notes_come_from_the_region_params():
+    for lang, start in (("es", "Guatemala mantiene un reclamo territorial"), ("en", "Guatemala maintains a territorial claim")):
+        ctx = page.context("overview", "sica", None, lang)
+        html = overview.claim_note(ctx).html
+        assert html.count('class="tf-caveat"') == 1 and start in html, html

@@ -358,3 +358,38 @@ def test_language_fallback_loads_and_pages_say_so(tmp_path, fresh_fallbacks, fal
     for lang in ("fr", "en"):
         assert site.shell("uemoa_test/" + pages.home_path(lang), lang, title="x", crumbs=[])["language_notice"] is None
         assert "tf-language-notice" not in site.env.get_template("base.html.j2").render(**site.shell("uemoa_test/" + pages.home_path(lang), lang, title="x", crumbs=[]))
+
+
+# ---------------------------------------------------------------------------------------------
+# region.yaml `map`: the frame and the notes
+
+
+@pytest.mark.parametrize(
+    "frame, key, fragment",
+    [
+        ({"west": 10, "south": 0, "east": 5, "north": 10}, "map.frame", "west (10.0) must be less than east"),
+        ({"west": 0, "south": 10, "east": 5, "north": 10}, "map.frame", "south (10.0) must be less than north"),
+        ({"west": 0, "south": 0, "east": 5, "north": 95}, "map.frame.north", "less than or equal to 90"),
+        ({"west": -190, "south": 0, "east": 5, "north": 10}, "map.frame.west", "greater than or equal to -180"),
+        ({"west": 0, "south": 0, "east": 5}, "map.frame.north", "Field required"),
+    ],
+)
+def test_bad_map_frame(project, frame, key, fragment):
+    edit(project, "region.yaml", lambda d: d.update(map={"frame": frame}))
+    expect_error(project, "region.yaml", key, fragment)
+
+
+def test_map_frame_and_notes_load(project):
+    edit(project, "region.yaml", lambda d: d["map"].update(frame={"west": -93, "south": 6, "east": -67, "north": 21}))
+    reg = load_region("sica", project=project).region
+    assert (reg.map.frame.west, reg.map.frame.north) == (-93, 21)
+    assert reg.map.notes[0].countries == ["GTM", "BLZ"] and set(reg.map.notes[0].text) == {"es", "en"}
+
+
+def test_map_note_needs_every_language_and_no_other(project):
+    edit(project, "region.yaml", lambda d: d["map"]["notes"][0]["text"].pop("en"))
+    expect_error(project, "region.yaml", "map.notes.0.text", "'en'")
+    edit(project, "region.yaml", lambda d: d["map"]["notes"][0]["text"].update(en="x", fr="y"))
+    expect_error(project, "region.yaml", "map.notes.0.text", "'fr'")
+    edit(project, "region.yaml", lambda d: d["map"]["notes"][0].update(countries=["GTM", "XXX"]))
+    expect_error(project, "region.yaml", "map.notes.0.countries.1", "XXX")

@@ -199,19 +199,19 @@ def choropleth(
     drawn = values.filter(pl.col(value).is_not_null())
     # Inline only the countries in view: a few KB per map instead of the world.
     geo = alt.InlineData(values=subset_topology(topology, iso3_in_view), format=alt.DataFormat(type="topojson", feature="countries"))
-    in_view = alt.FieldOneOfPredicate(field="properties.adm0A3", oneOf=iso3_in_view)
+    in_view = alt.FieldOneOfPredicate(field="properties.iso3", oneOf=iso3_in_view)
     base = (
         alt.Chart(geo)
         .mark_geoshape(fill=NO_DATA, stroke="white", strokeWidth=0.6)
         .transform_filter(in_view)
-        .transform_lookup(lookup="properties.adm0A3", from_=alt.LookupData(names, "map_id", ["map_name", "_no_data"]))
+        .transform_lookup(lookup="properties.iso3", from_=alt.LookupData(names, "map_id", ["map_name", "_no_data"]))
         .encode(tooltip=[alt.Tooltip("map_name:N", title=None), alt.Tooltip("_no_data:N", title=None)])
     )
     filled = (
         alt.Chart(geo)
         .mark_geoshape(stroke="white", strokeWidth=0.6)
         .transform_filter(in_view)
-        .transform_lookup(lookup="properties.adm0A3", from_=alt.LookupData(drawn, "iso3", [name, value]))
+        .transform_lookup(lookup="properties.iso3", from_=alt.LookupData(drawn, "iso3", [name, value]))
         .transform_filter(alt.datum[value] != None)  # noqa: E711 - Vega expression, not Python
         .encode(
             color=alt.Color(f"{value}:Q", title=value_title, scale=alt.Scale(scheme=scheme, reverse=reverse), legend=alt.Legend(format=value_format, orient="bottom", direction="horizontal")),
@@ -232,9 +232,17 @@ def status_colour_scale(lang: str) -> alt.Scale:
 
 
 def subset_topology(topology: dict[str, Any], iso3: list[str]) -> dict[str, Any]:
-    """The TopoJSON reduced to the `countries` whose adm0A3 is in `iso3`, arcs re-indexed."""
+    """The TopoJSON reduced to the `countries` whose ISO3 code is in `iso3`, arcs re-indexed.
+    Each geometry carries its code as `properties.iso3` (`reference.feature_iso3`: Natural
+    Earth's adm0A3 is not ISO3 for South Sudan and a few others), which the maps key on."""
+    from .reference import feature_iso3
+
     wanted = set(iso3)
-    geoms = [g for g in topology["objects"]["countries"]["geometries"] if g.get("properties", {}).get("adm0A3") in wanted]
+    geoms = []
+    for g in topology["objects"]["countries"]["geometries"]:
+        code = feature_iso3(g.get("properties"))
+        if code in wanted:
+            geoms.append({**g, "properties": {**(g.get("properties") or {}), "iso3": code}})
     used: dict[int, int] = {}
 
     def remap(arcs: Any) -> Any:

@@ -11,7 +11,7 @@ import datetime as dt
 from collections import Counter
 from pathlib import Path
 
-from .i18n import fmt_number, t
+from .i18n import fmt_number, t, tn
 from .params import RegionParams
 from .rules import RULES, IngestResult, Problem
 from .safety import md_escape, safe_filename
@@ -85,10 +85,10 @@ def _render(
     lines += [
         "## " + t("Summary", lang),
         "",
-        t("{rows} rows received: {accepted} accepted, {rejected} rejected.", lang, rows=n(rows_in), accepted=n(n_accepted), rejected=n(len(rejected))),
+        tn("{rows} row received: {accepted} accepted, {rejected} rejected.", "{rows} rows received: {accepted} accepted, {rejected} rejected.", rows_in, lang, rows=n(rows_in), accepted=n(n_accepted), rejected=n(len(rejected))),
     ]
     if result.skipped_blank:
-        lines.append(t("{count} template rows were left empty and were not read as data.", lang, count=n(result.skipped_blank)))
+        lines.append(tn("{count} template row was left empty and was not read as data.", "{count} template rows were left empty and were not read as data.", result.skipped_blank, lang, count=n(result.skipped_blank)))
     # Problems of the file rather than of a row (a sheet not read, a missing column).
     for p in (p for p in result.problems if p.row is None and p.rule != "already_ingested"):
         what, fix = RULES.get(p.rule, (p.message, ""))

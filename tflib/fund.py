@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from . import scores
-from .i18n import fmt_date, fmt_money, fmt_percent, t
+from .i18n import fmt_date, fmt_money, fmt_percent, t, tn
 from .params import RegionParams
 from .paths import Project
 from .scores import TIE_DECIMALS, _to_date, overall_scores, rank
@@ -100,8 +100,10 @@ def incentive_fund(
 
     if not winners:
         notes.append(
-            t(
+            tn(
+                "No party reached the minimum score of {minimum}: the whole fund goes to the {n} party",
                 "No party reached the minimum score of {minimum}: the whole fund is split equally among {n} parties",
+                n,
                 lang,
                 minimum=pct(fund.min_score),
                 n=n,
@@ -129,8 +131,10 @@ def incentive_fund(
         weights = {c: Fraction(score[c]) for c in winners}
         if sum(weights.values()) <= 0:
             notes.append(
-                t(
+                tn(
+                    "Every eligible party scores 0: the score pot of {pot} goes to the {n} eligible party",
                     "Every eligible party scores 0: the score pot of {pot} is split equally among {n} eligible parties",
+                    len(winners),
                     lang,
                     pot=money(score_pot),
                     n=len(winners),
@@ -145,8 +149,10 @@ def incentive_fund(
     for c in parties:
         total = floors[c] + score_terms[c] + improvement_terms[c]
         lines = [
-            t(
+            tn(
+                "Floor: {amount} ({share} of the fund, for the {n} party)",
                 "Floor: {amount} ({share} of the fund split equally among {n} parties)",
+                n,
                 lang,
                 amount=money(floors[c]),
                 share=_share_text(fund.floor_share, lang),

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
+from gettext import c2py
 from pathlib import Path
 
 from babel.dates import format_date as _format_date
@@ -77,14 +79,38 @@ def fallback_notice(lang: str) -> str | None:
 
 
 @functools.cache
-def _catalog(lang: str) -> dict[str, str]:
-    """msgid -> msgstr for `lang` (empty for English). Catalog files are read-only data."""
+def _read(lang: str):
+    """The catalog of `lang` as Babel reads it (None for English or without a file)."""
     path = catalog_path(lang)
     if lang == SOURCE_LANGUAGE or not path.exists():
-        return {}
+        return None
     with path.open("rb") as fh:
-        catalog = read_po(fh, locale=lang)
-    return {m.id: m.string for m in catalog if m.id and m.string}
+        return read_po(fh, locale=lang)
+
+
+@functools.cache
+def _catalog(lang: str) -> dict[str, str]:
+    """msgid -> msgstr for `lang` (empty for English). Catalog files are read-only data.
+    Plural messages are in `_plurals`."""
+    catalog = _read(lang)
+    if catalog is None:
+        return {}
+    return {m.id: m.string for m in catalog if isinstance(m.id, str) and m.id and m.string}
+
+
+@functools.cache
+def _plurals(lang: str) -> tuple[dict[tuple[str, str], tuple[str, ...]], Callable[[int], int]]:
+    """(singular, plural) -> the translated forms, and the rule (the catalog's Plural-Forms
+    header) that picks a form's index from a count. English: one for 1, the other for the rest."""
+    catalog = _read(lang)
+    if catalog is None:
+        return {}, lambda n: int(n != 1)
+    forms = {
+        (m.id[0], m.id[1]): tuple(m.string)
+        for m in catalog
+        if isinstance(m.id, tuple) and len(m.id) == 2 and isinstance(m.string, tuple) and all(m.string)
+    }
+    return forms, c2py(catalog.plural_expr)
 
 
 def N_(message: str) -> str:
@@ -111,6 +137,31 @@ def t(message: str, lang: str, **values: object) -> str:
     """Translate, then fill named placeholders (``{count}``) with already formatted values."""
     text = gettext(message, lang)
     return text.format(**values) if values else text
+
+
+def ngettext(singular: str, plural: str, n: int, lang: str) -> str:
+    """The form of a message for the count `n` in `lang`, by the catalog's plural rule (French
+    says "0 objectif manqué", English "0 targets missed"); English where untranslated."""
+    forms, rule = _plurals(_FALLBACKS.get(lang, lang))
+    found = forms.get((singular, plural))
+    if found:
+        return found[min(rule(int(n)), len(found) - 1)]
+    return singular if n == 1 else plural
+
+
+def tn(singular: str, plural: str, n: int, lang: str, /, **values: object) -> str:
+    """`t` for a sentence whose words agree with the count `n` ("1 crossing", "2 crossings"):
+    the form for `n` by the language's plural rule, then the placeholders filled. `n` only
+    picks the form: pass the formatted count as a placeholder too (``n=fmt_number(...)``; the
+    first four arguments are positional, so a placeholder may be called `n` or `lang`)."""
+    text = ngettext(singular, plural, n, lang)
+    return text.format(**values) if values else text
+
+
+def sentence(text: str) -> str:
+    """`text` with its first letter capitalised: a sentence that opens with a name form such
+    as "the Philippines"."""
+    return text[:1].upper() + text[1:]
 
 
 def fmt_number(value: float | int | None, lang: str, digits: int = 2, no_data: str | None = None) -> str:

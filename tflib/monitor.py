@@ -24,7 +24,7 @@ from pathlib import Path
 import polars as pl
 
 from . import periods
-from .i18n import N_, fmt_date, fmt_number, t
+from .i18n import N_, fmt_date, fmt_number, t, tn
 from .params import DIRECTION_LABELS, STATISTIC_LABELS, RegionParams, load_region
 from .paths import Project
 
@@ -236,13 +236,13 @@ def warning_message(row: dict, lang: str, params: RegionParams) -> str:
     n = lambda v: fmt_number(v, lang, digits=0)  # noqa: E731
     kind = row["kind"]
     if kind == "overdue":
-        return t("{item} ({agency}) was due on {due} and is {days} days overdue.", lang, item=row["item_id"], agency=row["agency_name"] or "-", due=fmt_date(row["due"], lang), days=n(row["days"]))
+        return tn("{item} ({agency}) was due on {due} and is {days} day overdue.", "{item} ({agency}) was due on {due} and is {days} days overdue.", row["days"], lang, item=row["item_id"], agency=row["agency_name"] or "-", due=fmt_date(row["due"], lang), days=n(row["days"]))
     if kind == "at_risk":
-        return t("{item} ({agency}) is projected to finish on {projected}, {days} days after its due date of {due}.", lang, item=row["item_id"], agency=row["agency_name"] or "-", projected=fmt_date(row["projected"], lang), days=n(row["days"]), due=fmt_date(row["due"], lang))
+        return tn("{item} ({agency}) is projected to finish on {projected}, {days} day after its due date of {due}.", "{item} ({agency}) is projected to finish on {projected}, {days} days after its due date of {due}.", row["days"], lang, item=row["item_id"], agency=row["agency_name"] or "-", projected=fmt_date(row["projected"], lang), days=n(row["days"]), due=fmt_date(row["due"], lang))
     if kind == "stalled":
         if row["last_reported"] is None:
             return t("{item} ({agency}) should be under way but has never been reported on.", lang, item=row["item_id"], agency=row["agency_name"] or "-")
-        return t("{item} ({agency}) has had no progress report for {days} days (last on {last}).", lang, item=row["item_id"], agency=row["agency_name"] or "-", days=n(row["days"]), last=fmt_date(row["last_reported"], lang))
+        return tn("{item} ({agency}) has had no progress report for {days} day (last on {last}).", "{item} ({agency}) has had no progress report for {days} days (last on {last}).", row["days"], lang, item=row["item_id"], agency=row["agency_name"] or "-", days=n(row["days"]), last=fmt_date(row["last_reported"], lang))
     if kind == "missing_submission":
         return t("No progress report was received for {period}.", lang, period=row["period"])
     ind = params.indicators.get(row["indicator_id"])

@@ -137,6 +137,37 @@ class IncentiveFund(Strict):
         return self
 
 
+class MapFrame(Strict):
+    """The box (degrees of lon/lat) the region's maps show, instead of the one around every
+    member's polygons: for a member whose geometry holds remote territories."""
+
+    west: float = Field(ge=-180, le=180)
+    south: float = Field(ge=-90, le=90)
+    east: float = Field(ge=-180, le=180)
+    north: float = Field(ge=-90, le=90)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "MapFrame":
+        if not self.west < self.east:
+            raise ValueError(f"west ({self.west}) must be less than east ({self.east})")
+        if not self.south < self.north:
+            raise ValueError(f"south ({self.south}) must be less than north ({self.north})")
+        return self
+
+
+class MapNote(Strict):
+    """A caveat the region's maps carry when all of `countries` are in view (a territorial
+    claim between them, say), with a text per region language."""
+
+    countries: list[ISO3] = Field(min_length=1)
+    text: Text
+
+
+class MapSettings(Strict):
+    frame: MapFrame | None = None
+    notes: list[MapNote] = Field(default_factory=list)
+
+
 class Region(Strict):
     id: Slug
     name: Text
@@ -166,6 +197,8 @@ class Region(Strict):
     # Larger submissions are refused before they are read.
     max_submission_bytes: int = Field(default=256 * 1024 * 1024, gt=0)
     illustrative: IllustrativeSettings = Field(default_factory=IllustrativeSettings)
+    # The regional maps: an optional frame overriding the one around the members, and notes.
+    map: MapSettings = Field(default_factory=MapSettings)
 
     @field_validator("language_fallbacks")
     @classmethod
@@ -195,6 +228,11 @@ class Region(Strict):
             if not any(c in codes for c in crossing.countries):
                 raise ValueError(f"border crossing {crossing.id!r} touches no member")
         _require_languages(self.name, self.languages, "name")
+        for i, note in enumerate(self.map.notes):
+            _require_languages(note.text, self.languages, f"map.notes.{i}.text")
+            unknown = sorted(set(note.text) - set(self.languages))
+            if unknown:
+                raise ValueError(f"map.notes.{i}.text: languages not listed in languages: {unknown}")
         return self
 
     @property
@@ -385,6 +423,18 @@ class Target(Strict):
     statistic: Literal["median", "mean", "p90"] | None = None
 
 
+class NameForms(Strict):
+    """How a member is named in one language, where the standard short name (pycountry) does
+    not fit running text: `name` in sentences ("the Philippines"), `in` after "in"-type
+    prepositions ("in the Philippines", "aux Philippines"), `short` in tables and on maps."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, populate_by_name=True)
+
+    name: str | None = Field(default=None, min_length=1)
+    in_: str | None = Field(default=None, alias="in", min_length=1)
+    short: str | None = Field(default=None, min_length=1)
+
+
 class CountryParams(Strict):
     iso3: ISO3
     language: Language
@@ -401,6 +451,8 @@ class CountryParams(Strict):
     number_locale: Literal["decimal_point", "decimal_comma"] | None = None
     date_order: Literal["dmy", "mdy"] | None = None
     percent_scale: Literal["percent", "fraction"] | None = None
+    # Name forms per region language (NameForms); without them the standard short name is used.
+    names: dict[Language, NameForms] = Field(default_factory=dict)
 
     @field_validator("agencies")
     @classmethod
@@ -690,6 +742,9 @@ def _cross_check(
         cpath = folder / "countries" / f"{code}.yaml"
         if cp.language not in langs:
             raise ParamsError(f"{cpath}: language: {cp.language!r} is not one of the region's languages {langs}")
+        for lang in cp.names:
+            if lang not in langs:
+                raise ParamsError(f"{cpath}: names.{lang}: {lang!r} is not one of the region's languages {langs}")
         for mid in cp.baseline:
             if mid not in measure_ids:
                 raise ParamsError(f"{cpath}: baseline: unknown measure {mid!r}")

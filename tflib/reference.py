@@ -492,6 +492,22 @@ def ne_adm0_overrides(project: ProjectLike = None) -> Mapping[str, str]:
     return _ne_adm0(_reference_file(project, NE_CODES_FILE))
 
 
+def feature_iso3(properties: Mapping[str, Any] | None, adm0_codes: Mapping[str, str] | None = None) -> str | None:
+    """The ISO3 code of a Natural Earth country feature, from its properties: the `iso3` that
+    `boundaries` adds, else `adm0A3` (`isoA3` is missing for France and Norway) translated
+    through `adm0_codes` where Natural Earth uses its own codes (South Sudan SDS -> SSD, …),
+    else `isoA3`; None for a feature with no ISO country."""
+    props = properties or {}
+    if "iso3" in props:
+        return props["iso3"]
+    adm0 = props.get("adm0A3")
+    code = (adm0_codes or {}).get(adm0, adm0) if adm0 else None
+    if not is_valid_iso3(code):
+        iso_a3 = props.get("isoA3")
+        code = iso_a3 if is_valid_iso3(iso_a3) else None
+    return code
+
+
 def topojson_path(project: ProjectLike = None, resolution: Resolution = "110m") -> Path:
     """Path of the country TopoJSON at `resolution` ("110m" or "50m")."""
     if resolution not in RESOLUTIONS:
@@ -506,6 +522,13 @@ def boundaries(project: ProjectLike = None, resolution: Resolution = "110m") -> 
     objects = topology.get("objects", {})
     if topology.get("type") != "Topology" or not {"countries", "land"} <= set(objects):
         raise ReferenceDataError(f"{path}: expected a TopoJSON Topology with countries and land")
+    # Each country carries its ISO3 code (`properties.iso3`), so that maps key on it without
+    # reading the code table at page time.
+    adm0_codes = ne_adm0_overrides(project)
+    for feature in objects["countries"].get("geometries", []):
+        props = feature.setdefault("properties", {}) or {}
+        props["iso3"] = feature_iso3({k: v for k, v in props.items() if k != "iso3"}, adm0_codes)
+        feature["properties"] = props
     return topology
 
 
@@ -519,20 +542,14 @@ def boundary_ids(project: ProjectLike = None, resolution: Resolution = "110m") -
     """
     path = topojson_path(project, resolution)
     rows: list[dict[str, str | None]] = []
-    adm0_codes = ne_adm0_overrides(project)
     for feature in boundaries(project, resolution)["objects"]["countries"]["geometries"]:
         props = feature.get("properties") or {}
-        adm0 = props.get("adm0A3")
-        code = adm0_codes.get(adm0, adm0) if adm0 else None
-        if not is_valid_iso3(code):
-            iso_a3 = props.get("isoA3")
-            code = iso_a3 if is_valid_iso3(iso_a3) else None
         rows.append(
             {
-                "iso3": code,
+                "iso3": feature_iso3(props),
                 "iso_numeric": feature.get("id"),
                 "name": props.get("name"),
-                "adm0_a3": adm0,
+                "adm0_a3": props.get("adm0A3"),
             }
         )
     schema = {"iso3": pl.String, "iso_numeric": pl.String, "name": pl.String, "adm0_a3": pl.String}

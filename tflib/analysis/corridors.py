@@ -11,7 +11,7 @@ import polars as pl
 from babel.dates import format_skeleton
 
 from .. import charts, reference
-from ..i18n import N_, fmt_date, fmt_number, gettext, t
+from ..i18n import N_, fmt_date, fmt_number, gettext, sentence, t, tn
 from ..page import Context, Figure, figure, release_table
 from ..params import DIRECTION_LABELS, STATISTIC_LABELS
 from ..status import STATUSES, label
@@ -246,7 +246,7 @@ def crossing_sentences(ctx: Context, times: pl.DataFrame) -> list[str]:
     if xs.height == 0:
         return [t("No land-border crossings are recorded for {country} in the region's parameters, so this page has no crossing times for it.", ctx.lang, country=ctx.country_name)]
     names = ", ".join(f"{r['crossing']} ({r['neighbour']})" for r in xs.iter_rows(named=True))
-    out = [t("{country} has {n} monitored land-border crossings: {names}.", ctx.lang, country=ctx.country_name, n=xs.height, names=names)]
+    out = [sentence(tn("{country} has {n} monitored land-border crossing: {names}.", "{country} has {n} monitored land-border crossings: {names}.", xs.height, ctx.lang, country=ctx.country_name, n=xs.height, names=names))]
     if times.height == 0:
         out.append(t("No crossing times have been reported for them.", ctx.lang))
         return out
@@ -313,7 +313,7 @@ def measure_status(ctx: Context) -> pl.DataFrame:
 
 
 def status_table(ctx: Context, status: pl.DataFrame) -> Table:
-    return release_table(ctx, "measure_status", status, title=t("Land-corridor measures in {country}", ctx.lang, country=ctx.country_name),
+    return release_table(ctx, "measure_status", status, title=t("Land-corridor measures {in_country}", ctx.lang, in_country=ctx.in_country()),
                          source=SOURCE_STATUS, illustrative=True, precision={"completion": 0})
 
 
@@ -339,7 +339,7 @@ def measure_chart(ctx: Context, status: pl.DataFrame) -> Figure:
     return figure(ctx, charts.finish(
         chart,
         lang=ctx.lang,
-        title=t("Land-corridor measures in {country}", ctx.lang, country=ctx.country_name),
+        title=t("Land-corridor measures {in_country}", ctx.lang, in_country=ctx.in_country()),
         source=t(SOURCE_STATUS, ctx.lang),
         unit=t("% complete as of the data date", ctx.lang),
         illustrative=True,
@@ -354,8 +354,8 @@ def measure_sentences(ctx: Context, status: pl.DataFrame) -> list[str]:
     overdue = status.filter((pl.col("deadline") < ctx.as_of) & (pl.col("status").fill_null("") != "full") & (pl.col("status").fill_null("") != "not_applicable")).height
     return [
         t(
-            "Land-corridor measures fully implemented in {country}: {full} of {n}; past their regional deadline and not full: {overdue}; with no progress reported: {nodata}.",
-            ctx.lang, full=full, n=n, country=ctx.country_name, overdue=overdue, nodata=nodata,
+            "Land-corridor measures fully implemented {in_country}: {full} of {n}; past their regional deadline and not full: {overdue}; with no progress reported: {nodata}.",
+            ctx.lang, full=full, n=n, in_country=ctx.in_country(), overdue=overdue, nodata=nodata,
         )
     ]
 
@@ -495,9 +495,10 @@ def db_trend_chart(ctx: Context, db: pl.DataFrame) -> Figure:
 def db_sentences(ctx: Context, db: pl.DataFrame) -> list[str]:
     comps = landlocked_comparators(ctx)
     out = [
-        t(
+        tn(
+            "{comparators} is landlocked: its overseas trade must transit a neighbour's territory, so its border compliance is a reference point for trade that depends on land corridors and border crossings.",
             "{comparators} are landlocked: their overseas trade must transit a neighbour's territory, so their border compliance is a reference point for trade that depends on land corridors and border crossings.",
-            ctx.lang, comparators=_and([ctx.name_of(c) for c in comps], ctx.lang),
+            len(comps), ctx.lang, comparators=_and([ctx.name_of(c) for c in comps], ctx.lang),
         )
     ] if comps else []
     latest = db.filter(pl.col("report_year") == DB_LATEST)
@@ -514,11 +515,11 @@ def db_sentences(ctx: Context, db: pl.DataFrame) -> list[str]:
         a, b = comps[0], comps[1]
         out.append(
             t(
-                "In DB2020 (data for May 2019) border compliance took {exp} hours to export and {imp} hours to import in {country}, against {a_exp} and {a_imp} in {a} and {b_exp} and {b_imp} in {b}.",
+                "In DB2020 (data for May 2019) border compliance took {exp} hours to export and {imp} hours to import {in_country}, against {a_exp} and {a_imp} {in_a} and {b_exp} and {b_imp} {in_b}.",
                 ctx.lang,
-                exp=val(ctx.country, "export_border_hours"), imp=val(ctx.country, "import_border_hours"), country=ctx.country_name,
-                a=ctx.name_of(a), a_exp=val(a, "export_border_hours"), a_imp=val(a, "import_border_hours"),
-                b=ctx.name_of(b), b_exp=val(b, "export_border_hours"), b_imp=val(b, "import_border_hours"),
+                exp=val(ctx.country, "export_border_hours"), imp=val(ctx.country, "import_border_hours"), in_country=ctx.in_country(),
+                in_a=ctx.in_country(a), a_exp=val(a, "export_border_hours"), a_imp=val(a, "import_border_hours"),
+                in_b=ctx.in_country(b), b_exp=val(b, "export_border_hours"), b_imp=val(b, "import_border_hours"),
             )
         )
     mine = db.filter(pl.col("iso3") == ctx.country).sort("report_year")
@@ -530,9 +531,9 @@ def db_sentences(ctx: Context, db: pl.DataFrame) -> list[str]:
             if a is None or b is None:
                 continue
             if a == b:
-                out.append(t("{what} through the border in {country} stayed at {value} hours from DB{first_year} to DB{last_year}.", ctx.lang, what=what, country=ctx.country_name, value=fmt_number(b, ctx.lang, 0), first_year=first["report_year"], last_year=last["report_year"]))
+                out.append(t("{what} through the border {in_country} stayed at {value} hours from DB{first_year} to DB{last_year}.", ctx.lang, what=what, in_country=ctx.in_country(), value=fmt_number(b, ctx.lang, 0), first_year=first["report_year"], last_year=last["report_year"]))
             else:
-                out.append(t("{what} through the border in {country} went from {first} hours in DB{first_year} to {last} hours in DB{last_year}.", ctx.lang, what=what, country=ctx.country_name, first=fmt_number(a, ctx.lang, 0), last=fmt_number(b, ctx.lang, 0), first_year=first["report_year"], last_year=last["report_year"]))
+                out.append(t("{what} through the border {in_country} went from {first} hours in DB{first_year} to {last} hours in DB{last_year}.", ctx.lang, what=what, in_country=ctx.in_country(), first=fmt_number(a, ctx.lang, 0), last=fmt_number(b, ctx.lang, 0), first_year=first["report_year"], last_year=last["report_year"]))
     return out
 
 

@@ -20,7 +20,7 @@ import altair as alt
 import polars as pl
 
 from .. import charts, periods
-from ..i18n import N_, fmt_date, fmt_money, fmt_number, fmt_percent, gettext, t
+from ..i18n import N_, fmt_date, fmt_money, fmt_number, fmt_percent, gettext, t, tn
 from ..page import Context, Figure, figure
 from ..params import STATISTIC_LABELS, Indicator, text_in
 from ..status import STATUSES, label
@@ -334,10 +334,10 @@ def rank_sentence(ctx: Context, lt: Latest, what: str) -> str:
     args = dict(what=what, period=periods.label(lt.period, lang), n=rep.height, others=others, median=fmt_value(med, lt.indicator.unit, lang), country=ctx.country_name)
     mine = rep.filter(pl.col("country") == ctx.country)
     if mine.is_empty():
-        return t("{country} has no data on {what} for {period}; the median of the {others} other members that reported is {median}.", lang, **args)
+        return tn("{country} has no data on {what} for {period}; the value of the {others} other member that reported is {median}.", "{country} has no data on {what} for {period}; the median of the {others} other members that reported is {median}.", others, lang, **args)
     value = mine["value"][0]
     better = rep.filter(pl.col("value") > value if lt.indicator.polarity == "higher_better" else pl.col("value") < value).height
-    return t("On {what} in {period}, {country} ({value}) ranks {rank} of the {n} members that reported; the median of the other {others} is {median}.", lang, value=fmt_value(value, lt.indicator.unit, lang), rank=better + 1, **args)
+    return tn("On {what} in {period}, {country} ({value}) is the only member that reported.", "On {what} in {period}, {country} ({value}) ranks {rank} of the {n} members that reported; the median of the others is {median}.", rep.height, lang, value=fmt_value(value, lt.indicator.unit, lang), rank=better + 1, **args)
 
 
 def compare_chart(
@@ -468,9 +468,9 @@ def measure_sentences(ctx: Context, status: pl.DataFrame, steps: pl.DataFrame) -
             args |= dict(status=row["status_label"].lower(), completion=fmt_percent((row["completion"] or 0) / 100, lang),
                          full=s.filter(pl.col("status") == "full").height, n=s.height)
             if row["deadline"] < ctx.as_of:
-                out.append(t("{measure}: status {status} in {country}, {completion} complete ({full} of {n} steps fully implemented); the regional deadline of {deadline} has passed.", lang, **args))
+                out.append(tn("{measure}: status {status} in {country}, {completion} complete ({full} of {n} step fully implemented); the regional deadline of {deadline} has passed.", "{measure}: status {status} in {country}, {completion} complete ({full} of {n} steps fully implemented); the regional deadline of {deadline} has passed.", args["n"], lang, **args))
             else:
-                out.append(t("{measure}: status {status} in {country}, {completion} complete ({full} of {n} steps fully implemented); regional deadline {deadline}.", lang, **args))
+                out.append(tn("{measure}: status {status} in {country}, {completion} complete ({full} of {n} step fully implemented); regional deadline {deadline}.", "{measure}: status {status} in {country}, {completion} complete ({full} of {n} steps fully implemented); regional deadline {deadline}.", args["n"], lang, **args))
     return out
 
 

@@ -17,7 +17,7 @@ import altair as alt
 import polars as pl
 
 from .. import charts, periods, reference
-from ..i18n import N_, fmt_date, fmt_number, fmt_percent, gettext, t
+from ..i18n import N_, fmt_date, fmt_number, fmt_percent, gettext, t, tn
 from ..inputs import indicator_precision
 from ..page import Block, Context, Figure, esc, figure, no_data, show
 from . import peers
@@ -757,8 +757,8 @@ def _lpi_sentence(ctx: Context, lpi: pl.DataFrame) -> str:
         median=fmt_number(others.median(), lang, fmt_digits) if others.len() else gettext("no data", lang), tied=", ".join(tied),
     )
     if tied:
-        return t("In the LPI {year}, {country} scored {score} out of 5, position {position} (tied with {tied}) among the {n} members with data; the median of the other members was {median}.", lang, **values)
-    return t("In the LPI {year}, {country} scored {score} out of 5, position {position} among the {n} members with data; the median of the other members was {median}.", lang, **values)
+        return tn("In the LPI {year}, {country} scored {score} out of 5, position {position} (tied with {tied}) among the {n} member with data; the median of the other members was {median}.", "In the LPI {year}, {country} scored {score} out of 5, position {position} (tied with {tied}) among the {n} members with data; the median of the other members was {median}.", members.height, lang, **values)
+    return tn("In the LPI {year}, {country} scored {score} out of 5 and is the only member with data.", "In the LPI {year}, {country} scored {score} out of 5, position {position} among the {n} members with data; the median of the other members was {median}.", members.height, lang, **values)
 
 
 def _db_sentence(ctx: Context, db: pl.DataFrame) -> str:

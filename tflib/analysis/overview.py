@@ -23,7 +23,7 @@ from babel.lists import format_list
 import json
 
 from .. import charts, monitor, reference, scores
-from ..i18n import N_, fmt_date, fmt_money, fmt_number, fmt_percent, gettext, t
+from ..i18n import N_, fmt_date, fmt_money, fmt_number, fmt_percent, gettext, t, tn
 from ..inputs import BOUNDARY_RESOLUTION
 from ..page import Block, Context, Figure, esc, figure, release_table
 from ..tables import Table
@@ -34,16 +34,11 @@ LPI_SOURCE = N_("World Bank, Logistics Performance Index 2023 (CC BY 4.0)")
 DB_SOURCE = N_("World Bank, Doing Business 2020 (data as of May 2019)")
 LPI_YEAR = 2023
 DB_REPORT_YEAR = 2020
-# Degrees of lon/lat around the members' main land masses.
+# Degrees of lon/lat around the members' polygons (region.yaml `map.frame` replaces the box).
 MAP_MARGIN = 1.0
+# Mercator has no north or south end: a frame stops at these latitudes.
+MAP_MAX_LAT = 85.0
 SHAPES = "tflib-boundaries"
-# Territorial claims between members that a map of the region shows: (claimant, claimed) -> note.
-CLAIMS = {
-    ("GTM", "BLZ"): N_(
-        "Guatemala maintains a territorial claim on part of Belize; the map draws the Natural Earth boundary, "
-        "which neither endorses nor rejects the claim."
-    ),
-}
 # Section titles of the page.
 MAPS_TITLE = N_("The members on the map")
 STATUS_TITLE = N_("Implementation status by measure and member")
@@ -76,38 +71,48 @@ def names(ctx: Context, iso3s: list[str]) -> str:
 @dataclass(frozen=True)
 class Geo:
     """The boundaries of one page's maps: the TopoJSON, the countries in view (members first,
-    then every country that reaches into the members' box), the box (lon/lat) and the
-    point where each country's value is written."""
+    then every country that reaches into the members' box), the box (lon/lat; east may pass
+    180 when the region straddles the antimeridian) and the point where each country's value
+    is written."""
 
     topology: dict[str, Any]
     view: list[str]
     box: tuple[float, float, float, float]
     points: dict[str, tuple[float, float]]
 
+    @property
+    def rotation(self) -> float:
+        """Longitude the projection turns to the centre: 0 unless the box crosses ±180."""
+        x0, _, x1, _ = self.box
+        return -(x0 + x1) / 2 if x0 < -180 or x1 > 180 else 0.0
+
 
 def geo(ctx: Context) -> Geo:
-    """Read the boundaries once per page and frame the region: the box around the members'
-    main land masses with a margin, and every country reaching into it as context."""
+    """Read the boundaries once per page and frame the region: the box around every polygon
+    of every member (islands included) with a margin, or region.yaml's `map.frame`, and
+    every country whose main land mass reaches into it as context."""
     boundaries = ctx.frame("boundaries").filter(pl.col("resolution") == BOUNDARY_RESOLUTION)
     topology = json.loads(boundaries["topology"][0])
     shapes = _polygons(topology)
     own = [c for c in members(ctx) if c in shapes]
-    mains = [max(shapes[c], key=lambda p: abs(_area(p[0]))) for c in own]
-    xs = [x for p in mains for x, _ in p[0]]
-    ys = [y for p in mains for _, y in p[0]]
-    box = (min(xs) - MAP_MARGIN, min(ys) - MAP_MARGIN, max(xs) + MAP_MARGIN, max(ys) + MAP_MARGIN)
+    frame = ctx.params.region.map.frame
+    if frame is not None:
+        box = (frame.west, frame.south, frame.east, frame.north)
+    else:
+        box = frame_box([p[0] for c in own for p in shapes[c]], MAP_MARGIN)
+    centre = (box[0] + box[2]) / 2
     # Context: countries whose main land mass reaches into the box (not the Netherlands for
     # Bonaire, whose value would be written on the island).
     context = sorted(
         c for c, polys in shapes.items()
-        if c not in own and reference.is_valid_iso3(c) and _meets(max(polys, key=lambda p: abs(_area(p[0])))[0], box)
+        if c not in own and reference.is_valid_iso3(c) and _meets(_near(max(polys, key=lambda p: abs(_area(p[0])))[0], centre), box)
     )
     view = own + context
     points = {}
     for c in view:
         best = (0.0, None)
         for p in shapes[c]:
-            clipped = _clip(p[0], box)
+            clipped = _clip(_near(p[0], centre), box)
             if len(clipped) >= 3 and abs(_area(clipped)) > best[0]:
                 best = (abs(_area(clipped)), _centroid(clipped))
         if best[1] is not None:
@@ -115,8 +120,37 @@ def geo(ctx: Context) -> Geo:
     return Geo(topology=topology, view=view, box=box, points=points)
 
 
+def frame_box(rings: list[list[tuple[float, float]]], margin: float = 0.0) -> tuple[float, float, float, float]:
+    """The smallest lon/lat box holding every ring, plus `margin` degrees. Longitudes go the
+    short way round: rings on both sides of ±180 (Fiji, split there by Natural Earth) give a
+    box from 177 to 182 rather than the whole world. Latitudes stop at ±MAP_MAX_LAT."""
+    spans = sorted((min(x for x, _ in r), max(x for x, _ in r)) for r in rings if r)
+    merged: list[list[float]] = []
+    for w, e in spans:
+        if merged and w <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([w, e])
+    # The widest stretch of longitude with no ring is what the box leaves out: between two
+    # runs of rings (the box then crosses ±180), or around the back (the usual case).
+    around = merged[0][0] + 360 - merged[-1][1]
+    gap, i = max(((merged[k + 1][0] - merged[k][1], k) for k in range(len(merged) - 1)), default=(-1.0, -1))
+    west, east = (merged[i + 1][0], merged[i][1] + 360) if gap > around else (merged[0][0], merged[-1][1])
+    south = max(min(y for r in rings for _, y in r) - margin, -MAP_MAX_LAT)
+    north = min(max(y for r in rings for _, y in r) + margin, MAP_MAX_LAT)
+    return (west - margin, south, east + margin, north)
+
+
+def _near(pts: list[tuple[float, float]], centre: float) -> list[tuple[float, float]]:
+    """The ring moved by whole turns (360 degrees) to the side of ±180 nearest `centre`."""
+    mid = (min(x for x, _ in pts) + max(x for x, _ in pts)) / 2
+    turn = 360.0 * round((centre - mid) / 360.0)
+    return [(x + turn, y) for x, y in pts] if turn else pts
+
+
 def _polygons(topology: dict[str, Any]) -> dict[str, list[list[list[tuple[float, float]]]]]:
-    """Each country's polygons (rings of lon/lat points, outer ring first), decoded from arcs."""
+    """Each country's polygons (rings of lon/lat points, outer ring first), decoded from arcs,
+    keyed by ISO3 (`reference.feature_iso3`)."""
     tr = topology.get("transform")
     arcs = []
     for arc in topology["arcs"]:
@@ -138,7 +172,7 @@ def _polygons(topology: dict[str, Any]) -> dict[str, list[list[list[tuple[float,
 
     shapes = {}
     for g in topology["objects"]["countries"]["geometries"]:
-        iso3 = g.get("properties", {}).get("adm0A3")
+        iso3 = reference.feature_iso3(g.get("properties"))
         if not iso3 or "arcs" not in g:
             continue
         polys = [g["arcs"]] if g["type"] == "Polygon" else g["arcs"]
@@ -224,12 +258,12 @@ def region_map(
         pl.col(key).replace_strict({c: missing.get(c, nodata) for c in blank[key].to_list()}, default="", return_dtype=pl.String).alias("detail"),
         pl.lit(legend_missing).alias("legend"),
     )
-    in_view = alt.FieldOneOfPredicate(field="properties.adm0A3", oneOf=g.view)
+    in_view = alt.FieldOneOfPredicate(field="properties.iso3", oneOf=g.view)
     base = (
         alt.Chart(shapes)
         .mark_geoshape(stroke="white", strokeWidth=0.6)
         .transform_filter(in_view)
-        .transform_lookup(lookup="properties.adm0A3", from_=alt.LookupData(base_rows.to_pandas(), "map_id", ["name", "detail", "legend"]))
+        .transform_lookup(lookup="properties.iso3", from_=alt.LookupData(base_rows.to_pandas(), "map_id", ["name", "detail", "legend"]))
         .encode(
             color=alt.Color(
                 "legend:N", title=None, scale=alt.Scale(domain=[legend_missing], range=[charts.NO_DATA]),
@@ -242,7 +276,7 @@ def region_map(
         alt.Chart(shapes)
         .mark_geoshape(stroke="white", strokeWidth=0.6)
         .transform_filter(in_view)
-        .transform_lookup(lookup="properties.adm0A3", from_=alt.LookupData(shown.select(key, "name", value).to_pandas(), key, ["name", value]))
+        .transform_lookup(lookup="properties.iso3", from_=alt.LookupData(shown.select(key, "name", value).to_pandas(), key, ["name", value]))
         .transform_filter(alt.datum[value] != None)  # noqa: E711 - Vega expression, not Python
         .encode(
             color=alt.Color(
@@ -265,7 +299,7 @@ def region_map(
     return (
         alt.layer(base, filled, halo, ink)
         .resolve_scale(color="independent")
-        .project(type="mercator", fit=fit, clipExtent=[[0, 0], [charts.WIDTH, height]])
+        .project(type="mercator", fit=fit, clipExtent=[[0, 0], [charts.WIDTH, height]], **({"rotate": [g.rotation, 0, 0]} if g.rotation else {}))
         .properties(width=charts.WIDTH, height=height)
     )
 
@@ -277,7 +311,7 @@ def with_shapes(chart: alt.TopLevelMixin, g: Geo) -> alt.TopLevelMixin:
 
 
 def _view_frame(ctx: Context, g: Geo) -> pl.DataFrame:
-    return pl.DataFrame({"iso3": g.view, "name": [ctx.name_of(c) for c in g.view]}, schema={"iso3": pl.String, "name": pl.String})
+    return pl.DataFrame({"iso3": g.view, "name": [ctx.short_name_of(c) for c in g.view]}, schema={"iso3": pl.String, "name": pl.String})
 
 
 def lpi_map_data(ctx: Context, g: Geo | None = None) -> pl.DataFrame:
@@ -383,9 +417,10 @@ def db_map(ctx: Context, g: Geo | None = None, data: pl.DataFrame | None = None)
 
 
 def claim_note(ctx: Context, g: Geo | None = None) -> Block:
-    """The territorial claims between countries on the map, as a caveat line."""
-    view = (g or geo(ctx)).view
-    notes = [t(text, ctx.lang) for (a, b), text in CLAIMS.items() if a in view and b in view]
+    """The notes of region.yaml `map.notes` whose countries are all on the map (territorial
+    claims between members, say), as caveat lines."""
+    view = set((g or geo(ctx)).view)
+    notes = [ctx.text(n.text) for n in ctx.params.region.map.notes if set(n.countries) <= view]
     return Block("".join(f'<p class="tf-caveat">{esc(n)}</p>' for n in notes))
 
 
@@ -587,7 +622,7 @@ def warning_columns(ctx: Context) -> dict[str, str]:
 def warning_sentences(ctx: Context, counts: pl.DataFrame) -> list[str]:
     if counts.is_empty() or counts["total"].sum() == 0:
         return [t("No early warnings as of this date.", ctx.lang)]
-    out = [t("{n} early warnings across the region as of {date}.", ctx.lang, n=fmt_number(counts["total"].sum(), ctx.lang, 0), date=fmt_date(ctx.as_of, ctx.lang, "long"))]
+    out = [t("Early warnings across the region as of {date}: {n}.", ctx.lang, n=fmt_number(counts["total"].sum(), ctx.lang, 0), date=fmt_date(ctx.as_of, ctx.lang, "long"))]
     top = counts["overdue"].max()
     if top:
         who = counts.filter(pl.col("overdue") == top)["country"].to_list()
@@ -631,9 +666,10 @@ def summary_sentences(ctx: Context, status: pl.DataFrame, fund: pl.DataFrame, lp
         best = scored["score"].max()
         leaders = scored.filter(pl.col("score").round(scores.TIE_DECIMALS) == round(best, scores.TIE_DECIMALS))["country"].to_list()
         out.append(
-            t(
+            tn(
+                "Highest implementation score: {countries} ({score} of the maximum points), the only party with a score.",
                 "Highest implementation score: {countries} ({score} of the maximum points); the median of the {n} parties is {median}.",
-                ctx.lang, countries=names(ctx, leaders), score=fmt_percent(best, ctx.lang), n=scored.height,
+                scored.height, ctx.lang, countries=names(ctx, leaders), score=fmt_percent(best, ctx.lang), n=scored.height,
                 median=fmt_percent(scored["score"].median(), ctx.lang),
             )
         )
@@ -645,13 +681,13 @@ def summary_sentences(ctx: Context, status: pl.DataFrame, fund: pl.DataFrame, lp
         baseline = full.filter(pl.col("source") == "baseline").height
         out.append(
             t(
-                "Region-wide, {full} of the {n} commitments of the parties ({share}) are fully implemented, {baseline} of them before the strategy.",
+                "Region-wide, commitments of the parties fully implemented: {full} of {n} ({share}), {baseline} of them before the strategy.",
                 ctx.lang, full=full.height, n=parties.height, share=fmt_percent(full.height / parties.height, ctx.lang), baseline=baseline,
             )
         )
         unreported = parties.filter(pl.col("status").is_null()).height
         if unreported:
-            out.append(t("{n} commitments have no progress reported (no data: not counted as implemented).", ctx.lang, n=unreported))
+            out.append(tn("{n} commitment has no progress reported (no data: not counted as implemented).", "{n} commitments have no progress reported (no data: not counted as implemented).", unreported, ctx.lang, n=unreported))
     others = non_parties(ctx)
     if others:
         out.append(t("Tracked and compared but not scored (not bound by the strategy): {countries}.", ctx.lang, countries=names(ctx, others)))

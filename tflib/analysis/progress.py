@@ -9,7 +9,7 @@ import altair as alt
 import polars as pl
 
 from .. import charts, monitor
-from ..i18n import N_, fmt_percent, gettext, t
+from ..i18n import N_, fmt_percent, gettext, t, tn
 from ..page import Context, Figure, figure, release_table
 from ..status import STATUSES, label
 from ..tables import Table
@@ -162,11 +162,11 @@ def summary_sentences(ctx: Context, items: pl.DataFrame, history: pl.DataFrame, 
     n = items.height
     full = items.filter(pl.col("status") == "full").height
     reported = items.filter(pl.col("status").is_not_null()).height
-    out = [t("{country} has {n} action items in the regional plan; {full} are fully implemented and {unreported} have never been reported on.", ctx.lang, country=ctx.country_name, n=n, full=full, unreported=n - reported)]
+    out = [tn("{country} has {n} action item in the regional plan (fully implemented: {full}; never reported on: {unreported}).", "{country} has {n} action items in the regional plan (fully implemented: {full}; never reported on: {unreported}).", n, ctx.lang, country=ctx.country_name, n=n, full=full, unreported=n - reported)]
     if ctx.params.region.is_party(ctx.country) and history.height:
         last = history.row(-1, named=True)
         if last["score"] is not None:
             out.append(t("Its implementation score is {score} of the maximum, against a median of {median} for the other parties.", ctx.lang, score=fmt_percent(last["score"], ctx.lang), median=fmt_percent(last["median_others"], ctx.lang)))
     counts = {k: warnings.filter(pl.col("kind") == k).height for k in monitor.KINDS}
-    out.append(t("Early warnings: {overdue} overdue, {at_risk} at risk, {stalled} stalled, {missing} missing monthly reports, {regression} indicator regressions, {target_missed} national targets missed.", ctx.lang, overdue=counts["overdue"], at_risk=counts["at_risk"], stalled=counts["stalled"], missing=counts["missing_submission"], regression=counts["regression"], target_missed=counts["target_missed"]))
+    out.append(t("Early warnings by kind — overdue: {overdue}; at risk: {at_risk}; stalled: {stalled}; progress reports missing: {missing}; indicator regressions: {regression}; national targets missed: {target_missed}.", ctx.lang, overdue=counts["overdue"], at_risk=counts["at_risk"], stalled=counts["stalled"], missing=counts["missing_submission"], regression=counts["regression"], target_missed=counts["target_missed"]))
     return out

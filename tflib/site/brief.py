@@ -23,7 +23,7 @@ import polars as pl
 
 from .. import monitor
 from ..charts import NO_DATA, STATUS_COLOURS
-from ..i18n import N_, fmt_date, fmt_number, fmt_percent, gettext, t
+from ..i18n import N_, fmt_date, fmt_number, fmt_percent, gettext, t, tn
 from ..inputs import ReleaseTables
 from ..params import RegionParams
 from ..status import label
@@ -82,10 +82,10 @@ def _score_figure(ctx: BriefContext, table: pl.DataFrame, illustrative: bool) ->
     row = table.filter(pl.col("country") == ctx.country).row(0, named=True)
     if row["score"] is None:
         return {**base, "value": gettext("no data", lang), "note": t("No measure applies.", lang)}
-    rank = t("Rank {rank} of {n} parties", lang, rank=row["rank"], n=table.height)
+    rank = tn("Rank {rank} of {n} party", "Rank {rank} of {n} parties", table.height, lang, rank=row["rank"], n=table.height)
     if row["tied"]:
-        rank = t("Rank {rank} of {n} parties (tied)", lang, rank=row["rank"], n=table.height)
-    done = t("{implemented} of {commitments} measures fully implemented", lang, implemented=row["implemented"], commitments=row["commitments"])
+        rank = tn("Rank {rank} of {n} party (tied)", "Rank {rank} of {n} parties (tied)", table.height, lang, rank=row["rank"], n=table.height)
+    done = tn("{implemented} of {commitments} measure fully implemented", "{implemented} of {commitments} measures fully implemented", row["commitments"], lang, implemented=row["implemented"], commitments=row["commitments"])
     return {**base, "value": fmt_percent(row["score"], lang, 0), "note": f"{rank}. {done}."}
 
 
@@ -253,7 +253,7 @@ def brief_content(
             "heading": gettext("Early warnings", lang),
             "items": warnings,
             "total": total,
-            "summary": t("The {shown} most severe of {total} warnings.", lang, shown=len(warnings), total=total),
+            "summary": t("Most severe warnings shown: {shown} of {total}.", lang, shown=len(warnings), total=total),
             "empty": t("No early warnings as of this date.", lang),
         },
         "reference": {
