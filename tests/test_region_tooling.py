@@ -19,10 +19,15 @@ from typer.testing import CliRunner
 from projects import REPO, make_project, write_csv
 from tflib import pages
 from tflib.cli import app
-from tflib.params import ParamsError, default_region, load_region
+from tflib.params import ParamsError, available_regions, default_region, load_region
 from tflib.store import lock_path, store_path, wal_path
 
 runner = CliRunner()
+
+
+def known(proj) -> str:
+    """The project's regions as messages list them (the shipped ones plus any a test adds)."""
+    return ", ".join(available_regions(proj))
 
 
 def run(proj, *args, env=None):
@@ -96,7 +101,7 @@ def test_default_region_env_then_project_file(tmp_path, monkeypatch):
     assert default_region(proj) == "other"
     assert load_region(None, proj).id == "other"
     monkeypatch.setenv("TFLIB_REGION", "nowhere")
-    with pytest.raises(ParamsError, match=r"^TFLIB_REGION: no region 'nowhere' \(known: other, sica\)$"):
+    with pytest.raises(ParamsError, match=rf"^TFLIB_REGION: no region 'nowhere' \(known: {known(proj)}\)$"):
         default_region(proj)
 
 
@@ -118,12 +123,12 @@ def test_cli_without_a_region_uses_env_then_project_file_else_refuses(tmp_path):
     lines = res.output.strip().splitlines()
     assert lines == [
         f"{settings}: default_region: no region given; pass --region ID, set TFLIB_REGION=ID, "
-        f"or write `default_region: ID` in {settings} (known: other, sica)"
+        f"or write `default_region: ID` in {settings} (known: {known(proj)})"
     ]
     settings.write_text("default_region: gone\n", encoding="utf-8")
     res = run(proj, "warnings")
     assert res.exit_code == 2
-    assert res.output.strip() == f"{settings}: default_region: no region 'gone' (known: other, sica)"
+    assert res.output.strip() == f"{settings}: default_region: no region 'gone' (known: {known(proj)})"
     # An explicit --region needs no default.
     res = run(proj, "generate", "--region", "other")
     assert res.exit_code == 0, res.output
@@ -191,7 +196,7 @@ def test_reset_clears_one_region_and_nothing_else(tmp_path):
 
     res = run(proj, "region", "reset", "nowhere", "--yes")
     assert res.exit_code == 2
-    assert res.output.strip() == "no region 'nowhere' (known: sica, sica2)"
+    assert res.output.strip() == f"no region 'nowhere' (known: {known(proj)})"
     res = run(proj, "region", "reset", "../data", "--yes")
     assert res.exit_code == 2 and res.output.count("\n") == 1
     assert (proj.data_dir / "store" / "sica2.duckdb").exists()
@@ -215,7 +220,7 @@ def test_check_passes_on_shipped_params(tmp_path):
 
 def test_check_unknown_region(tmp_path):
     proj = make_project(tmp_path / "proj")
-    assert check(proj, "nowhere") == (2, ["no region 'nowhere' (known: sica)"])
+    assert check(proj, "nowhere") == (2, [f"no region 'nowhere' (known: {known(proj)})"])
 
 
 def test_check_params_error(tmp_path):
