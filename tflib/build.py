@@ -105,8 +105,7 @@ def select_pages(params: RegionParams, kinds: list[str] | None = None, countries
             raise ValueError(f"--kinds: unknown page kind(s) {', '.join(map(repr, unknown))}; known: {', '.join(pages.KINDS)}")
         for name in kinds:
             if not pages.addresses(params, kinds=[name]):
-                dim = pages.KINDS[name].dimension
-                why = f"its strategy has no dimension {dim!r}" if dim and dim not in {d.id for d in params.strategy.dimensions} else "no member has one"
+                why = pages.KINDS[name].absent_why(params) or "no member has one"
                 raise ValueError(f"--kinds: region {params.id} has no {name} page ({why})")
     if countries is not None:
         bad = [c for c in countries if c.upper() not in params.region.member_codes]

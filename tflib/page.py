@@ -287,7 +287,7 @@ def figure(
 
 def header(ctx: Context, illustrative: bool = True) -> Block:
     """Title, as-of date, the country's last submission, and the illustrative notice."""
-    title = t(ctx.address.spec.title, ctx.lang)
+    title = pages.page_title(ctx.params, ctx.kind, ctx.lang)
     who = ctx.country_name
     parts = [f'<h1 class="tf-title">{esc(title)}: {esc(who)}</h1>']
     meta = [t("Data as of {date}", ctx.lang, date=fmt_date(ctx.as_of, ctx.lang, "long"))]

@@ -291,7 +291,7 @@ def crossing_sentences(ctx: Context, times: pl.DataFrame) -> list[str]:
 def measure_status(ctx: Context) -> pl.DataFrame:
     """Status of each measure of the land-corridor dimension for the country as of the page date."""
     st = ctx.frame("measure_status")
-    mine = st.filter((pl.col("country") == ctx.country) & (pl.col("dimension") == ctx.address.spec.dimension))
+    mine = st.filter((pl.col("country") == ctx.country) & (pl.col("dimension") == ctx.address.spec.dimension(ctx.params).id))
     measures = {m.id: m for m in ctx.params.measures}
     nodata = gettext("no data", ctx.lang)
     order = {m.id: i for i, m in enumerate(ctx.params.measures)}
