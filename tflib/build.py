@@ -210,7 +210,7 @@ def run_on_cluster(scheduler: str | object, jobs: list[tuple[Address, Job]], par
 
 
 def build(
-    region: str | RegionParams = "sica",
+    region: str | RegionParams | None = None,
     countries: list[str] | None = None,
     kinds: list[str] | None = None,
     langs: list[str] | None = None,
@@ -356,6 +356,6 @@ def _release(params: RegionParams, manifest: dict, changed: list[str]) -> Releas
         tflib_version=__version__,
         changed_pages=entry["changed_pages"],
         previous_release=releases[-2]["release_id"] if len(releases) > 1 else None,
-        # Newest first: "sica-2026-09-30-r3 (2026-11-28): 4 page(s) re-run (CRI; es)".
+        # Newest first: "<region>-2026-09-30-r3 (2026-11-28): 4 page(s) re-run (<ISO3>; <lang>)".
         changes=[f"{r['release_id']} ({r['built_on']}): " + "; ".join(r["notes"]) for r in reversed(releases)],
     )

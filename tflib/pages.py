@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Literal
 
 from .i18n import N_, t
-from .params import DIMENSION_PAGES, Dimension, RegionParams
+from .params import Dimension, RegionParams
 from .paths import Project
 
 Scope = Literal["member", "region"]
@@ -61,6 +61,8 @@ class PageKind:
     # True for the kinds that present one strategy dimension (see the module docstring).
     presents_dimension: bool = False
     applies: Callable[[RegionParams, str], bool] = _always
+    # Message id saying why a member the predicate leaves out has no such page ({country}).
+    not_applicable: str | None = None
     indicator_ids: Callable[[RegionParams], list[str]] | None = None  # default: the dimension's
 
     @property
@@ -128,6 +130,7 @@ KINDS: dict[str, PageKind] = {
             "corridors", "04_corridors.ipynb", "member",
             tables=("indicators", "measure_status", "doing_business", "last_report", "lldc"),
             presents_dimension=True, applies=_has_land_crossing,
+            not_applicable=N_("No corridor page: no land-border crossing of {country} is monitored (region.yaml border_crossings)."),
         ),
         PageKind(
             "digital", "05_digital.ipynb", "member",
@@ -147,8 +150,12 @@ KINDS: dict[str, PageKind] = {
 }
 
 
-assert {k.name for k in KINDS.values() if k.presents_dimension} == set(DIMENSION_PAGES)
 assert all((k.title is None) == k.presents_dimension for k in KINDS.values())
+
+
+def dimension_kinds() -> tuple[str, ...]:
+    """The page kinds that present one strategy dimension each (the values `page:` may take)."""
+    return tuple(k.name for k in KINDS.values() if k.presents_dimension)
 
 
 def page_title(params: RegionParams, kind_name: str, lang: str) -> str:
@@ -307,6 +314,16 @@ def addresses(
             targets: list[str | None] = [None] if spec.scope == "region" else list(codes)
             out += [Address(params.id, name, m, lang) for m in targets if spec.exists_for(params, m)]
     return out
+
+
+def missing_page_notes(params: RegionParams, iso3: str, lang: str, country: str) -> list[str]:
+    """Why a member lacks a kind of page that the region has (e.g. no land-border crossing:
+    no corridor page), in `lang`; `country` is the member's name."""
+    return [
+        t(k.not_applicable, lang, country=country)
+        for k in KINDS.values()
+        if k.scope == "member" and k.not_applicable and k.absent_why(params) is None and not k.exists_for(params, iso3)
+    ]
 
 
 def member_kinds(params: RegionParams, iso3: str) -> list[str]:

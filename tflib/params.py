@@ -266,22 +266,21 @@ class Pillar(Strict):
     measures: list[Measure] = Field(min_length=1)
 
 
-# The page kinds that present one strategy dimension each (tflib.pages). A dimension says
-# which one presents it (`page:`, default: its own id); a dimension whose page is none of
-# these has no page of its own (its measures still show on the progress page).
-DIMENSION_PAGES = ("logistics", "sme", "corridors", "digital")
-
-
 class Dimension(Strict):
     id: Slug
     name: Text
-    page: Literal["logistics", "sme", "corridors", "digital"] | None = None
+    # The dimension page kind that presents it (tflib.pages: one that presents a dimension);
+    # default: the kind named like its id, if there is one. Checked in _cross_check.
+    page: Slug | None = None
 
     @property
     def page_kind(self) -> str | None:
-        """The dimension page kind that presents this dimension, if any."""
+        """The dimension page kind that presents this dimension (None: no page of its own;
+        its measures still show on the progress page)."""
+        from .pages import dimension_kinds  # pages imports this module
+
         kind = self.page or self.id
-        return kind if kind in DIMENSION_PAGES else None
+        return kind if kind in dimension_kinds() else None
 
 
 class Strategy(Strict):
@@ -310,7 +309,7 @@ class Strategy(Strict):
 
     def dimension_on(self, page_kind: str) -> Dimension | None:
         """The dimension presented by a dimension page kind (None: no dimension maps to it)."""
-        return next((d for d in self.dimensions if d.page_kind == page_kind), None)
+        return next((d for d in self.dimensions if (d.page or d.id) == page_kind), None)
 
     def measure(self, measure_id: str) -> Measure:
         for m in self.measures:
@@ -669,16 +668,21 @@ def _cross_check(
             raise ParamsError(f"{path}: {exc}") from None
 
     need(strategy.name, spath, "name")
+    from .pages import dimension_kinds  # pages imports this module
+
+    kinds = dimension_kinds()
     presented: dict[str, str] = {}
     for n, d in enumerate(strategy.dimensions):
         need(d.name, spath, f"dimensions.{d.id}.name")
+        if d.page is not None and d.page not in kinds:
+            raise ParamsError(f"{spath}: dimensions.{n}.page: {d.page!r} is not a dimension page kind (one of {', '.join(kinds)})")
         kind = d.page_kind
         if kind is None:
             continue
         if kind in presented:
             raise ParamsError(
                 f"{spath}: dimensions.{n}.page: page kind {kind!r} already presents dimension {presented[kind]!r}; "
-                f"give dimension {d.id!r} another page (one of {', '.join(DIMENSION_PAGES)})"
+                f"give dimension {d.id!r} another page (one of {', '.join(kinds)})"
             )
         presented[kind] = d.id
     measure_ids = {m.id for m in strategy.measures}
