@@ -18,6 +18,13 @@ from tflib.paths import Project
 SICA_INDICATORS = Project.default().regions_dir / "sica" / "indicators.yaml"
 
 # French names and definitions for the indicator catalogue copied from the SICA region.
+SHORT_NAMES_FR = {
+    "ecoo_coverage": "Certificats d'origine électroniques",
+    "fauca_coverage": "Déclaration unique",
+    "single_window_coverage": "Guichet unique",
+    "ephyto_coverage": "Certificats phyto/zoosanitaires électroniques",
+    "ecommerce_clearance_time": "Commerce électronique",
+}
 INDICATORS_FR: dict[str, tuple[str, str]] = {
     "clearance_time": (
         "Délai de dédouanement",
@@ -231,12 +238,16 @@ def write_small_region(root: Path, region_id: str = "uemoa_test", languages: tup
         )
 
     catalogue = yaml.safe_load(SICA_INDICATORS.read_text(encoding="utf-8"))
+    # The strategy has no SME dimension: an indicator no page would show is an error.
+    catalogue["indicators"] = [ind for ind in catalogue["indicators"] if ind["dimension"] != "sme"]
     for ind in catalogue["indicators"]:
         name_fr, definition_fr = INDICATORS_FR[ind["id"]]
         names = {**ind["name"], "fr": name_fr}
         definitions = {**ind["definition"], "fr": definition_fr}
         ind["name"] = _text(languages, **names)
         ind["definition"] = _text(languages, **definitions)
+        if "short_name" in ind:
+            ind["short_name"] = _text(languages, **{**ind["short_name"], "fr": SHORT_NAMES_FR[ind["id"]]})
     _dump(params / "indicators.yaml", catalogue)
     return root
 

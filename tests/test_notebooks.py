@@ -45,7 +45,7 @@ def test_getting_started_is_saved_clean_and_parameterized():
     assert "parameters" in params.metadata.get("tags", [])
     defaults: dict = {}
     exec(params.source, {}, defaults)
-    assert defaults == {"region": "sica", "country": "CRI", "lang": "en"}
+    assert defaults == {"region": None, "country": None, "lang": None}
 
 
 def test_getting_started_runs_under_papermill(tmp_path, monkeypatch):

@@ -111,7 +111,7 @@ def test_every_csv_and_workbook_of_a_page_is_neutralised(tmp_path):
     """The page's CSV, the CSV in its ZIP, its workbook sheets and its codebook."""
     tab = _table()
     record = PageRecord(pages.Address("sica", "overview", None, "en"), tmp_path / "x.ipynb", True)
-    links = write_page_downloads(record, [Output(None, [tab])], tmp_path / "out", "en")
+    links = write_page_downloads(record, [Output(None, [tab])], tmp_path / "out", "en", title="t")
     paths = dict((p.name, p) for _, p in links["page"])
     with zipfile.ZipFile(paths["data-csv.zip"]) as zf:
         zipped = zf.read("hostile.csv")

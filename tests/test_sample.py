@@ -126,7 +126,7 @@ def test_removing_a_member_leaves_the_others_data_unchanged(tmp_path, sica_gener
 
 def test_scaled_region_of_real_economies(tmp_path):
     proj = make_project(tmp_path / "proj")
-    region = write_scaled_region(12, proj, template_project=REPO)
+    region = write_scaled_region(12, proj, "sica", template_project=REPO)
     params = load_region(region, proj)
     assert len(params.region.members) == 12
     files = generate(params, proj.submissions_dir / region / "illustrative")
@@ -138,10 +138,10 @@ def test_scaled_region_of_real_economies(tmp_path):
 def test_scaled_region_can_take_every_economy_in_the_reference_data(tmp_path):
     proj = make_project(tmp_path / "proj")
     codes = set(tflib.lpi()["iso3"]) | set(tflib.doing_business()["iso3"])
-    region = write_scaled_region(len(codes), proj, template_project=REPO)
+    region = write_scaled_region(len(codes), proj, "sica", template_project=REPO)
     params = load_region(region, proj)
     assert set(params.region.member_codes) == codes
     with pytest.raises(ValueError):
-        write_scaled_region(len(codes) + 1, proj, template_project=REPO)
+        write_scaled_region(len(codes) + 1, proj, "sica", template_project=REPO)
     with Store.create(params, proj) as store:
         assert store.counts()["action_items"] > 10 * len(codes)

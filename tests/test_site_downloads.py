@@ -73,7 +73,7 @@ def written(project, tmp_path_factory):
         record = PageRecord(address, address.executed(work), ok=True)
         found = outputs(nbformat.read(record.notebook, as_version=4))
         folder = root / address.page_id.replace("/", "-")
-        links = write_page_downloads(record, found, folder, "es", as_of=dt.date(2026, 9, 30))
+        links = write_page_downloads(record, found, folder, "es", title=downloads.page_title(tflib.region("sica"), record, "es"), as_of=dt.date(2026, 9, 30))
         result.append((record, found, folder, links))
     return result
 
@@ -337,7 +337,7 @@ def test_corner_cases_names_types_and_long_text(tmp_path):
     )
     found = [_output(frame, precision={"x": 2, "y": UpTo(1)}, columns={"zzz_custom": "free text"})]
     record = PageRecord(pages.Address("sica", "overview", None, "es"), tmp_path / "x.ipynb", True)
-    links = write_page_downloads(record, found, tmp_path / "out", "es")
+    links = write_page_downloads(record, found, tmp_path / "out", "es", title="t")
     assert set(links) == {"page", "chart-1"}
 
     data = pl.read_csv(tmp_path / "out" / "prueba.csv", infer_schema=False)
@@ -380,14 +380,14 @@ def test_a_decimal_column_without_a_precision_cannot_be_published():
 
 def test_a_page_without_tables_has_no_page_downloads(tmp_path):
     record = PageRecord(pages.Address("sica", "overview", None, "es"), tmp_path / "x.ipynb", True)
-    assert write_page_downloads(record, [], tmp_path / "out", "es") == {"page": []}
+    assert write_page_downloads(record, [], tmp_path / "out", "es", title="t") == {"page": []}
 
 
 def test_downloads_are_reproducible(tmp_path):
     found = [_output(pl.DataFrame({"x": [1.0, 2.0], "y": [3.0, None], "when": [dt.date(2026, 1, 1), None]}), precision={"x": 1, "y": 1})]
     record = PageRecord(pages.Address("sica", "overview", None, "en"), tmp_path / "x.ipynb", True)
-    a = write_page_downloads(record, found, tmp_path / "a", "en", as_of=dt.date(2026, 9, 30))
-    b = write_page_downloads(record, found, tmp_path / "b", "en", as_of=dt.date(2026, 9, 30))
+    a = write_page_downloads(record, found, tmp_path / "a", "en", title="t", as_of=dt.date(2026, 9, 30))
+    b = write_page_downloads(record, found, tmp_path / "b", "en", title="t", as_of=dt.date(2026, 9, 30))
     for (_, pa), (_, pb) in zip(a["page"] + a["chart-1"], b["page"] + b["chart-1"]):
         assert pa.read_bytes() == pb.read_bytes(), pa.name
 

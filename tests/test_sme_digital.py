@@ -33,7 +33,8 @@ def pages():
 def _specs(sctx, s, dctx, d):
     views = [sme.uptake_view(sctx, s), sme.cost_view(sctx, s), sme.doing_business_view(sctx), sme.growth_view(sctx, s),
              sme.steps_view(sctx, s), sme.uptake_compare_view(sctx, s)]
-    views += [digital.indicator_view(dctx, d, i) for i in digital.COVERAGE + [digital.ECOM]]
+    views += [sme.other_view(sctx, s, i) for i in s.others]
+    views += [digital.indicator_view(dctx, d, i) for i in d.series]
     views += [digital.readiness_view(dctx, d), digital.steps_view(dctx, d)]
     return [v.spec for v in views if isinstance(v, page.Figure)]
 
@@ -79,7 +80,7 @@ def test_missing_periods_are_gaps_not_zeros(pages):
 def test_latest_period_members_without_data_say_so(pages):
     ctx, s, dctx, d = pages["BLZ"]
     # Belize reported no SME compliance cost for 2025, the latest year.
-    lt = s.latest[sme.COST]
+    lt = s.latest[s.roles["cost"]]
     assert lt.period == "2025" and lt.frame.filter(pl.col("country") == "BLZ")["value"][0] is None
     assert "Belize has no data on SME compliance cost per shipment for 2025" in " ".join(sme.comparison_sentences(ctx, s))
     table = sme.comparison_table(ctx, s).html
@@ -102,7 +103,7 @@ def test_confidential_indicators_never_reach_the_pages(pages):
     assert {"name": "Costa Rica", "_no_data": "not published"}.items() <= [r for r in rows if r.get("name") == "Costa Rica" and "_no_data" in r][0].items()
     rows = chart_rows(sme.uptake_compare_view(sctx, s).spec)
     assert not [r for r in rows if r.get("country") == "GTM"]
-    assert sme.comparison_frame(sctx, s).filter(pl.col("country") == "GTM")[sme.UPTAKE][0] is None
+    assert sme.comparison_frame(sctx, s).filter(pl.col("country") == "GTM")[s.roles["uptake"]][0] is None
     # Nor in the tables the page publishes.
     for fig in (digital.readiness_view(ctx, d), sme.uptake_compare_view(sctx, s)):
         for tab in fig.tables:

@@ -3,12 +3,15 @@
 A few obvious calls give an economist everything as polars frames (``.to_pandas()`` works)::
 
     import tflib
-    sica = tflib.region("sica")          # validated params: members, strategy, indicators
-    tflib.members("sica")                # ISO3, name, party, language
-    tflib.measures("sica", lang="en")    # the strategy's measures
-    tflib.progress("sica", country="CRI")
-    tflib.indicators("sica", indicator="clearance_time")
+    params = tflib.region()              # validated params of the default region (or region("<id>"))
+    tflib.members()                      # ISO3, name, party, language
+    tflib.measures(lang="en")            # the strategy's measures
+    tflib.progress(country="<ISO3>")     # a member's action items and progress
+    tflib.indicators(indicator="<indicator id>")  # ids: params.indicators.ids
     tflib.lpi(), tflib.doing_business()  # real World Bank reference data
+
+Every call takes the region first (an id under params/regions/); left out, it is the
+project's default region (``TFLIB_REGION``, else ``default_region`` in params/project.yaml).
 
 Tracker data shipped with the project is ILLUSTRATIVE (made by a seeded generator): every
 frame has an ``illustrative`` column so it can be labelled as such.

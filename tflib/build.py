@@ -105,8 +105,7 @@ def select_pages(params: RegionParams, kinds: list[str] | None = None, countries
             raise ValueError(f"--kinds: unknown page kind(s) {', '.join(map(repr, unknown))}; known: {', '.join(pages.KINDS)}")
         for name in kinds:
             if not pages.addresses(params, kinds=[name]):
-                dim = pages.KINDS[name].dimension
-                why = f"its strategy has no dimension {dim!r}" if dim and dim not in {d.id for d in params.strategy.dimensions} else "no member has one"
+                why = pages.KINDS[name].absent_why(params) or "no member has one"
                 raise ValueError(f"--kinds: region {params.id} has no {name} page ({why})")
     if countries is not None:
         bad = [c for c in countries if c.upper() not in params.region.member_codes]
@@ -211,7 +210,7 @@ def run_on_cluster(scheduler: str | object, jobs: list[tuple[Address, Job]], par
 
 
 def build(
-    region: str | RegionParams = "sica",
+    region: str | RegionParams | None = None,
     countries: list[str] | None = None,
     kinds: list[str] | None = None,
     langs: list[str] | None = None,
@@ -357,6 +356,6 @@ def _release(params: RegionParams, manifest: dict, changed: list[str]) -> Releas
         tflib_version=__version__,
         changed_pages=entry["changed_pages"],
         previous_release=releases[-2]["release_id"] if len(releases) > 1 else None,
-        # Newest first: "sica-2026-09-30-r3 (2026-11-28): 4 page(s) re-run (CRI; es)".
+        # Newest first: "<region>-2026-09-30-r3 (2026-11-28): 4 page(s) re-run (<ISO3>; <lang>)".
         changes=[f"{r['release_id']} ({r['built_on']}): " + "; ".join(r["notes"]) for r in reversed(releases)],
     )

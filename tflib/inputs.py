@@ -364,7 +364,7 @@ def slice_for(data: RegionData, address: Address, name: str) -> Table:
     params = data.params
     if spec.indicator_column:
         frame = frame.filter(pl.col(spec.indicator_column).is_in(kind.indicators(params)))
-    if spec.measure_column and kind.dimension is not None:
+    if spec.measure_column and kind.presents_dimension:
         frame = frame.filter(pl.col(spec.measure_column).is_in(kind.measures(params)))
     if spec.member_column and address.member is not None and name not in kind.peers:
         frame = frame.filter(pl.col(spec.member_column) == address.member)

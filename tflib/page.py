@@ -131,10 +131,15 @@ def context(
     spec = pages.kind(kind)
     lang = lang or params.region.default_language
     if lang not in params.languages:
-        raise ValueError(f"{lang!r} is not a language of region {region!r} ({', '.join(params.languages)})")
+        raise ValueError(f"{lang!r} is not a language of region {params.id!r} ({', '.join(params.languages)})")
     if country is not None:
         country = country.upper()
         params.country(country)  # raises for a non-member
+    elif spec.scope == "member":
+        # Opened by hand (JupyterLab) with no country: the first member that has this page.
+        country = next((m for m in params.region.member_codes if spec.exists_for(params, m)), None)
+        if country is None:
+            raise ValueError(f"region {params.id} has no {kind} page for any member")
     if (spec.scope == "region") != (country is None):
         raise ValueError(f"a {kind} page is about {'the region' if spec.scope == 'region' else 'one member'}: country={country!r}")
     when = as_of if isinstance(as_of, dt.date) else (dt.date.fromisoformat(as_of) if as_of else params.as_of)
@@ -156,7 +161,7 @@ FAULT_ENV = "TFLIB_FAULT"
 def inject_fault(page_id: str) -> None:
     """Make a page fail on purpose, to test how a build survives it. Inert unless the
     environment variable TFLIB_FAULT is set (the build passes its environment to the kernels).
-    Its value is a comma-separated list of faults, each for one page id (`es/GTM/progress`):
+    Its value is a comma-separated list of faults, each for one page id (`<lang>/<ISO3>/progress`):
 
     - `raise:<page id>`: the page raises an error;
     - `kill:<page id>`: the page's kernel kills itself with SIGKILL, as the OOM killer would;
@@ -308,7 +313,7 @@ def figure(
 
 def header(ctx: Context, illustrative: bool = True) -> Block:
     """Title, as-of date, the country's last submission, and the illustrative notice."""
-    title = t(ctx.address.spec.title, ctx.lang)
+    title = pages.page_title(ctx.params, ctx.kind, ctx.lang)
     who = ctx.country_name
     parts = [f'<h1 class="tf-title">{esc(title)}: {esc(who)}</h1>']
     meta = [t("Data as of {date}", ctx.lang, date=fmt_date(ctx.as_of, ctx.lang, "long"))]

@@ -1,8 +1,14 @@
 """The page registry: every kind of report page, and the one address scheme of pages.
 
 A page kind is one notebook and one analysis module, about one member or the whole region,
-with a title and the named tables it reads (`tflib.inputs`). A kind may apply to some members
-only (a predicate over params: a member without a land-border crossing has no corridor page).
+with the named tables it reads (`tflib.inputs`). The dimension page kinds (logistics, sme,
+corridors, digital) each present one dimension of the region's strategy: the dimension that
+names the kind in `page:` (default: the dimension whose id is the kind). Such a kind exists
+for a region only if a dimension maps to it and that dimension has at least one catalogue
+indicator or strategy measure; it shows exactly the catalogue indicators of that dimension,
+and its title is the dimension's name. The other kinds have fixed, translated titles. A kind
+may apply to some members only (a predicate over params: a member without a land-border
+crossing has no corridor page). `page_title` is the one title of a page kind everywhere.
 A page is a kind for one member (or the region) in one language: its `Address` derives every
 path of the page, in the build's work folder and on the site. The build, both site engines,
 the briefs and the tests read this module; no other list of pages or path formula exists.
@@ -20,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from .i18n import N_
-from .params import RegionParams
+from .i18n import N_, t
+from .params import Dimension, RegionParams
 from .paths import Project
 
 Scope = Literal["member", "region"]
@@ -49,31 +55,53 @@ class PageKind:
     name: str
     notebook: str
     scope: Scope
-    title: str  # message id, translated where shown
     tables: tuple[str, ...]  # the named tables the page reads (tflib.inputs.TABLES)
+    title: str | None = None  # message id of a fixed title (None: the dimension's name)
     peers: tuple[str, ...] = ()  # of those, the ones read for every member, not only the page's
-    dimension: str | None = None  # the strategy dimension whose indicators and measures it shows
+    # True for the kinds that present one strategy dimension (see the module docstring).
+    presents_dimension: bool = False
     applies: Callable[[RegionParams, str], bool] = _always
+    # Message id saying why a member the predicate leaves out has no such page ({country}).
+    not_applicable: str | None = None
     indicator_ids: Callable[[RegionParams], list[str]] | None = None  # default: the dimension's
 
     @property
     def module(self) -> str:
         return f"tflib.analysis.{self.name}"
 
+    def dimension(self, params: RegionParams) -> Dimension | None:
+        """The strategy dimension this kind presents in the region (None: none, or not a dimension kind)."""
+        return params.strategy.dimension_on(self.name) if self.presents_dimension else None
+
     def indicators(self, params: RegionParams) -> list[str]:
         """The catalogue indicators this kind shows."""
         if self.indicator_ids is not None:
             return self.indicator_ids(params)
-        if self.dimension is None:
+        dim = self.dimension(params)
+        if dim is None:
             return []
-        return [i.id for i in params.indicators.indicators if i.dimension == self.dimension]
+        return [i.id for i in params.indicators.indicators if i.dimension == dim.id]
 
     def measures(self, params: RegionParams) -> list[str]:
-        """The strategy's measures this kind shows (every measure when it has no dimension)."""
-        return [m.id for m in params.measures if self.dimension is None or m.dimension == self.dimension]
+        """The strategy's measures this kind shows (every measure when it presents no dimension)."""
+        if not self.presents_dimension:
+            return [m.id for m in params.measures]
+        dim = self.dimension(params)
+        return [] if dim is None else [m.id for m in params.measures if m.dimension == dim.id]
+
+    def absent_why(self, params: RegionParams) -> str | None:
+        """Why the region has no page of this dimension kind at all (None: it may have some)."""
+        if not self.presents_dimension:
+            return None
+        dim = self.dimension(params)
+        if dim is None:
+            return f"no dimension of its strategy has page {self.name!r} (strategy.yaml dimensions[].page, default: the id)"
+        if not self.indicators(params) and not self.measures(params):
+            return f"its dimension {dim.id!r} has no indicator in the catalogue and no measure in the strategy"
+        return None
 
     def exists_for(self, params: RegionParams, member: str | None) -> bool:
-        if self.dimension is not None and self.dimension not in {d.id for d in params.strategy.dimensions}:
+        if self.absent_why(params) is not None:
             return False
         if self.scope == "region":
             return member is None
@@ -84,41 +112,64 @@ KINDS: dict[str, PageKind] = {
     k.name: k
     for k in (
         PageKind(
-            "progress", "01_progress.ipynb", "member", N_("Implementation progress"),
+            "progress", "01_progress.ipynb", "member", title=N_("Implementation progress"),
             tables=("action_items", "progress_history", "score_series", "early_warnings", "last_report"),
             peers=("score_series",),
         ),
         PageKind(
-            "logistics", "02_logistics.ipynb", "member", N_("Logistics"),
+            "logistics", "02_logistics.ipynb", "member",
             tables=("indicators", "lpi", "doing_business", "last_report"),
-            peers=("indicators",), dimension="logistics",
+            peers=("indicators",), presents_dimension=True,
         ),
         PageKind(
-            "sme", "03_sme.ipynb", "member", N_("SME inclusion"),
+            "sme", "03_sme.ipynb", "member",
             tables=("indicators", "measure_status", "action_items", "progress_current", "doing_business", "last_report"),
-            peers=("indicators", "measure_status"), dimension="sme",
+            peers=("indicators", "measure_status"), presents_dimension=True,
         ),
         PageKind(
-            "corridors", "04_corridors.ipynb", "member", N_("Land-border corridors"),
+            "corridors", "04_corridors.ipynb", "member",
             tables=("indicators", "measure_status", "doing_business", "last_report", "lldc"),
-            dimension="corridors", applies=_has_land_crossing,
+            presents_dimension=True, applies=_has_land_crossing,
+            not_applicable=N_("No corridor page: no land-border crossing of {country} is monitored (region.yaml border_crossings)."),
         ),
         PageKind(
-            "digital", "05_digital.ipynb", "member", N_("Digital and paperless trade"),
+            "digital", "05_digital.ipynb", "member",
             tables=("indicators", "measure_status", "action_items", "progress_current", "last_report"),
-            peers=("indicators", "measure_status"), dimension="digital",
+            peers=("indicators", "measure_status"), presents_dimension=True,
         ),
         PageKind(
-            "overview", "06_overview.ipynb", "region", N_("Regional overview"),
+            "overview", "06_overview.ipynb", "region", title=N_("Regional overview"),
             tables=("measure_status", "scores", "fund", "early_warnings", "last_report", "lpi", "doing_business", "boundaries"),
         ),
         PageKind(
-            "impact", "07_impact.ipynb", "member", N_("Impact estimate"),
+            "impact", "07_impact.ipynb", "member", title=N_("Impact estimate"),
             tables=("indicators", "trade", "last_report"),
             peers=("indicators",), indicator_ids=_impact_indicators,
         ),
     )
 }
+
+
+assert all((k.title is None) == k.presents_dimension for k in KINDS.values())
+
+
+def dimension_kinds() -> tuple[str, ...]:
+    """The page kinds that present one strategy dimension each (the values `page:` may take)."""
+    return tuple(k.name for k in KINDS.values() if k.presents_dimension)
+
+
+def page_title(params: RegionParams, kind_name: str, lang: str) -> str:
+    """The title of a page kind in `lang`, the one shown everywhere (page heading, navigation,
+    landing pages, site index, briefs, search, downloads): a dimension page's is its
+    dimension's name in the strategy; the other kinds have a fixed, translated title."""
+    spec = kind(kind_name)
+    if spec.presents_dimension:
+        dim = spec.dimension(params)
+        if dim is None:
+            raise ValueError(f"region {params.id} has no {kind_name} page: {spec.absent_why(params)}")
+        return params.text(dim.name, lang)
+    assert spec.title is not None
+    return t(spec.title, lang)
 
 
 def kind(name: str) -> PageKind:
@@ -263,6 +314,16 @@ def addresses(
             targets: list[str | None] = [None] if spec.scope == "region" else list(codes)
             out += [Address(params.id, name, m, lang) for m in targets if spec.exists_for(params, m)]
     return out
+
+
+def missing_page_notes(params: RegionParams, iso3: str, lang: str, country: str) -> list[str]:
+    """Why a member lacks a kind of page that the region has (e.g. no land-border crossing:
+    no corridor page), in `lang`; `country` is the member's name."""
+    return [
+        t(k.not_applicable, lang, country=country)
+        for k in KINDS.values()
+        if k.scope == "member" and k.not_applicable and k.absent_why(params) is None and not k.exists_for(params, iso3)
+    ]
 
 
 def member_kinds(params: RegionParams, iso3: str) -> list[str]:

@@ -310,6 +310,18 @@ class Pillar(Strict):
 class Dimension(Strict):
     id: Slug
     name: Text
+    # The dimension page kind that presents it (tflib.pages: one that presents a dimension);
+    # default: the kind named like its id, if there is one. Checked in _cross_check.
+    page: Slug | None = None
+
+    @property
+    def page_kind(self) -> str | None:
+        """The dimension page kind that presents this dimension (None: no page of its own;
+        its measures still show on the progress page)."""
+        from .pages import dimension_kinds  # pages imports this module
+
+        kind = self.page or self.id
+        return kind if kind in dimension_kinds() else None
 
 
 class Strategy(Strict):
@@ -336,6 +348,10 @@ class Strategy(Strict):
     def measures(self) -> list[Measure]:
         return [m for p in self.pillars for m in p.measures]
 
+    def dimension_on(self, page_kind: str) -> Dimension | None:
+        """The dimension presented by a dimension page kind (None: no dimension maps to it)."""
+        return next((d for d in self.dimensions if (d.page or d.id) == page_kind), None)
+
     def measure(self, measure_id: str) -> Measure:
         for m in self.measures:
             if m.id == measure_id:
@@ -356,6 +372,8 @@ class Strategy(Strict):
 class Indicator(Strict):
     id: Slug
     name: Text
+    # A short label where the full name does not fit (table column headings); default: name.
+    short_name: Text | None = None
     definition: Text
     unit: str
     polarity: Literal["higher_better", "lower_better"]
@@ -371,6 +389,16 @@ class Indicator(Strict):
     frequency: Literal["month", "quarter", "year"] = "quarter"
     # Decimals its values are published with (pages, downloads, briefs).
     decimals: int = Field(default=1, ge=0, le=6)
+    # Plausible starting level [low, high] for the illustrative data generator (tflib.sample);
+    # left out, generic rules by unit and polarity are used. Never shown as data.
+    illustrative_range: tuple[float, float] | None = None
+
+    @field_validator("illustrative_range")
+    @classmethod
+    def _range_ordered(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+        if value is not None and not value[0] < value[1]:
+            raise ValueError(f"[low, high] with low < high, not {list(value)}")
+        return value
 
 
 # Labels of the statistics and directions indicators are reported in (translated where shown).
@@ -719,8 +747,23 @@ def _cross_check(
             raise ParamsError(f"{path}: {exc}") from None
 
     need(strategy.name, spath, "name")
-    for d in strategy.dimensions:
+    from .pages import dimension_kinds  # pages imports this module
+
+    kinds = dimension_kinds()
+    presented: dict[str, str] = {}
+    for n, d in enumerate(strategy.dimensions):
         need(d.name, spath, f"dimensions.{d.id}.name")
+        if d.page is not None and d.page not in kinds:
+            raise ParamsError(f"{spath}: dimensions.{n}.page: {d.page!r} is not a dimension page kind (one of {', '.join(kinds)})")
+        kind = d.page_kind
+        if kind is None:
+            continue
+        if kind in presented:
+            raise ParamsError(
+                f"{spath}: dimensions.{n}.page: page kind {kind!r} already presents dimension {presented[kind]!r}; "
+                f"give dimension {d.id!r} another page (one of {', '.join(kinds)})"
+            )
+        presented[kind] = d.id
     measure_ids = {m.id for m in strategy.measures}
     for p in strategy.pillars:
         need(p.name, spath, f"pillars.{p.id}.name")
@@ -733,9 +776,18 @@ def _cross_check(
                     raise ParamsError(f"{spath}: measures.{m.id}.indicators: unknown indicator {ind!r}")
     # The catalogue may be the shared or the default one: name the file actually read.
     ipath = indicators_path or folder / "indicators.yaml"
+    shown = {d.id for d in strategy.dimensions if d.page_kind is not None}
     for ind in catalogue.indicators:
         need(ind.name, ipath, f"indicators.{ind.id}.name")
         need(ind.definition, ipath, f"indicators.{ind.id}.definition")
+        if ind.short_name is not None:
+            need(ind.short_name, ipath, f"indicators.{ind.id}.short_name")
+        if ind.dimension not in shown:
+            known = ", ".join(f"{d.id} (page {d.page_kind})" for d in strategy.dimensions if d.page_kind) or "none"
+            raise ParamsError(
+                f"{ipath}: indicators.{ind.id}.dimension: {ind.dimension!r} is not a dimension of {spath.name} presented by a page, "
+                f"so the indicator would be shown nowhere (dimensions with a page: {known})"
+            )
 
     roles = {s.role for m in strategy.measures for s in m.steps}
     for code, cp in countries.items():

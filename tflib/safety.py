@@ -65,7 +65,7 @@ def neutralise_frame(frame: pl.DataFrame, columns: Iterable[str] | None = None) 
 
 def safe_filename(name: str, max_length: int = FILENAME_MAX, default: str = DEFAULT_FILENAME) -> str:
     """A file name that can be written and shown safely, still readable:
-    ``"../../etc/passwd"`` -> ``"passwd"``, ``"C:\\\\x\\\\CRI<1>.csv"`` -> ``"CRI1.csv"``.
+    ``"../../etc/passwd"`` -> ``"passwd"``, ``"C:\\\\x\\\\XXX<1>.csv"`` -> ``"XXX1.csv"``.
 
     Keeps only the last path part (``/`` or ``\\``), drops control and format characters
     (including bidirectional overrides that disguise an extension), ``<>:"/\\|?*``, leading

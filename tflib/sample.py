@@ -30,24 +30,6 @@ from .paths import Project, resolve
 from .plan import allocate
 from .status import STATUSES
 
-# Plausible starting levels (low, high) for catalogue indicators; the generic rules below
-# cover indicators not listed here.
-BASELINES: dict[str, tuple[float, float]] = {
-    "clearance_time": (10, 72),
-    "port_dwell_time": (3, 12),
-    "ecoo_coverage": (5, 55),
-    "port_automation": (20, 65),
-    "customs_data_exchange_agencies": (1, 5),
-    "inspection_rate": (15, 45),
-    "aeo_count": (3, 40),
-    "fauca_coverage": (45, 85),
-    "sme_simplified_uptake": (2, 18),
-    "border_crossing_time": (2, 30),
-    "ecommerce_clearance_time": (12, 96),
-    "ephyto_coverage": (5, 50),
-    "single_window_coverage": (20, 70),
-    "sme_compliance_cost": (150, 700),
-}
 # Ratio of the 90th percentile to the median for time distributions (long right tail).
 P90_RATIO = (1.8, 3.5)
 
@@ -252,8 +234,9 @@ def _series_rows(
 
 
 def _baseline(ind: Indicator, rng: random.Random) -> float:
-    if ind.id in BASELINES:
-        low, high = BASELINES[ind.id]
+    # The catalogue's plausible starting level, else generic rules by unit and polarity.
+    if ind.illustrative_range is not None:
+        low, high = ind.illustrative_range
     elif ind.unit == "%" and ind.minimum is None:
         low, high = -2.0, 12.0  # growth rates
     elif ind.unit == "%":
@@ -295,7 +278,7 @@ def generate_region(region: str, project: Project | str | Path | None = None, se
 def write_scaled_region(
     n: int,
     project: Project | str | Path,
-    template_region: str | None = None,
+    template_region: str,
     region_id: str | None = None,
     template_project: Project | str | Path | None = None,
 ) -> str:

@@ -453,7 +453,7 @@ def score_series(
 
 
 def load(
-    region: str | RegionParams, as_of: dt.date | str | None, project: ProjectLike
+    region: str | RegionParams | None, as_of: dt.date | str | None, project: ProjectLike
 ) -> tuple[RegionParams, dt.date, pl.DataFrame, pl.DataFrame]:
     from . import tracker
 
@@ -473,7 +473,7 @@ def overall_scores(params: RegionParams, items: pl.DataFrame, updates: pl.DataFr
 
 
 def scores(
-    region: str | RegionParams = "sica",
+    region: str | RegionParams | None = None,
     as_of: dt.date | str | None = None,
     project: ProjectLike = None,
 ) -> pl.DataFrame:
@@ -527,7 +527,7 @@ def score_table(params: RegionParams, status: pl.DataFrame, as_of: dt.date) -> p
 
 
 def ranking(
-    region: str | RegionParams = "sica",
+    region: str | RegionParams | None = None,
     as_of: dt.date | str | None = None,
     project: ProjectLike = None,
 ) -> pl.DataFrame:

@@ -17,7 +17,16 @@ from ..params import DIRECTION_LABELS, STATISTIC_LABELS
 from ..status import STATUSES, label
 from ..tables import Table
 
-INDICATOR = "border_crossing_time"
+
+
+def crossing_indicator(ctx: Context) -> str | None:
+    """The page's border-crossing time: the first indicator of the page's dimension that the
+    catalogue records per crossing and direction (`per_crossing: true`); None if it has none."""
+    for ind_id in ctx.address.spec.indicators(ctx.params):
+        if ctx.params.indicators.get(ind_id).per_crossing:
+            return ind_id
+    return None
+
 # Source lines (translated where shown: t(SOURCE, lang)).
 SOURCE = N_("national border post records reported to the secretariat (tflib tracker)")
 SOURCE_STATUS = N_("national progress reports to the secretariat (tflib tracker)")
@@ -37,7 +46,7 @@ def _crossing_check(ctx: Context) -> dict:
     value, crossing, direction, statistic and period is compared with the store's row."""
     return charts.check_spec(
         "indicators",
-        args={"country": ctx.country, "indicator": INDICATOR},
+        args={"country": ctx.country, "indicator": crossing_indicator(ctx)},
         key={"obs_id": "obs_id"},
         value=CHECK_FIELDS,
     )
@@ -86,7 +95,7 @@ def crossing_times(ctx: Context) -> pl.DataFrame:
     """The country's public crossing-time observations up to the page date, with labels."""
     xs = crossings(ctx)
     obs = ctx.frame("indicators").filter(
-        (pl.col("country") == ctx.country) & (pl.col("indicator_id") == INDICATOR) & (pl.col("period_end") <= ctx.as_of)
+        (pl.col("country") == ctx.country) & (pl.col("indicator_id") == (crossing_indicator(ctx) or "")) & (pl.col("period_end") <= ctx.as_of)
     )
     obs = obs.join(xs.select("crossing_id", "crossing", "neighbour", "crossing_label", "_order"), on="crossing_id", how="inner")
     return obs.with_columns(
@@ -267,7 +276,7 @@ def crossing_sentences(ctx: Context, times: pl.DataFrame) -> list[str]:
     gaps = summary.filter(pl.col("median").is_null()).height
     if gaps:
         out.append(t("Crossing and direction pairs with no report for that month (no data): {n}.", ctx.lang, n=gaps))
-    target = ctx.params.country(ctx.country).targets.get(INDICATOR)
+    target = ctx.params.country(ctx.country).targets.get(crossing_indicator(ctx) or "")
     if target is not None and have.height:
         stat = target.statistic or "median"
         col = "median" if stat == "median" else "p90"
@@ -291,7 +300,7 @@ def crossing_sentences(ctx: Context, times: pl.DataFrame) -> list[str]:
 def measure_status(ctx: Context) -> pl.DataFrame:
     """Status of each measure of the land-corridor dimension for the country as of the page date."""
     st = ctx.frame("measure_status")
-    mine = st.filter((pl.col("country") == ctx.country) & (pl.col("dimension") == ctx.address.spec.dimension))
+    mine = st.filter((pl.col("country") == ctx.country) & (pl.col("dimension") == ctx.address.spec.dimension(ctx.params).id))
     measures = {m.id: m for m in ctx.params.measures}
     nodata = gettext("no data", ctx.lang)
     order = {m.id: i for i, m in enumerate(ctx.params.measures)}

@@ -1,8 +1,10 @@
-"""Digital and paperless trade of one member: electronic certificates of origin, the single
-Central American declaration (FYDUCA/DUCA), the single window, electronic phyto- and
-zoosanitary certificates and e-commerce clearance time over time (with national targets),
-a digital-readiness table of the members in the latest period, and the strategy's digital
-measures (EPHYTO, PDCC, SW, ECOM) with their action items. Tracker figures are illustrative."""
+"""Digital and paperless trade of one member: every catalogue indicator of the page's
+dimension over time (coverage charts for percentage indicators, then time indicators, then
+any other), with national targets, a digital-readiness table of the members in the latest
+period (one column per indicator of the dimension), and the strategy's measures of the
+dimension with their action items. Which indicators and measures appear is decided by the
+region's params alone (the catalogue's `dimension`, the strategy's `page:`). Tracker figures
+are illustrative."""
 
 from __future__ import annotations
 
@@ -15,54 +17,67 @@ import polars as pl
 from .. import charts, periods
 from ..i18n import N_, fmt_date, gettext, t
 from ..page import Block, Context, Figure, figure, no_data, section as page_section, show, table
+from ..params import Indicator
 from . import peers
 from . import dimension as dim
-
-DIMENSION = "digital"
-ECOM = "ecommerce_clearance_time"
-COVERAGE = ["ecoo_coverage", "fauca_coverage", "single_window_coverage", "ephyto_coverage"]
-# The readiness table: indicator and statistic per column, in reading order.
-READINESS = [("ecoo_coverage", None), ("fauca_coverage", None), ("single_window_coverage", None), ("ephyto_coverage", None), (ECOM, "median")]
-SHORT_NAMES = {
-    "ecoo_coverage": N_("E-certificates of origin"),
-    "fauca_coverage": N_("FYDUCA/DUCA"),
-    "single_window_coverage": N_("Single window"),
-    "ephyto_coverage": N_("E-phyto/zoosanitary"),
-    ECOM: N_("E-commerce, median"),
-}
 
 # Characters per line of a readiness column heading.
 HEADING_WIDTH = 22
 
 SECTIONS = {
     "coverage": N_("Paperless procedures over time"),
-    "ecommerce": N_("Clearance of e-commerce shipments"),
+    "times": N_("Processing times over time"),
+    "other": N_("Other indicators over time"),
     "readiness": N_("Digital readiness across members"),
     "measures": N_("Digital measures of the strategy"),
 }
 
 
+def group_of(indicator: Indicator) -> str:
+    """Which indicator section shows it: percentages (coverage), distributions of a time
+    (statistics reported, WCO Time Release Study style), or other values."""
+    if indicator.unit == "%":
+        return "coverage"
+    if indicator.statistics:
+        return "times"
+    return "other"
+
+
 @dataclass(frozen=True)
 class DigitalData:
+    indicators: list[Indicator]     # the dimension's indicators, coverage then times then other
     series: dict[str, dim.Series]
-    latest: dict[str, dim.Latest]
-    status: pl.DataFrame   # digital measures x members
-    steps: pl.DataFrame    # the country's action items of the digital measures
+    latest: dict[str, dim.Latest]   # one readiness column per indicator, at its headline statistic
+    status: pl.DataFrame   # the dimension's measures x members
+    steps: pl.DataFrame    # the country's action items of those measures
 
     @property
     def illustrative(self) -> bool:
         return any(s.illustrative for s in self.series.values()) or bool(self.status["illustrative"].fill_null(False).any())
 
+    def group(self, key: str) -> list[str]:
+        """Ids of the indicators of one section (SECTIONS key), in catalogue order."""
+        return [i.id for i in self.indicators if group_of(i) == key]
+
 
 def load(ctx: Context) -> DigitalData:
     dim.require_country(ctx)
-    status, steps = dim.measure_frames(ctx, DIMENSION)
+    status, steps = dim.measure_frames(ctx, dim.page_dimension(ctx).id)
+    found = dim.page_indicators(ctx)
+    order = list(SECTIONS)
+    shown = sorted(found, key=lambda i: order.index(group_of(i)))
     return DigitalData(
-        series={i: dim.series(ctx, i) for i in COVERAGE + [ECOM]},
-        latest={i: dim.latest(ctx, i, s) for i, s in READINESS},
+        indicators=shown,
+        series={i.id: dim.series(ctx, i.id) for i in shown},
+        latest={i.id: dim.latest(ctx, i.id, dim.headline_statistic(i)) for i in shown},
         status=status,
         steps=steps,
     )
+
+
+def sections(data: DigitalData) -> list[tuple[str, list[str]]]:
+    """(section key, indicator ids) of the indicator sections with at least one indicator."""
+    return [(key, data.group(key)) for key in ("coverage", "times", "other") if data.group(key)]
 
 
 def section(ctx: Context, key: str) -> Block:
@@ -78,12 +93,14 @@ def _name(ctx: Context, indicator_id: str) -> str:
 
 
 def summary_sentences(ctx: Context, data: DigitalData) -> list[str]:
-    """Readiness against the other members, the digital measures, the declaration target."""
+    """Readiness against the other members, the dimension's measures, the national targets
+    set for the dimension's indicators."""
     out = [readiness_sentence(ctx, data)]
     out += measure_count_sentences(ctx, data)
-    target = dim.target_sentence(ctx, data.series["fauca_coverage"])
-    if target:
-        out.append(target)
+    for ind in data.indicators:
+        target = dim.target_sentence(ctx, data.series[ind.id])
+        if target:
+            out.append(t("{indicator}: {sentence}", ctx.lang, indicator=ctx.text(ind.name), sentence=target))
     return out
 
 
@@ -99,8 +116,7 @@ def indicator_sentences(ctx: Context, data: DigitalData, indicator_id: str) -> l
 def readiness_sentence(ctx: Context, data: DigitalData) -> str:
     """On how many digital indicators the country is at or better than the other members' median."""
     at_or_better, with_data = 0, 0
-    for ind_id, _stat in READINESS:
-        lt = data.latest[ind_id]
+    for ind_id, lt in data.latest.items():
         rep = lt.reported
         mine = rep.filter(pl.col("country") == ctx.country)
         med = peers.median_value(rep, ctx.country)
@@ -114,7 +130,7 @@ def readiness_sentence(ctx: Context, data: DigitalData) -> str:
         return t("{country} has no data on the digital indicators for the latest period.", ctx.lang, country=ctx.country_name)
     return t(
         "In the latest period, {country} is at or better than the median of the other members on {k} of the {m} digital indicators it and they reported (of {total}).",
-        ctx.lang, country=ctx.country_name, k=at_or_better, m=with_data, total=len(READINESS),
+        ctx.lang, country=ctx.country_name, k=at_or_better, m=with_data, total=len(data.latest),
     )
 
 
@@ -123,7 +139,7 @@ def measure_count_sentences(ctx: Context, data: DigitalData) -> list[str]:
     n = mine.height
     full = mine.filter(pl.col("status") == "full").height
     base = mine.filter(pl.col("source") == "baseline").height
-    illus = [m.id for m in dim.dimension_measures(ctx, DIMENSION) if m.illustrative]
+    illus = [m.id for m in dim.dimension_measures(ctx, dim.page_dimension(ctx).id) if m.illustrative]
     out = [t("{full} of the {n} digital measures of the strategy are fully implemented in {country}, {baseline} of them before the strategy (baseline).",
              ctx.lang, full=full, n=n, country=ctx.country_name, baseline=base)]
     if illus:
@@ -151,22 +167,29 @@ def indicator_view(ctx: Context, data: DigitalData, indicator_id: str) -> Figure
     return show(dim.series_chart(ctx, s, title=title, kind=kind))
 
 
+def column_label(ctx: Context, lt: dim.Latest) -> str:
+    """A readiness column's label: the indicator's short name, with its statistic if any."""
+    name = dim.short_name(ctx, lt.indicator)
+    if lt.statistic is None:
+        return name
+    return t("{indicator}, {statistic}", ctx.lang, indicator=name, statistic=dim.statistic_label(lt.statistic, ctx.lang))
+
+
 def readiness_frame(ctx: Context, data: DigitalData) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
-    """(cells with a value, cells with no data, column labels in order) for the readiness table.
-    Shade: each column scaled from its worst (0) to its best (1) member value."""
+    """(cells with a value, cells with no data, column labels in order) for the readiness table:
+    one column per indicator of the dimension. Shade: each column scaled from its worst (0)
+    to its best (1) member value."""
     lang = ctx.lang
     cells, gaps = [], []
     # Column headings: the short name wrapped, then the period, all with as many lines
     # (blank lines first) so that they line up at the bottom.
     heads = []
-    for ind_id, _stat in READINESS:
-        lt = data.latest[ind_id]
+    for lt in data.latest.values():
         when = periods.label(lt.period, lang) if lt.period else gettext("no data", lang)
-        heads.append(textwrap.wrap(t(SHORT_NAMES[ind_id], lang), HEADING_WIDTH) + [when])
-    depth = max(len(h) for h in heads)
+        heads.append(textwrap.wrap(column_label(ctx, lt), HEADING_WIDTH) + [when])
+    depth = max((len(h) for h in heads), default=1)
     columns = ["|".join([""] * (depth - len(h)) + h) for h in heads]
-    for (ind_id, stat), column in zip(READINESS, columns):
-        lt = data.latest[ind_id]
+    for (ind_id, lt), column in zip(data.latest.items(), columns):
         rep = lt.reported
         lo, hi = (rep["value"].min(), rep["value"].max()) if rep.height else (None, None)
         for row in lt.frame.iter_rows(named=True):
@@ -187,6 +210,18 @@ def readiness_frame(ctx: Context, data: DigitalData) -> tuple[pl.DataFrame, pl.D
                     "value": pl.Float64, "column": pl.String, "_text": pl.String, "_shade": pl.Float64}
     schema_gaps = {"country": pl.String, "name": pl.String, "indicator_id": pl.String, "column": pl.String, "_no_data": pl.String}
     return pl.DataFrame(cells, schema=schema_cells), pl.DataFrame(gaps, schema=schema_gaps), columns
+
+
+def _readiness_units(ctx: Context, data: DigitalData) -> str:
+    """The units of the readiness columns, each unit once: "% (share); hours (median)"."""
+    seen: list[str] = []
+    for lt in data.latest.values():
+        unit = dim.unit_label(lt.indicator, ctx.lang)
+        if lt.statistic:
+            unit = t("{indicator} ({statistic})", ctx.lang, indicator=unit, statistic=dim.statistic_label(lt.statistic, ctx.lang))
+        if unit not in seen:
+            seen.append(unit)
+    return "; ".join(seen)
 
 
 def readiness_view(ctx: Context, data: DigitalData) -> Figure | Block:
@@ -223,15 +258,15 @@ def readiness_view(ctx: Context, data: DigitalData) -> Figure | Block:
         chart, lang=lang,
         title=t("Digital readiness of the members, latest period", lang),
         source=t("national indicator reports to the secretariat (tflib tracker)", lang),
-        unit=t("coverage in % of documents or procedures; e-commerce clearance in hours (median)", lang),
-        note=t("Darker cells are better relative to the other members on that indicator (for clearance time, shorter). Grey: no data for that period.", lang),
+        unit=_readiness_units(ctx, data),
+        note=t("Darker cells are better relative to the other members on that indicator (where lower is better, lower). Grey: no data for that period.", lang),
         illustrative=bool(data.latest and any(lt.illustrative for lt in data.latest.values())),
         check=charts.check_spec("indicators", key=dim.INDICATOR_KEY, value={"value": "value"}),
     ), "readiness", pl.concat([cells, gaps.drop("_no_data")], how="diagonal_relaxed"))
 
 
 def measures_table(ctx: Context, data: DigitalData) -> Block:
-    """The digital measures for the country: status, completion, deadline, basis."""
+    """The dimension's measures for the country: status, completion, deadline, basis."""
     lang = ctx.lang
     mine = data.status.filter(pl.col("country") == ctx.country)
     basis = []

@@ -22,7 +22,7 @@ import polars as pl
 from .. import charts, periods
 from ..i18n import N_, fmt_date, fmt_money, fmt_number, fmt_percent, gettext, t, tn
 from ..page import Context, Figure, figure
-from ..params import STATISTIC_LABELS, Indicator, text_in
+from ..params import STATISTIC_LABELS, Dimension, Indicator, text_in
 from ..status import STATUSES, label
 from . import peers
 
@@ -32,6 +32,33 @@ PROGRESS_KEY = {"item_id": "item_id"}
 TRACKER_SOURCE = N_("{agency}, reported to the secretariat (tflib tracker)")
 PROGRESS_SOURCE = N_("national progress reports to the secretariat (tflib tracker)")
 HEIGHT = 240
+
+
+def page_dimension(ctx: Context) -> Dimension:
+    """The strategy dimension the page presents (strategy.yaml dimensions[].page, default: id)."""
+    found = ctx.address.spec.dimension(ctx.params)
+    if found is None:
+        raise ValueError(f"region {ctx.region} has no {ctx.kind} page: {ctx.address.spec.absent_why(ctx.params)}")
+    return found
+
+
+def page_indicators(ctx: Context) -> list[Indicator]:
+    """The catalogue indicators of the page's dimension, in catalogue order: exactly the ones
+    the page shows (the catalogue's `dimension` decides, never an id written in code)."""
+    return [ctx.params.indicators.get(i) for i in ctx.address.spec.indicators(ctx.params)]
+
+
+def short_name(ctx: Context, indicator: Indicator) -> str:
+    """The indicator's short label (catalogue `short_name`), else its name."""
+    return ctx.text(indicator.short_name or indicator.name)
+
+
+def headline_statistic(indicator: Indicator) -> str | None:
+    """The statistic a single value of the indicator stands for: the median where it is
+    reported, else its first statistic (None: a plain value)."""
+    if not indicator.statistics:
+        return None
+    return "median" if "median" in indicator.statistics else indicator.statistics[0]
 
 
 def require_country(ctx: Context) -> str:

@@ -176,7 +176,7 @@ def tracker_indicators(ctx: Context) -> list[str]:
 
 def indicator_frame(ctx: Context) -> pl.DataFrame:
     """The page's tracker indicators for every member, periods ended by the page date.
-    Confidential values (e.g. inspection rates of GTM and NIC) never reach a page's tables,
+    Confidential values (e.g. a member's inspection rate) never reach a page's tables,
     so they reach neither the country's charts nor the other members' medians."""
     _require_country(ctx)
     return ctx.frame("indicators").filter(
@@ -706,12 +706,21 @@ def db_trend_chart(ctx: Context, db: pl.DataFrame) -> alt.TopLevelMixin | None:
 # Narrative
 
 
-def _clearance_sentences(ctx: Context, frame: pl.DataFrame) -> list[str]:
+def headline_indicator(ctx: Context) -> str | None:
+    """The indicator the page's summary opens with: the first of the page's tracker
+    indicators reported as a median (a time, WCO Time Release Study style), else none."""
+    return next((i for i in tracker_indicators(ctx) if "median" in ctx.params.indicators.get(i).statistics), None)
+
+
+def _headline_sentences(ctx: Context, frame: pl.DataFrame) -> list[str]:
     lang = ctx.lang
-    ind = ctx.params.indicators.get("clearance_time")
+    headline = headline_indicator(ctx)
+    if headline is None:
+        return []
+    ind = ctx.params.indicators.get(headline)
     name = ctx.text(ind.name)
     mine = frame.filter(
-        (pl.col("country") == ctx.country) & (pl.col("indicator_id") == "clearance_time") & (pl.col("statistic") == "median") & pl.col("value").is_not_null()
+        (pl.col("country") == ctx.country) & (pl.col("indicator_id") == headline) & (pl.col("statistic") == "median") & pl.col("value").is_not_null()
     ).sort("period_start")
     unit = unit_label(ind.unit, lang)
     if mine.is_empty():
@@ -730,7 +739,7 @@ def _clearance_sentences(ctx: Context, frame: pl.DataFrame) -> list[str]:
             out = [t("{indicator} (median) in {country}: {value} {unit} in {period}, down {change} from {first} {unit} in {first_period}.", lang, change=fmt_percent(-change, lang), **values)]
         else:
             out = [t("{indicator} (median) in {country}: {value} {unit} in {period}, up {change} from {first} {unit} in {first_period}.", lang, change=fmt_percent(change, lang), **values)]
-    target = _target(ctx, "clearance_time")
+    target = _target(ctx, headline)
     if target is not None and target.statistic in (None, "median"):
         met = last["value"] <= target.value
         values = dict(target=fmt_number(target.value, lang, 0), unit=unit, date=fmt_date(target.by, lang, "long"))
@@ -804,4 +813,4 @@ def _db_score_sentence(ctx: Context, db: pl.DataFrame) -> str:
 
 def summary_sentences(ctx: Context, frame: pl.DataFrame, lpi: pl.DataFrame, db: pl.DataFrame) -> list[str]:
     """The page's opening paragraph, built from the data."""
-    return [*_clearance_sentences(ctx, frame), _lpi_sentence(ctx, lpi), _db_sentence(ctx, db), _db_score_sentence(ctx, db)]
+    return [*_headline_sentences(ctx, frame), _lpi_sentence(ctx, lpi), _db_sentence(ctx, db), _db_score_sentence(ctx, db)]

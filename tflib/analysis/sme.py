@@ -1,7 +1,11 @@
-"""SME inclusion of one member: uptake of the simplified declaration, compliance cost per
-shipment (with the real Doing Business documentary cost as context), SME against large-firm
-export growth, the strategy's SME measures and their action items, and the other members in
-the latest period. Tracker figures are illustrative; Doing Business figures are real."""
+"""SME inclusion of one member: the catalogue indicators of the page's dimension, each in the
+role its catalogue properties give it (never its id): the first bounded share (% with a
+maximum) is the uptake, the first currency-valued one the compliance cost per shipment (with
+the real Doing Business documentary cost as context), unbounded % changes the export growth
+(the first for SMEs, the second the large-firm benchmark); any other indicator of the
+dimension is shown over time too. Then the strategy's measures of the dimension and their
+action items, and the other members in the latest period. Tracker figures are illustrative;
+Doing Business figures are real."""
 
 from __future__ import annotations
 
@@ -10,59 +14,103 @@ from typing import Any
 
 import altair as alt
 import polars as pl
+import pycountry
 
 from .. import charts, periods
 from ..i18n import N_, fmt_money, gettext, t
 from ..page import Block, Context, Figure, figure, no_data, section as page_section, show, table
 from . import dimension as dim
 
-DIMENSION = "sme"
-UPTAKE = "sme_simplified_uptake"
-COST = "sme_compliance_cost"
-SME_GROWTH = "sme_export_growth"
-LARGE_GROWTH = "large_firm_export_growth"
 DB_SOURCE = "World Bank, Doing Business 2016-2020, Trading across borders"
 
 SECTIONS = {
-    "uptake": N_("SME uptake of the simplified declaration"),
+    "uptake": N_("SME uptake of simplified procedures"),
     "cost": N_("Cost of compliance for small exporters"),
     "growth": N_("SME and large-firm exports"),
     "measures": N_("SME measures of the strategy"),
     "compare": N_("Comparison with the other members"),
+    "other": N_("Other indicators over time"),
 }
+
+
+def roles(ctx: Context) -> dict[str, str | None]:
+    """Indicator id per role of the page (None: the dimension has no such indicator), from
+    catalogue properties: uptake = first % with a maximum (a share), cost = first in a
+    currency, growth = first % with no bounds (a change), benchmark = the second such."""
+    inds = dim.page_indicators(ctx)
+    shares = [i.id for i in inds if i.unit == "%" and i.maximum is not None]
+    changes = [i.id for i in inds if i.unit == "%" and i.maximum is None and i.minimum is None]
+    costs = [i.id for i in inds if i.unit != "%" and pycountry.currencies.get(alpha_3=i.unit) is not None]
+    return {
+        "uptake": shares[0] if shares else None,
+        "cost": costs[0] if costs else None,
+        "sme_growth": changes[0] if changes else None,
+        "large_growth": changes[1] if len(changes) > 1 else None,
+    }
 
 
 @dataclass(frozen=True)
 class SmeData:
-    uptake: dim.Series
-    cost: dim.Series
-    sme_growth: dim.Series
-    large_growth: dim.Series
-    status: pl.DataFrame          # SME measures x members
-    steps: pl.DataFrame           # the country's action items of the SME measures
+    roles: dict[str, str | None]   # role -> indicator id (see `roles`)
+    series: dict[str, dim.Series]  # every indicator of the dimension
+    status: pl.DataFrame          # the dimension's measures x members
+    steps: pl.DataFrame           # the country's action items of those measures
     latest: dict[str, dim.Latest]  # indicator id -> members in its latest period
+
+    def role(self, name: str) -> dim.Series | None:
+        ind = self.roles[name]
+        return None if ind is None else self.series[ind]
+
+    @property
+    def uptake(self) -> dim.Series | None:
+        return self.role("uptake")
+
+    @property
+    def cost(self) -> dim.Series | None:
+        return self.role("cost")
+
+    @property
+    def sme_growth(self) -> dim.Series | None:
+        return self.role("sme_growth")
+
+    @property
+    def large_growth(self) -> dim.Series | None:
+        return self.role("large_growth")
+
+    @property
+    def others(self) -> list[str]:
+        """Indicators of the dimension with no role: shown over time in a section of their own."""
+        taken = {i for i in self.roles.values() if i}
+        return [i for i in self.series if i not in taken]
 
     @property
     def illustrative(self) -> bool:
-        series = [self.uptake, self.cost, self.sme_growth, self.large_growth]
-        return any(s.illustrative for s in series) or bool(self.status["illustrative"].fill_null(False).any())
+        return any(s.illustrative for s in self.series.values()) or bool(self.status["illustrative"].fill_null(False).any())
 
 
 def load(ctx: Context) -> SmeData:
     dim.require_country(ctx)
-    status, steps = dim.measure_frames(ctx, DIMENSION)
+    status, steps = dim.measure_frames(ctx, dim.page_dimension(ctx).id)
+    ids = [i.id for i in dim.page_indicators(ctx)]
     return SmeData(
-        uptake=dim.series(ctx, UPTAKE),
-        cost=dim.series(ctx, COST),
-        sme_growth=dim.series(ctx, SME_GROWTH),
-        large_growth=dim.series(ctx, LARGE_GROWTH),
+        roles=roles(ctx),
+        series={i: dim.series(ctx, i) for i in ids},
         status=status,
         steps=steps,
-        latest={i: dim.latest(ctx, i) for i in (UPTAKE, COST, SME_GROWTH, LARGE_GROWTH)},
+        latest={i: dim.latest(ctx, i) for i in ids},
     )
 
 
-def section(ctx: Context, key: str) -> Block:
+# The role a section needs an indicator in (left out when the dimension has none).
+SECTION_ROLES = {"uptake": ("uptake",), "cost": ("cost",), "growth": ("sme_growth", "large_growth")}
+
+
+def section(ctx: Context, key: str, data: SmeData | None = None) -> Block:
+    if data is not None:
+        if key == "other" and not data.others:
+            return Block("")
+        if key in SECTION_ROLES and not any(data.roles[r] for r in SECTION_ROLES[key]):
+            return Block("")
     return page_section(ctx, t(SECTIONS[key], ctx.lang))
 
 
@@ -76,20 +124,21 @@ def _name(ctx: Context, indicator_id: str) -> str:
 
 def summary_sentences(ctx: Context, data: SmeData) -> list[str]:
     """The page's opening paragraph: uptake, exports, the SME measure, rank in the region."""
-    out = dim.trend_sentences(ctx, data.uptake)[:1]
+    out = dim.trend_sentences(ctx, data.uptake)[:1] if data.uptake else []
     out += growth_sentences(ctx, data)[:1]
     out += dim.measure_sentences(ctx, data.status, data.steps)
-    out.append(dim.rank_sentence(ctx, data.latest[UPTAKE], t("uptake of the simplified declaration by SMEs", ctx.lang)))
+    if data.uptake:
+        out.append(dim.rank_sentence(ctx, data.latest[data.uptake.indicator.id], _name(ctx, data.uptake.indicator.id)))
     return out
 
 
 def uptake_sentences(ctx: Context, data: SmeData) -> list[str]:
-    return dim.trend_sentences(ctx, data.uptake)
+    return dim.trend_sentences(ctx, data.uptake) if data.uptake else []
 
 
 def cost_sentences(ctx: Context, data: SmeData) -> list[str]:
     """The SME cost series, then the real Doing Business documentary cost as context."""
-    out = dim.trend_sentences(ctx, data.cost)
+    out = dim.trend_sentences(ctx, data.cost) if data.cost else []
     db = _doing_business(ctx)
     mine = db.filter(pl.col("iso3") == ctx.country)
     if mine.height:
@@ -112,6 +161,8 @@ def _db_money(row: dict[str, Any], column: str, lang: str) -> str:
 def growth_sentences(ctx: Context, data: SmeData) -> list[str]:
     """SME against large-firm export growth, latest year first."""
     lang = ctx.lang
+    if data.sme_growth is None or data.large_growth is None:
+        return [s for g in (data.sme_growth, data.large_growth) if g for s in dim.trend_sentences(ctx, g)]
     if data.sme_growth.confidential or data.large_growth.confidential:
         return [t("{country} does not publish export growth by firm size.", lang, country=ctx.country_name)]
     sme = dict(data.sme_growth.values().iter_rows())
@@ -139,12 +190,22 @@ def measure_sentences(ctx: Context, data: SmeData) -> list[str]:
 
 
 def comparison_sentences(ctx: Context, data: SmeData) -> list[str]:
-    lang = ctx.lang
-    return [
-        dim.rank_sentence(ctx, data.latest[UPTAKE], t("uptake of the simplified declaration by SMEs", lang)),
-        dim.rank_sentence(ctx, data.latest[COST], t("SME compliance cost per shipment", lang)),
-        dim.rank_sentence(ctx, data.latest[SME_GROWTH], t("SME export growth", lang)),
-    ]
+    shown = [data.roles[r] for r in ("uptake", "cost", "sme_growth")]
+    return [dim.rank_sentence(ctx, data.latest[i], _name(ctx, i)) for i in shown if i]
+
+
+def other_sentences(ctx: Context, data: SmeData, indicator_id: str) -> list[str]:
+    s = data.series[indicator_id]
+    return [x for stat in s.statistics for x in dim.trend_sentences(ctx, s, stat)]
+
+
+def other_view(ctx: Context, data: SmeData, indicator_id: str) -> Figure | Block:
+    """An indicator of the dimension with no role of its own, over time."""
+    s = data.series[indicator_id]
+    if s.empty or s.confidential:
+        return no_data(ctx, _name(ctx, indicator_id))
+    title = t("{indicator} in {country}", ctx.lang, indicator=_name(ctx, indicator_id), country=ctx.country_name)
+    return show(dim.series_chart(ctx, s, title=title, kind="bar" if s.indicator.frequency == "year" else "line"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -152,15 +213,19 @@ def comparison_sentences(ctx: Context, data: SmeData) -> list[str]:
 
 
 def uptake_view(ctx: Context, data: SmeData) -> Figure | Block:
+    if data.uptake is None:
+        return Block("")
     if data.uptake.empty or data.uptake.confidential:
-        return no_data(ctx, _name(ctx, UPTAKE))
-    title = t("SME uptake of the simplified declaration in {country}", ctx.lang, country=ctx.country_name)
+        return no_data(ctx, _name(ctx, data.uptake.indicator.id))
+    title = t("{indicator} in {country}", ctx.lang, indicator=_name(ctx, data.uptake.indicator.id), country=ctx.country_name)
     return show(dim.series_chart(ctx, data.uptake, title=title))
 
 
 def cost_view(ctx: Context, data: SmeData) -> Figure | Block:
+    if data.cost is None:
+        return Block("")
     if data.cost.empty or data.cost.confidential:
-        return no_data(ctx, _name(ctx, COST))
+        return no_data(ctx, _name(ctx, data.cost.indicator.id))
     title = t("Compliance cost per export shipment for SMEs in {country}", ctx.lang, country=ctx.country_name)
     return show(dim.series_chart(ctx, data.cost, title=title, kind="bar"))
 
@@ -209,6 +274,8 @@ def growth_view(ctx: Context, data: SmeData) -> Figure | Block:
     """SME and large-firm export growth side by side, year by year; no data marked."""
     lang = ctx.lang
     a, b = data.sme_growth, data.large_growth
+    if a is None or b is None:
+        return Block("")
     if a.empty and b.empty:
         return no_data(ctx, t("export growth by firm size", lang))
     sme_label, large_label = t("SMEs", lang), t("Large firms", lang)
@@ -244,7 +311,7 @@ def growth_view(ctx: Context, data: SmeData) -> Figure | Block:
         layers.append(alt.Chart(missing).mark_text(angle=270, align="left", fontSize=10, fontStyle="italic", color="#777", dx=4).encode(
             x=x, xOffset=offset, y=alt.YDatum(0), text="_no_data:N", color=colour))
     chart = alt.layer(*layers).properties(width=charts.WIDTH - 160, height=dim.HEIGHT)
-    ind = ctx.params.indicators.get(SME_GROWTH)
+    ind = a.indicator
     return figure(ctx, charts.finish(
         chart, lang=lang,
         title=t("Export growth of SMEs and large firms in {country}", lang, country=ctx.country_name),
@@ -272,19 +339,22 @@ def steps_table(ctx: Context, data: SmeData) -> Block:
 
 
 def uptake_compare_view(ctx: Context, data: SmeData) -> Figure | Block:
-    lt = data.latest[UPTAKE]
+    if data.uptake is None:
+        return Block("")
+    lt = data.latest[data.uptake.indicator.id]
     if lt.period is None:
-        return no_data(ctx, _name(ctx, UPTAKE))
-    title = t("SME uptake of the simplified declaration across members, {period}", ctx.lang, period=periods.label(lt.period, ctx.lang))
+        return no_data(ctx, _name(ctx, lt.indicator.id))
+    title = t("{indicator} across members, {period}", ctx.lang, indicator=_name(ctx, lt.indicator.id), period=periods.label(lt.period, ctx.lang))
     return show(dim.latest_chart(ctx, lt, title=title))
 
 
 def comparison_frame(ctx: Context, data: SmeData) -> pl.DataFrame:
     """Every member in its latest period of each SME indicator, with the SME measures' status."""
-    out = data.latest[UPTAKE].frame.select("country", "name")
-    for ind in (UPTAKE, COST, SME_GROWTH, LARGE_GROWTH):
+    members = ctx.params.region.member_codes
+    out = pl.DataFrame({"country": members, "name": [ctx.name_of(c) for c in members]})
+    for ind in data.latest:
         out = out.join(data.latest[ind].frame.select("country", pl.col("value").alias(ind)), on="country", how="left", maintain_order="left")
-    for m in dim.dimension_measures(ctx, DIMENSION):
+    for m in dim.dimension_measures(ctx, dim.page_dimension(ctx).id):
         st = data.status.filter(pl.col("measure_id") == m.id).select(
             "country", pl.col("status_label").alias(f"{m.id}_status"), pl.col("completion").alias(f"{m.id}_completion")
         )
@@ -299,15 +369,11 @@ def comparison_table(ctx: Context, data: SmeData) -> Block:
         p = data.latest[ind].period
         return periods.label(p, lang) if p else gettext("no data", lang)
 
-    columns = {
-        "name": t("Country", lang),
-        UPTAKE: t("Simplified declaration uptake, {period} (%)", lang, period=when(UPTAKE)),
-        COST: t("Compliance cost per shipment, {period} (USD)", lang, period=when(COST)),
-        SME_GROWTH: t("SME export growth, {period} (%)", lang, period=when(SME_GROWTH)),
-        LARGE_GROWTH: t("Large-firm export growth, {period} (%)", lang, period=when(LARGE_GROWTH)),
-    }
-    decimals = {ind: ctx.params.indicators.get(ind).decimals for ind in (UPTAKE, COST, SME_GROWTH, LARGE_GROWTH)}
-    for m in dim.dimension_measures(ctx, DIMENSION):
+    columns = {"name": t("Country", lang)}
+    for ind_id, lt in data.latest.items():
+        columns[ind_id] = t("{indicator}, {period} ({unit})", lang, indicator=dim.short_name(ctx, lt.indicator), period=when(ind_id), unit=lt.indicator.unit)
+    decimals = {ind: ctx.params.indicators.get(ind).decimals for ind in data.latest}
+    for m in dim.dimension_measures(ctx, dim.page_dimension(ctx).id):
         columns[f"{m.id}_status"] = t("{measure}: status", lang, measure=m.id)
         columns[f"{m.id}_completion"] = t("{measure}: % complete", lang, measure=m.id)
         decimals[f"{m.id}_completion"] = 0

@@ -324,15 +324,16 @@ def _zip(path: Path, files: list[Path], stamp: dt.datetime) -> None:
             zf.writestr(info, f.read_bytes())
 
 
-def page_title(record: PageRecord, lang: str) -> str:
+def page_title(params: RegionParams, record: PageRecord, lang: str) -> str:
+    """The page's title with its member, as its downloads are titled (`pages.page_title`)."""
     from ..tracker import country_name
     from .. import pages
 
-    title = t(pages.kind(record.kind).title, lang)
+    title = pages.page_title(params, record.kind, lang)
     return f"{title}: {country_name(record.country, lang)}" if record.country else title
 
 
-def write_page_downloads(record: PageRecord, found: list["Output"], out_dir: Path, lang: str, *, as_of: dt.date | None = None) -> dict[str, list[tuple[str, Path]]]:
+def write_page_downloads(record: PageRecord, found: list["Output"], out_dir: Path, lang: str, *, title: str, as_of: dt.date | None = None) -> dict[str, list[tuple[str, Path]]]:
     """Write the downloads of one page into `out_dir` and return them, labelled in `lang`:
     ``{"page": [(label, path), …], "chart-1": [("SVG", path), ("PNG", path), ("CSV", path)], …}``.
 
@@ -361,7 +362,6 @@ def write_page_downloads(record: PageRecord, found: list["Output"], out_dir: Pat
         result[f"chart-{n}"] = [(f"CSV ({tab.name})" if len(o.tables) > 1 else "CSV", csv_of[tab.name]) for tab in o.tables]
     if not tables:
         return result
-    title = page_title(record, lang)
     book = codebook(tables, lang)
     notes = page_notes(tables, lang)
     paths = {

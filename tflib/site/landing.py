@@ -183,6 +183,7 @@ def landing(site: Site, lang: str, iso3: str) -> None:
         warnings_total=fmt_number(sum(counts.values()), lang, 0),
         has_warnings=sum(counts.values()) > 0,
         report_pages=_page_links(site, lang, rel_path, iso3),
+        missing_pages=pages.missing_page_notes(site.params, iso3, lang, name),
         brief=relative(rel_path, brief) if brief else None,
     )
 

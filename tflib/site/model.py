@@ -39,7 +39,7 @@ class PageRecord:
 class Release:
     """Identity of a published release (for the cite page and the revision log)."""
 
-    release_id: str  # e.g. "sica-2026-09-30-r3"
+    release_id: str  # e.g. "<region>-2026-09-30-r3"
     region: str
     as_of: dt.date
     built_on: dt.date

@@ -81,8 +81,8 @@ def _md(text: str) -> str:
     return md_escape(text).replace("&", "&amp;")
 
 
-def _title(record: PageRecord, lang: str) -> str:
-    return t(pages.kind(record.kind).title, lang)
+def _title(params: RegionParams, record: PageRecord, lang: str) -> str:
+    return pages.page_title(params, record.kind, lang)
 
 
 def _with_downloads(nb: nbformat.NotebookNode, tables: list, folder: str, lang: str) -> nbformat.NotebookNode:
@@ -112,8 +112,8 @@ def write_project(params: RegionParams, records: list[PageRecord], project_dir: 
             theirs = [r for r in mine if r.country == iso3]
             if not theirs:
                 continue
-            countries.append({"text": country_name(iso3, lang), "menu": [{"text": _title(r, lang), "href": r.address.html.removesuffix(".html") + ".ipynb"} for r in theirs]})
-        regional = [{"text": _title(r, lang), "href": r.address.html.removesuffix(".html") + ".ipynb"} for r in mine if r.country is None]
+            countries.append({"text": country_name(iso3, lang), "menu": [{"text": _title(params, r, lang), "href": r.address.html.removesuffix(".html") + ".ipynb"} for r in theirs]})
+        regional = [{"text": _title(params, r, lang), "href": r.address.html.removesuffix(".html") + ".ipynb"} for r in mine if r.country is None]
         menus.append({"text": lang.upper(), "menu": [{"text": t("Home", lang), "href": _qmd(pages.home_path(lang))}, *regional, *countries]})
         _landing(params, mine, project_dir / _qmd(pages.home_path(lang)), lang, release)
         for rec in mine:
@@ -127,12 +127,12 @@ def write_project(params: RegionParams, records: list[PageRecord], project_dir: 
                 for tab in tables:
                     write_csv(tab, folder / f"{tab.name}.csv")
                 nb = _with_downloads(_self_contained(executed), tables, Path(rec.address.downloads).relative_to(Path(rec.address.html).parent).as_posix(), lang)
-                nb.metadata["title"] = f"{_title(rec, lang)}: {country_name(rec.country, lang) if rec.country else region_name}"
+                nb.metadata["title"] = f"{_title(params, rec, lang)}: {country_name(rec.country, lang) if rec.country else region_name}"
                 nbformat.write(nb, target)
             else:
                 failed = nbformat.v4.new_notebook()
                 failed.cells = [nbformat.v4.new_markdown_cell(f"**{_md(t('This page failed in this build.', lang))}** {_md(rec.error or '')}")]
-                failed.metadata["title"] = _title(rec, lang)
+                failed.metadata["title"] = _title(params, rec, lang)
                 nbformat.write(failed, target)
     config = {
         "project": {"type": "website", "output-dir": str(site_dir.resolve())},
@@ -161,7 +161,7 @@ def _landing(params: RegionParams, records: list[PageRecord], path: Path, lang: 
     lines = [f"---\ntitle: \"{t('Home', lang)}\"\n---\n", t("Data as of {date}", lang, date=release.as_of.isoformat()), ""]
     for rec in records:
         who = country_name(rec.country, lang) if rec.country else params.text(params.region.name, lang)
-        label = _md(f"{who}: {_title(rec, lang)}")
+        label = _md(f"{who}: {_title(params, rec, lang)}")
         href = f"{rec.address.folder}/{rec.kind}.ipynb"
         lines.append(f"- [{label}]({href})" + ("" if rec.ok else f" ({_md(t('failed', lang))})"))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

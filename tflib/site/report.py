@@ -244,7 +244,7 @@ def _cached_downloads(site: Site, record: PageRecord, found: list[Output], out_d
     """The page's downloads, reused when the same page (same executed notebook, same code)
     was published before: rendering charts to PNG is the slow part of publishing."""
     if site.cache_dir is None:
-        return downloads.write_page_downloads(record, found, out_dir, lang, as_of=site.release.as_of)
+        return downloads.write_page_downloads(record, found, out_dir, lang, title=downloads.page_title(site.params, record, lang), as_of=site.release.as_of)
     key = hashlib.sha256(record.notebook.read_bytes() + lang.encode() + fingerprint.code_digest().encode() + site.release.as_of.isoformat().encode()).hexdigest()
     cached = site.cache_dir / "page-downloads" / key
     index = cached / "_links.json"
@@ -252,7 +252,7 @@ def _cached_downloads(site: Site, record: PageRecord, found: list[Output], out_d
         tmp = cached.with_name(key + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        written = downloads.write_page_downloads(record, found, tmp, lang, as_of=site.release.as_of)
+        written = downloads.write_page_downloads(record, found, tmp, lang, title=downloads.page_title(site.params, record, lang), as_of=site.release.as_of)
         links = {k: [[str(label), str(Path(p).relative_to(tmp))] for label, p in pairs] for k, pairs in written.items()}
         (tmp / "_links.json").write_text(json.dumps(links), encoding="utf-8")
         shutil.rmtree(cached, ignore_errors=True)

@@ -178,7 +178,7 @@ class Site:
         return self.params.text(self.params.region.name, lang)
 
     def kind_title(self, kind: str, lang: str) -> str:
-        return t(pages.kind(kind).title, lang)
+        return pages.page_title(self.params, kind, lang)
 
     def record(self, lang: str, member: str | None, kind: str) -> PageRecord | None:
         return self.records.get(Address(self.params.id, kind, member, lang))
