@@ -648,7 +648,7 @@ RegionArg = Annotated[str, typer.Argument(help="Region id (a folder under params
 @region_app.command("new")
 def region_new(
     region: RegionArg,
-    members: Annotated[str, typer.Option("--members", help="Member ISO3 codes, comma-separated (KEN,UGA,...).")],
+    members: Annotated[str, typer.Option("--members", help="Member ISO 3166-1 alpha-3 codes, comma-separated.")],
     languages: Annotated[str, typer.Option("--languages", help="Page languages, comma-separated; the first is the default.")] = "en",
 ) -> None:
     """Write params/regions/<region>/ as a commented, valid skeleton (region.yaml, strategy.yaml,

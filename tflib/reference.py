@@ -495,7 +495,7 @@ def ne_adm0_overrides(project: ProjectLike = None) -> Mapping[str, str]:
 def feature_iso3(properties: Mapping[str, Any] | None, adm0_codes: Mapping[str, str] | None = None) -> str | None:
     """The ISO3 code of a Natural Earth country feature, from its properties: the `iso3` that
     `boundaries` adds, else `adm0A3` (`isoA3` is missing for France and Norway) translated
-    through `adm0_codes` where Natural Earth uses its own codes (South Sudan SDS -> SSD, …),
+    through `adm0_codes` where Natural Earth uses its own codes (as for South Sudan),
     else `isoA3`; None for a feature with no ISO country."""
     props = properties or {}
     if "iso3" in props:
