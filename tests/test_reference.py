@@ -415,3 +415,13 @@ def test_lpi_raw_file_is_kept_byte_for_byte() -> None:
     # Germany 2010 as the copy publishes it: timeliness 4.18, tracking and tracing 4.48 (swapped).
     assert b"\nGermany,2010,Europe,4.11,1,4.00,4.34,3.66,4.14,4.18,4.48\r\n" in raw or b"\nGermany,2010,Europe,4.11,1,4.00,4.34,3.66,4.14,4.18,4.48\n" in raw
     assert ref.LPI_SWAPPED_WAVES == (2010, 2012)
+
+
+def test_provenance_of_a_region_holds_the_sections_of_the_files_it_reads() -> None:
+    readme = (REFERENCE / "README.md").read_text(encoding="utf-8")
+    assert "## trade/sieca_trade_2019.csv" in readme
+    shared = ref.provenance(files=ref.SHARED_FILES)
+    assert "## trade/" not in shared and "SIECA" not in shared  # a region that names no trade file
+    for heading in ("## lpi/lpi_2010_2023.csv", "## doing_business/economy_codes.csv", "## un/lldc.csv", "## Notes added in this project"):
+        assert heading in shared, heading
+    assert ref.provenance(files=[*ref.SHARED_FILES, "trade/sieca_trade_2019.csv"]) == readme  # SICA reads every file

@@ -463,8 +463,12 @@ def write_release(data: RegionData, work: Path) -> dict[str, str]:
         for lang in (data.params.languages if spec.per_language else [data.params.region.default_language]):
             key = f"{name}:{lang}" if spec.per_language else name
             out[key] = write_table(data.table(name, lang), _release_folder(work, name, lang))
-    # The reference data's provenance, which the methods page and the bulk export carry.
-    text = reference.provenance(data.project)
+    # The provenance of the reference files the region reads, which the methods page and the
+    # bulk export carry (a trade file only when its impact.yaml names it).
+    from .analysis.impact import load_impact
+
+    trade = load_impact(data.params).trade
+    text = reference.provenance(data.project, [*reference.SHARED_FILES, *([trade.file] if trade else [])])
     (release_dir(work) / PROVENANCE).write_text(text, encoding="utf-8")
     out[PROVENANCE] = hashlib.sha256(text.encode()).hexdigest()
     return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -27,6 +28,8 @@ Resolution = Literal["110m", "50m"]
 
 # Paths relative to the project's reference folder.
 LPI_FILE = "lpi/lpi_2010_2023.csv"
+# An independent copy of LPI 2010-2016 that the correction of the raw copy is checked against.
+LPI_SECOND_COPY_FILE = "lpi/lpi_2010_2016_second_copy.csv"
 DB_FILE = "doing_business/db_trading_across_borders_2016_2020.csv"
 # World Bank economy names that pycountry's exact lookups do not resolve (or that are pinned so a
 # pycountry upgrade cannot change them): name, iso3, why. Checked before pycountry.
@@ -636,6 +639,26 @@ def trade(path: str, project: ProjectLike = None) -> pl.DataFrame:
 # Provenance
 
 
-def provenance(project: ProjectLike = None) -> str:
-    """Text of data/reference/README.md (sources, licences, caveats)."""
-    return _reference_file(project, README_FILE).read_text(encoding="utf-8")
+# The files every region reads (pages and checks); a region adds the trade file it names.
+SHARED_FILES: tuple[str, ...] = (
+    LPI_FILE, LPI_SECOND_COPY_FILE, DB_FILE, DB_CODES_FILE, WB_NAMES_FILE, LLDC_FILE, NE_CODES_FILE,
+    *(f"geo/countries-{r}.json" for r in RESOLUTIONS),
+)
+
+
+def provenance(project: ProjectLike = None, files: Iterable[str] | None = None) -> str:
+    """Text of data/reference/README.md (sources, licences, caveats). With `files`, only the
+    introduction, the sections about those files (a section's heading names its files:
+    "## a.csv, b.csv — title") and the sections that name no file (the project's notes)."""
+    text = _reference_file(project, README_FILE).read_text(encoding="utf-8")
+    if files is None:
+        return text
+    wanted = set(files)
+    parts = re.split(r"(?m)^(?=## )", text)
+    kept = [parts[0]]
+    for part in parts[1:]:
+        heading = part.splitlines()[0][3:]
+        named = set(re.findall(r"[\w./-]+\.(?:csv|json|md)", heading.split(" — ")[0]))
+        if not named or named & wanted:
+            kept.append(part)
+    return "".join(kept)
