@@ -1,10 +1,17 @@
 """Land-border corridors of one member: crossing times per crossing and direction, the
 status of the land-corridor measures, and the real Doing Business border-compliance figures
-of the member against landlocked comparators and the other members."""
+of the member against landlocked comparators and the other members.
+
+Every catalogue indicator of the page's dimension is shown: the first one recorded per
+crossing (`per_crossing: true`) is the crossing time with its own charts and table; any further
+per-crossing indicator gets a chart over time by crossing and direction; the national ones
+are shown over time in a section of their own. A dimension with no per-crossing indicator has
+no crossing charts, and the page says why."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import altair as alt
 import polars as pl
@@ -12,10 +19,11 @@ from babel.dates import format_skeleton
 
 from .. import charts, reference
 from ..i18n import N_, fmt_date, fmt_number, gettext, sentence, t, tn
-from ..page import Context, Figure, figure, release_table
+from ..page import Context, Figure, figure, no_data, release_table, show
 from ..params import DIRECTION_LABELS, STATISTIC_LABELS
 from ..status import STATUSES, label
 from ..tables import Table
+from . import dimension as dim
 
 
 
@@ -55,36 +63,73 @@ def _month(day: dt.date, lang: str) -> str:
     return format_skeleton("yMMMM", day, locale=lang)
 
 
-def _direction(code: str, lang: str) -> str:
-    return gettext(DIRECTION_LABELS[code], lang) if code in DIRECTION_LABELS else code
+_direction = dim.direction_label
+
+
+@dataclass(frozen=True)
+class CorridorsData:
+    crossing_indicator: str | None     # the crossing time (first per-crossing indicator), if any
+    times: pl.DataFrame                # the country's observations of it
+    crossing: dict[str, pl.DataFrame]  # every per-crossing indicator of the dimension -> observations
+    series: dict[str, dim.Series]      # the national indicators of the dimension
+    status: pl.DataFrame               # the dimension's measures for the country
+    db: pl.DataFrame                   # Doing Business rows (real)
+
+    @property
+    def other_crossing(self) -> list[str]:
+        """Per-crossing indicators after the crossing time, each with a chart of its own."""
+        return [i for i in self.crossing if i != self.crossing_indicator]
+
+    @property
+    def illustrative(self) -> bool:
+        return (
+            is_illustrative(self.times, self.status)
+            or any(bool(f["illustrative"].fill_null(False).any()) for f in self.crossing.values())
+            or any(s.illustrative for s in self.series.values())
+        )
+
+
+def load(ctx: Context) -> CorridorsData:
+    """Everything the page shows, every catalogue indicator of its dimension included."""
+    dim.require_country(ctx)
+    inds = dim.page_indicators(ctx)
+    crossing = {i.id: dim.crossing_observations(ctx, i.id) for i in inds if i.per_crossing}
+    first = crossing_indicator(ctx)
+    return CorridorsData(
+        crossing_indicator=first,
+        times=crossing[first] if first else crossing_times(ctx),
+        crossing=crossing,
+        series={i.id: dim.series(ctx, i.id) for i in inds if not i.per_crossing},
+        status=measure_status(ctx),
+        db=db_frame(ctx),
+    )
+
+
+def no_crossing_indicator_sentence(ctx: Context) -> str:
+    return t("No indicator of this dimension is recorded per crossing and direction in the indicator catalogue (per_crossing), so this page has no crossing times.", ctx.lang)
+
+
+def crossing_times_view(ctx: Context, data: CorridorsData) -> list:
+    """The crossing-time charts, or why there are none."""
+    if data.crossing_indicator is None:
+        return [no_data(ctx, t("crossing times (no indicator of this dimension is recorded per crossing)", ctx.lang))]
+    if not has_crossings(ctx):
+        return [no_data(ctx, t("no land-border crossings recorded for this country", ctx.lang))]
+    if data.times.height == 0:
+        return [no_data(ctx, t("crossing times at this country's land borders", ctx.lang))]
+    return [show(over_time_chart(ctx, data.times)), show(latest_chart(ctx, data.times))]
+
+
+def other_crossing_views(ctx: Context, data: CorridorsData) -> list:
+    """A chart over time for each further per-crossing indicator of the dimension."""
+    return [dim.crossing_view(ctx, i, data.crossing[i]) for i in data.other_crossing]
 
 
 # ---------------------------------------------------------------------------------------------
 # Crossings and crossing times
 
 
-def crossings(ctx: Context) -> pl.DataFrame:
-    """The region's border crossings that touch the country: id, name, neighbour, post, corridor."""
-    rows = []
-    for order, c in enumerate(ctx.params.region.border_crossings):
-        if ctx.country not in c.countries:
-            continue
-        neighbour = c.countries[1] if c.countries[0] == ctx.country else c.countries[0]
-        rows.append(
-            {
-                "crossing_id": c.id,
-                "crossing": c.name,
-                "neighbour_iso3": neighbour,
-                "neighbour": ctx.name_of(neighbour),
-                "post": c.posts.get(ctx.country),
-                "corridor": c.corridor,
-                "crossing_label": f"{c.name} ({ctx.name_of(neighbour)})",
-                "_order": order,
-            }
-        )
-    schema = {"crossing_id": pl.String, "crossing": pl.String, "neighbour_iso3": pl.String, "neighbour": pl.String,
-              "post": pl.String, "corridor": pl.String, "crossing_label": pl.String, "_order": pl.Int64}
-    return pl.DataFrame(rows, schema=schema)
+crossings = dim.crossings
 
 
 def has_crossings(ctx: Context) -> bool:
@@ -92,28 +137,12 @@ def has_crossings(ctx: Context) -> bool:
 
 
 def crossing_times(ctx: Context) -> pl.DataFrame:
-    """The country's public crossing-time observations up to the page date, with labels."""
-    xs = crossings(ctx)
-    obs = ctx.frame("indicators").filter(
-        (pl.col("country") == ctx.country) & (pl.col("indicator_id") == (crossing_indicator(ctx) or "")) & (pl.col("period_end") <= ctx.as_of)
-    )
-    obs = obs.join(xs.select("crossing_id", "crossing", "neighbour", "crossing_label", "_order"), on="crossing_id", how="inner")
-    return obs.with_columns(
-        direction_label=pl.col("direction").replace_strict({d: _direction(d, ctx.lang) for d in DIRECTION_LABELS}, default=pl.col("direction"), return_dtype=pl.String),
-        statistic_label=pl.col("statistic").replace_strict({s: gettext(v, ctx.lang) for s, v in STATISTIC_LABELS.items()}, default=pl.col("statistic"), return_dtype=pl.String),
-    ).sort("_order", "direction", "statistic", "period_start")
+    """The country's public crossing-time observations up to the page date, with labels
+    (no rows when the dimension has no per-crossing indicator)."""
+    return dim.crossing_observations(ctx, crossing_indicator(ctx) or "")
 
 
-def _segments(df: pl.DataFrame) -> pl.DataFrame:
-    """A line id per run of consecutive periods, so a month with no report breaks the line."""
-    series = ["crossing_id", "direction", "statistic"]
-    return (
-        df.sort(*series, "period_start")
-        .with_columns(_gap=(pl.col("period_start") != (pl.col("period_end").shift(1) + dt.timedelta(days=1))).over(series).fill_null(True))
-        .with_columns(_run=pl.col("_gap").cast(pl.Int64).cum_sum().over(series))
-        .with_columns(_line=pl.concat_str(pl.col("crossing_id"), pl.col("direction"), pl.col("_run").cast(pl.String), separator="|"))
-        .drop("_gap", "_run")
-    )
+_segments = dim.crossing_segments
 
 
 def over_time_chart(ctx: Context, times: pl.DataFrame) -> Figure:
@@ -256,6 +285,9 @@ def crossing_sentences(ctx: Context, times: pl.DataFrame) -> list[str]:
         return [t("No land-border crossings are recorded for {country} in the region's parameters, so this page has no crossing times for it.", ctx.lang, country=ctx.country_name)]
     names = ", ".join(f"{r['crossing']} ({r['neighbour']})" for r in xs.iter_rows(named=True))
     out = [sentence(tn("{country} has {n} monitored land-border crossing: {names}.", "{country} has {n} monitored land-border crossings: {names}.", xs.height, ctx.lang, country=ctx.country_name, n=xs.height, names=names))]
+    if crossing_indicator(ctx) is None:
+        out.append(no_crossing_indicator_sentence(ctx))
+        return out
     if times.height == 0:
         out.append(t("No crossing times have been reported for them.", ctx.lang))
         return out

@@ -3,6 +3,8 @@
 - Indicator series of one member: every reporting period from the member's start to the page
   date, the periods without a value kept as gaps (never 0) and labelled "no data" on charts.
 - The latest period across members, with the members that did not report it as no data.
+- An indicator with no role of its own on its page, over time (chart, trend and target
+  sentences), and an indicator recorded per border crossing and direction, over time.
 - The strategy's measures of one dimension for a member (status, completion, steps) and the
   status of their action items.
 
@@ -13,6 +15,7 @@ only mark "no data" or a national target are kept in separate datasets without t
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,8 +24,8 @@ import polars as pl
 
 from .. import charts, periods
 from ..i18n import N_, fmt_date, fmt_money, fmt_number, fmt_percent, gettext, t, tn
-from ..page import Context, Figure, figure
-from ..params import STATISTIC_LABELS, Dimension, Indicator, text_in
+from ..page import Block, Context, Figure, figure, no_data, show
+from ..params import DIRECTION_LABELS, STATISTIC_LABELS, Dimension, Indicator, text_in
 from ..status import STATUSES, label
 from . import peers
 
@@ -32,6 +35,10 @@ PROGRESS_KEY = {"item_id": "item_id"}
 TRACKER_SOURCE = N_("{agency}, reported to the secretariat (tflib tracker)")
 PROGRESS_SOURCE = N_("national progress reports to the secretariat (tflib tracker)")
 HEIGHT = 240
+# The heading of a page's section of indicators that have no role of their own there.
+OTHER_SECTION = N_("Other indicators of this dimension")
+# How a per-crossing chart row is checked against its indicators-loader row.
+CROSSING_CHECK_FIELDS = {f: f for f in ("country", "indicator_id", "statistic", "crossing_id", "direction", "period", "value")}
 
 
 def page_dimension(ctx: Context) -> Dimension:
@@ -262,7 +269,11 @@ def _x_axis(s: Series, lang: str, title: str) -> alt.X:
 
 
 def _x_title(s: Series, lang: str) -> str:
-    return {"year": t("Year", lang), "quarter": t("Quarter", lang), "month": t("Month", lang)}[s.indicator.frequency]
+    return _x_title_of(s.indicator, lang)
+
+
+def _x_title_of(indicator: Indicator, lang: str) -> str:
+    return {"year": t("Year", lang), "quarter": t("Quarter", lang), "month": t("Month", lang)}[indicator.frequency]
 
 
 def series_chart(ctx: Context, s: Series, *, title: str, kind: str = "line", y_format: str = ",.0f", show_target: bool = True) -> Figure:
@@ -312,6 +323,153 @@ def series_chart(ctx: Context, s: Series, *, title: str, kind: str = "line", y_f
         note=note,
         check=charts.check_spec("indicators", args={"country": s.country, "indicator": ind.id}, key=INDICATOR_KEY, value={"value": "value"}),
     ), f"series_{ind.id}", pl.concat([data.drop("_seg"), s.missing.with_columns(country=pl.lit(s.country), indicator_id=pl.lit(ind.id))], how="diagonal_relaxed"))
+
+
+# ---------------------------------------------------------------------------------------------
+# An indicator with no role of its own on its page, over time
+
+
+def over_time_title(ctx: Context, indicator: Indicator) -> str:
+    return t("{indicator} {in_country}", ctx.lang, indicator=ctx.text(indicator.name), in_country=ctx.in_country())
+
+
+def over_time_sentences(ctx: Context, s: Series) -> list[str]:
+    """The trend of each statistic of the series, then its national target if any."""
+    if s.confidential:
+        return trend_sentences(ctx, s)[:1]
+    out = [x for stat in s.statistics for x in trend_sentences(ctx, s, stat)]
+    target = target_sentence(ctx, s)
+    return out + ([target] if target else [])
+
+
+def over_time_view(ctx: Context, s: Series, title: str | None = None) -> Figure | Block:
+    """The page country's series over time with its national target (bars for a yearly
+    indicator, else a line); the not-published note or "no data" when there is nothing to draw."""
+    name = ctx.text(s.indicator.name)
+    if s.confidential:
+        return no_data(ctx, t("{indicator} (not published by {country})", ctx.lang, indicator=name, country=ctx.country_name))
+    if s.empty:
+        return no_data(ctx, name)
+    kind = "bar" if s.indicator.frequency == "year" else "line"
+    return show(series_chart(ctx, s, title=title or over_time_title(ctx, s.indicator), kind=kind))
+
+
+# ---------------------------------------------------------------------------------------------
+# Indicators recorded per border crossing and direction
+
+
+def crossings(ctx: Context) -> pl.DataFrame:
+    """The region's border crossings that touch the page country: id, name, neighbour, post, corridor."""
+    rows = []
+    for order, c in enumerate(ctx.params.region.border_crossings):
+        if ctx.country not in c.countries:
+            continue
+        neighbour = c.countries[1] if c.countries[0] == ctx.country else c.countries[0]
+        rows.append(
+            {
+                "crossing_id": c.id,
+                "crossing": c.name,
+                "neighbour_iso3": neighbour,
+                "neighbour": ctx.name_of(neighbour),
+                "post": c.posts.get(ctx.country),
+                "corridor": c.corridor,
+                "crossing_label": f"{c.name} ({ctx.name_of(neighbour)})",
+                "_order": order,
+            }
+        )
+    schema = {"crossing_id": pl.String, "crossing": pl.String, "neighbour_iso3": pl.String, "neighbour": pl.String,
+              "post": pl.String, "corridor": pl.String, "crossing_label": pl.String, "_order": pl.Int64}
+    return pl.DataFrame(rows, schema=schema)
+
+
+def direction_label(code: str, lang: str) -> str:
+    return gettext(DIRECTION_LABELS[code], lang) if code in DIRECTION_LABELS else code
+
+
+def crossing_observations(ctx: Context, indicator_id: str) -> pl.DataFrame:
+    """The page country's public observations of a per-crossing indicator up to the page date,
+    with crossing, direction and statistic labels (an unknown id gives no rows)."""
+    xs = crossings(ctx)
+    obs = ctx.frame("indicators").filter(
+        (pl.col("country") == ctx.country) & (pl.col("indicator_id") == indicator_id) & (pl.col("period_end") <= ctx.as_of)
+    )
+    obs = obs.join(xs.select("crossing_id", "crossing", "neighbour", "crossing_label", "_order"), on="crossing_id", how="inner")
+    return obs.with_columns(
+        direction_label=pl.col("direction").replace_strict({d: direction_label(d, ctx.lang) for d in DIRECTION_LABELS}, default=pl.col("direction"), return_dtype=pl.String),
+        statistic_label=pl.col("statistic").replace_strict({s: gettext(v, ctx.lang) for s, v in STATISTIC_LABELS.items()}, default=pl.col("statistic"), return_dtype=pl.String),
+    ).sort("_order", "direction", "statistic", "period_start")
+
+
+def crossing_segments(df: pl.DataFrame) -> pl.DataFrame:
+    """`_line`: a line id per run of consecutive periods of a crossing, direction and
+    statistic, so a period with no report breaks the line."""
+    series = ["crossing_id", "direction", "statistic"]
+    return (
+        df.sort(*series, "period_start")
+        .with_columns(_gap=(pl.col("period_start") != (pl.col("period_end").shift(1) + dt.timedelta(days=1))).over(series).fill_null(True))
+        .with_columns(_run=pl.col("_gap").cast(pl.Int64).cum_sum().over(series))
+        .with_columns(_line=pl.concat_str(pl.col("crossing_id"), pl.col("direction"), pl.col("_run").cast(pl.String), separator="|"))
+        .drop("_gap", "_run")
+    )
+
+
+def crossing_chart(ctx: Context, indicator: Indicator, obs: pl.DataFrame) -> Figure:
+    """A per-crossing indicator of the page country over time: its headline statistic, one
+    line per crossing (colour) and direction (dash), and the national target if it is set
+    for that statistic."""
+    lang = ctx.lang
+    stat = headline_statistic(indicator)
+    shown = obs.filter(pl.col("statistic").is_null() if stat is None else pl.col("statistic") == stat)
+    df = crossing_segments(shown).select(
+        "obs_id", "country", "indicator_id", "statistic", "crossing_id", "direction", "period", "period_start", "value",
+        "crossing_label", "direction_label", "_line",
+    )
+    unit = unit_label(indicator, lang)
+    y_title = unit if stat is None else t("{indicator} ({statistic})", lang, indicator=unit, statistic=statistic_label(stat, lang))
+    directions = [direction_label(d, lang) for d in DIRECTION_LABELS]
+    lines = alt.Chart(df).mark_line(point=True).encode(
+        x=alt.X("period_start:T", title=_x_title_of(indicator, lang), axis=alt.Axis(format="%b %Y")),
+        y=alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=True), axis=alt.Axis(format=",.0f")),
+        color=alt.Color("crossing_label:N", title=None, legend=alt.Legend(orient="bottom", columns=2, labelLimit=320)),
+        strokeDash=alt.StrokeDash("direction_label:N", title=None, sort=directions, scale=alt.Scale(domain=directions, range=[[1, 0], [5, 3]])),
+        detail="_line:N",
+        tooltip=[alt.Tooltip("crossing_label:N", title=t("Crossing", lang)), alt.Tooltip("direction_label:N", title=t("Direction", lang)),
+                 alt.Tooltip("period:N", title=t("Period", lang)), alt.Tooltip("value:Q", format=",.1f", title=y_title)],
+    )
+    layers: list[Any] = [lines]
+    target = target_of(ctx, indicator.id)
+    if target is not None and target["statistic"] in (None, stat):
+        text = t("National target: {value} by {by}", lang, value=fmt_value(target["value"], indicator.unit, lang, 0), by=fmt_date(target["by"], lang))
+        tdf = pl.DataFrame({"target": [target["value"]], "_label": [text]})
+        layers.append(alt.Chart(tdf).mark_rule(color="#b5446e", strokeDash=[2, 2]).encode(y="target:Q"))
+        layers.append(alt.Chart(tdf).mark_text(align="right", baseline="bottom", dx=-2, dy=-3, fontSize=10, color="#b5446e").encode(y="target:Q", x=alt.value(charts.WIDTH), text="_label:N"))
+    unit_line = (
+        t("{unit}; a gap is a period with no report", lang, unit=unit) if stat is None
+        else t("{unit}, {statistic} per period; a gap is a period with no report", lang, unit=unit, statistic=statistic_label(stat, lang))
+    )
+    return figure(ctx, charts.finish(
+        alt.layer(*layers).properties(width=charts.WIDTH, height=HEIGHT),
+        lang=lang,
+        title=t("{indicator} {in_country}, by crossing and direction", lang, indicator=ctx.text(indicator.name), in_country=ctx.in_country()),
+        source=source_of(ctx, indicator),
+        unit=unit_line,
+        illustrative=bool(df.height and obs["illustrative"].fill_null(False).any()),
+        check=charts.check_spec("indicators", args={"country": ctx.country, "indicator": indicator.id}, key={"obs_id": "obs_id"}, value=CROSSING_CHECK_FIELDS),
+    ), f"crossing_{indicator.id}", df.drop("_line"))
+
+
+def crossing_view(ctx: Context, indicator_id: str, obs: pl.DataFrame) -> Figure | Block:
+    """What a page shows for a per-crossing indicator: its chart, the not-published note, or
+    "no data" saying why (no monitored crossing, or no report)."""
+    ind = ctx.params.indicators.get(indicator_id)
+    name = ctx.text(ind.name)
+    if indicator_id in ctx.confidential(require_country(ctx)):
+        return no_data(ctx, t("{indicator} (not published by {country})", ctx.lang, indicator=name, country=ctx.country_name))
+    if crossings(ctx).is_empty():
+        return no_data(ctx, t("{indicator} (recorded per land-border crossing; none of {country} is monitored)", ctx.lang, indicator=name, country=ctx.country_name))
+    if obs.is_empty():
+        return no_data(ctx, name)
+    return show(crossing_chart(ctx, ind, obs))
 
 
 # ---------------------------------------------------------------------------------------------

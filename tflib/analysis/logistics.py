@@ -2,6 +2,10 @@
 target and the other members, the World Bank Logistics Performance Index and Doing Business
 "Trading across borders" against the other members and the region's comparators.
 
+Every catalogue indicator of the page's dimension is shown: the national ones against the
+national target and the median of the other members, the ones recorded per border crossing
+and direction (`per_crossing: true`) by crossing and direction over time.
+
 Every chart carries the loader's own column names (country, indicator_id, statistic, period,
 value; iso3, year, lpi_score, customs, …; iso3, report_year, export_border_hours, …) so that
 each value drawn is checked against its loader. Figures derived here (medians of the other
@@ -11,6 +15,7 @@ members, national targets, labels) travel in datasets without a country key.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
@@ -20,6 +25,7 @@ from .. import charts, periods, reference
 from ..i18n import N_, fmt_date, fmt_number, fmt_percent, gettext, t, tn
 from ..inputs import indicator_precision
 from ..page import Block, Context, Figure, esc, figure, no_data, show
+from . import dimension as dim
 from . import peers
 from ..page import section as page_section
 from ..params import STATISTIC_LABELS
@@ -172,6 +178,44 @@ def unit_label(unit: str, lang: str) -> str:
 def tracker_indicators(ctx: Context) -> list[str]:
     """The national (not per-crossing) indicators of the page's dimension, in catalogue order."""
     return [i for i in ctx.address.spec.indicators(ctx.params) if not ctx.params.indicators.get(i).per_crossing]
+
+
+def crossing_indicators(ctx: Context) -> list[str]:
+    """The indicators of the page's dimension recorded per crossing and direction, in catalogue order."""
+    return [i for i in ctx.address.spec.indicators(ctx.params) if ctx.params.indicators.get(i).per_crossing]
+
+
+@dataclass(frozen=True)
+class LogisticsData:
+    indicators: pl.DataFrame           # the national tracker indicators, every member (indicator_frame)
+    series: dict[str, pl.DataFrame]    # national indicator -> its rows (every member)
+    crossing: dict[str, pl.DataFrame]  # per-crossing indicator -> the country's observations
+    lpi: pl.DataFrame
+    db: pl.DataFrame
+
+    @property
+    def illustrative(self) -> bool:
+        """True when any tracker value on the page is illustrative."""
+        frames = [self.indicators, *self.crossing.values()]
+        return any(bool(f["illustrative"].fill_null(False).any()) for f in frames if f.height)
+
+
+def load(ctx: Context) -> LogisticsData:
+    """Everything the page shows, every catalogue indicator of its dimension included."""
+    frame = indicator_frame(ctx)
+    return LogisticsData(
+        indicators=frame,
+        series={i: frame.filter(pl.col("indicator_id") == i) for i in tracker_indicators(ctx)},
+        crossing={i: dim.crossing_observations(ctx, i) for i in crossing_indicators(ctx)},
+        lpi=lpi_frame(ctx),
+        db=db_frame(ctx),
+    )
+
+
+def tracker_views(ctx: Context, data: LogisticsData) -> list[Figure | Block]:
+    """One view per indicator of the dimension: the national ones, then the per-crossing ones."""
+    views = [indicator_view(ctx, data.indicators, i) for i in data.series]
+    return views + [dim.crossing_view(ctx, i, obs) for i, obs in data.crossing.items()]
 
 
 def indicator_frame(ctx: Context) -> pl.DataFrame:
