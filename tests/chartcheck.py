@@ -119,3 +119,50 @@ def check_chart(spec: dict[str, Any], region: str, project: Any, as_of: Any) -> 
             assert _same(r[cv], expected), f"chart {title!r}: {k} {cv}={r[cv]!r} but loader {lv}={expected!r}"
             compared += 1
     return compared
+
+
+# Keys whose string values are Vega expressions.
+EXPRESSION_KEYS = ("calculate", "filter", "expr", "test")
+
+
+def expressions(spec: Any) -> list[str]:
+    """Every Vega expression string in a chart spec (transforms, conditions, ExprRefs)."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k in EXPRESSION_KEYS and isinstance(v, str):
+                    found.append(v)
+                elif k not in ("datasets", "data"):
+                    walk(v)
+        elif isinstance(node, list):
+            for x in node:
+                walk(x)
+
+    walk(spec)
+    return found
+
+
+def literal_problem(expr: str) -> str | None:
+    """Why a Vega expression's string literals are malformed (None if they are well formed): a
+    quote inside an unescaped literal ends it early and what follows is parsed as code, the
+    browser's "Unexpected identifier"; an unclosed literal is an error too."""
+    i, n = 0, len(expr)
+    while i < n:
+        c = expr[i]
+        if c in "'\"":
+            j = i + 1
+            while j < n and expr[j] != c:
+                j += 2 if expr[j] == "\\" else 1
+            if j >= n:
+                return f"unclosed string literal from position {i}: {expr[i:i + 40]!r}"
+            k = j + 1
+            while k < n and expr[k] == " ":
+                k += 1
+            if k < n and (expr[k].isalnum() or expr[k] in "_'\""):
+                return f"string literal {expr[i:j + 1]!r} followed by {expr[k:k + 20]!r}"
+            i = j + 1
+        else:
+            i += 1
+    return None

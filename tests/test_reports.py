@@ -81,6 +81,16 @@ def test_chart_values_equal_the_loaders(built):
     assert compared > 1000
 
 
+def test_every_chart_expression_parses(built):
+    """Labels inside Vega expressions are escaped: a French "l'exportation" once ended a string
+    literal early, so the browser refused the whole chart ("Unexpected identifier")."""
+    bad = []
+    for job, nb in pages(built):
+        for spec in chartcheck.chart_specs(nb):
+            bad += [f"{job.label}: {p}" for e in chartcheck.expressions(spec) if (p := chartcheck.literal_problem(e))]
+    assert bad == []
+
+
 def _texts(nb) -> tuple[str, list[dict]]:
     """All visible text of a page (HTML outputs without tags) and its chart specs."""
     parts = []

@@ -10,6 +10,8 @@ Charts carry pre-aggregated data only (a few hundred rows at most).
 
 from __future__ import annotations
 
+import json
+
 from typing import Any
 
 import altair as alt
@@ -34,6 +36,17 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, s
 WIDTH = 560
 
 _LOCALES = {"es": "es-ES", "en": "en-US", "fr": "fr-FR", "pt": "pt-BR"}
+
+
+def js_string(text: str) -> str:
+    """`text` as a Vega expression string literal: quotes and backslashes escaped, so a label
+    such as "Délai à l'exportation" or "Côte d'Ivoire" never breaks the expression."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def vega_map(mapping: dict[str, str], field: str) -> str:
+    """A Vega expression mapping the values of `field` to labels (others: null)."""
+    return f"({json.dumps(mapping, ensure_ascii=False)})[datum[{js_string(field)}]]"
 
 
 def vega_locale(lang: str) -> dict[str, Any]:

@@ -456,7 +456,7 @@ def db_latest_chart(ctx: Context, db: pl.DataFrame, kind: str) -> Figure:
     df = db.filter(pl.col("report_year") == DB_LATEST).select("iso3", "name", "role", "report_year", "data_year", "_order", *cols, *[f"{c}_note" for c in cols])
     # Short column headers: the title says time or cost.
     labels = {f: (t("Export", ctx.lang) if f.startswith("export") else t("Import", ctx.lang)) for f in cols}
-    expr = " : ".join(f"datum.measure == '{f}' ? '{labels[f]}'" for f in cols) + " : datum.measure"
+    expr = charts.vega_map(labels, "measure")
     unit_fmt = ",.0f"
     value_title = t("Hours", ctx.lang) if kind == "time" else t("US dollars", ctx.lang)
     y = alt.Y("name:N", title=None, sort=df.sort("_order")["name"].to_list())
@@ -476,7 +476,7 @@ def db_latest_chart(ctx: Context, db: pl.DataFrame, kind: str) -> Figure:
     chart = (
         alt.layer(bars, text, data=df)
         .transform_fold(cols, as_=["measure", "value"])
-        .transform_calculate(measure_label=expr, note=" : ".join(f"datum.measure == '{f}' ? datum['{f}_note']" for f in cols) + " : ''")
+        .transform_calculate(measure_label=expr, note=" : ".join(f"datum.measure == {charts.js_string(f)} ? datum[{charts.js_string(f + '_note')}]" for f in cols) + " : ''")
         .properties(width=(charts.WIDTH - 200) // 2, height=alt.Step(16))
         .facet(column=alt.Column("measure_label:N", title=None, sort=[labels[f] for f in cols], header=alt.Header(labelFontWeight="bold")))
     )
@@ -504,7 +504,7 @@ def db_trend_chart(ctx: Context, db: pl.DataFrame) -> Figure:
     df = db.select("iso3", "name", "role", "report_year", "data_year", *cols)
     labels = {f: t(v, ctx.lang) for f, v in fields.items()}
     units = {f: (gettext("hours", ctx.lang) if f.endswith("hours") else gettext("USD", ctx.lang)) for f in cols}
-    expr = " : ".join(f"datum.measure == '{f}' ? '{labels[f]} ({units[f]})'" for f in cols) + " : datum.measure"
+    expr = charts.vega_map({f: f"{labels[f]} ({units[f]})" for f in cols}, "measure")
     x = alt.X("report_year:O", title=t("Report year (DB2020 = data for 2019)", ctx.lang), axis=alt.Axis(labelAngle=0))
     y = alt.Y("value:Q", title=None, axis=alt.Axis(format=",.0f"))
     tip = [alt.Tooltip("name:N"), alt.Tooltip("report_year:O"), alt.Tooltip("measure_label:N"), alt.Tooltip("value:Q", format=",.0f")]

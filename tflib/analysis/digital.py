@@ -238,7 +238,7 @@ def readiness_view(ctx: Context, data: DigitalData) -> Figure | Block:
               axis=alt.Axis(orient="top", labelAngle=0, labelExpr="split(datum.value, '|')", labelBaseline="bottom",
                             labelPadding=4 + 12 * (depth - 1), labelLineHeight=12, labelFontSize=10, labelLimit=0, domain=False, ticks=False))
     y = alt.Y("name:N", sort=rows, scale=alt.Scale(domain=rows), title=None,
-              axis=alt.Axis(domain=False, ticks=False, labelFontWeight=alt.ExprRef(expr=f"datum.value == '{focus}' ? 'bold' : 'normal'")))
+              axis=alt.Axis(domain=False, ticks=False, labelFontWeight=alt.ExprRef(expr=f"datum.value == {charts.js_string(focus)} ? 'bold' : 'normal'")))
     tip = [alt.Tooltip("name:N", title=t("Country", lang)), alt.Tooltip("_text:N", title=t("Value", lang)), alt.Tooltip("period:N", title=t("Period", lang))]
     rect = alt.Chart(cells).mark_rect(stroke="white", strokeWidth=2).encode(
         x=x, y=y, color=alt.Color("_shade:Q", scale=alt.Scale(scheme="tealblues", domain=[0, 1]), legend=None), tooltip=tip

@@ -14,7 +14,6 @@ members, national targets, labels) travel in datasets without a country key.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,16 +141,6 @@ def _economy_order(ctx: Context) -> list[str]:
     others = sorted(_others(ctx), key=ctx.name_of)
     comps = sorted(_comparators(ctx), key=ctx.name_of)
     return [ctx.country, *others, *comps]
-
-
-def _js(text: str) -> str:
-    """A string as a Vega expression literal."""
-    return json.dumps(text, ensure_ascii=False)
-
-
-def _vega_map(mapping: dict[str, str], field: str) -> str:
-    """A Vega expression mapping the values of `field` to labels."""
-    return f"({json.dumps(mapping, ensure_ascii=False)})[datum[{_js(field)}]]"
 
 
 def _segments(frame: pl.DataFrame, position: dict[Any, int], at: str, by: list[str]) -> pl.DataFrame:
@@ -540,7 +529,7 @@ def lpi_components_chart(ctx: Context, lpi: pl.DataFrame) -> alt.TopLevelMixin |
     tooltip = [alt.Tooltip("name:N", title=t("Economy", lang)), alt.Tooltip("component:N", title=t("Component", lang)), alt.Tooltip("score:Q", format=fmt, title=value_title)]
 
     def folded(df: pl.DataFrame) -> alt.Chart:
-        return alt.Chart(df).transform_fold(comps, as_=["component_id", "score"]).transform_calculate(component=_vega_map(comp_labels, "component_id"))
+        return alt.Chart(df).transform_fold(comps, as_=["component_id", "score"]).transform_calculate(component=charts.vega_map(comp_labels, "component_id"))
 
     others = folded(rows).transform_filter(alt.datum.role != "focus").mark_circle(size=45, opacity=0.7).encode(x=x, y=y, color=colour, tooltip=tooltip)
     focus = folded(rows).transform_filter(alt.datum.role == "focus")
@@ -599,7 +588,7 @@ def _db_check() -> dict[str, Any]:
 def _db_gap_expr(column: str, lang: str) -> str:
     """"no practice" where the file says so, "no data" where the value is missing, else ''."""
     no_practice, missing = t("no practice", lang), charts.no_data_label(lang)
-    return f"datum[{_js(column + '_no_practice')}] ? {_js(no_practice)} : (datum[{_js(column)}] == null ? {_js(missing)} : '')"
+    return f"datum[{charts.js_string(column + '_no_practice')}] ? {charts.js_string(no_practice)} : (datum[{charts.js_string(column)}] == null ? {charts.js_string(missing)} : '')"
 
 
 def db_compare_chart(ctx: Context, db: pl.DataFrame, kind: str = "hours", report_year: int = DB_LATEST) -> alt.TopLevelMixin | None:
@@ -716,7 +705,7 @@ def db_trend_chart(ctx: Context, db: pl.DataFrame) -> alt.TopLevelMixin | None:
         cols = _db_columns(kind)
         mapping = {f"{m}_{kind}": measure_labels[m] for m in DB_MEASURE_LABELS}
         unit = t(DB_KINDS[kind], lang)
-        base = alt.Chart(rows.select("iso3", "report_year", "name", *DB_VALUE_COLUMNS, *DB_FLAG_COLUMNS)).transform_fold(cols, as_=["column", "value"]).transform_calculate(measure=_vega_map(mapping, "column"))
+        base = alt.Chart(rows.select("iso3", "report_year", "name", *DB_VALUE_COLUMNS, *DB_FLAG_COLUMNS)).transform_fold(cols, as_=["column", "value"]).transform_calculate(measure=charts.vega_map(mapping, "column"))
         lines = base.mark_line(point=alt.OverlayMarkDef(size=35, filled=True), invalid="break-paths-show-domains").encode(
             x=x,
             y=alt.Y("value:Q", title=unit, axis=alt.Axis(format=",.0f"), scale=alt.Scale(zero=True)),
