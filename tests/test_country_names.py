@@ -7,7 +7,6 @@ import datetime as dt
 
 import polars as pl
 import pytest
-import yaml
 
 from tflib import page
 from tflib.analysis import corridors, overview

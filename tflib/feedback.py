@@ -60,10 +60,8 @@ def _render(
     rejected: list[tuple[int, dict, list[Problem]]],
     received: dt.date,
 ) -> str:
-    from .tracker import country_name
-
     n = lambda v: fmt_number(v, lang, digits=0)  # noqa: E731 - a local shorthand
-    who = country_name(country, lang) if country else params.text(params.region.name, lang)
+    who = params.short_name_of(country, lang) if country else params.text(params.region.name, lang)
     lines = [
         "# " + t("Submission feedback: {file}", lang, file=md_escape(safe_filename(result.file))),
         "",

@@ -18,7 +18,7 @@ from typing import Any
 
 import polars as pl
 
-from . import pages, tracker
+from . import pages
 from .i18n import N_, fmt_date, fmt_number, gettext, t  # noqa: F401 - t is re-exported for notebooks
 from .inputs import Loader, RegionData, standard_precision
 from .params import RegionParams, load_region
@@ -76,29 +76,18 @@ class Context:
     def country_name(self) -> str:
         return self.name_of(self.country) if self.country else self.params.text(self.params.region.name, self.lang)
 
-    def _forms(self, iso3: str):
-        member = self.params.countries.get(iso3)
-        return member.names.get(self.lang) if member is not None else None
-
     def name_of(self, iso3: str) -> str:
-        """The country's name in running text: the member file's `names.<lang>.name`, else
-        the standard short name."""
-        forms = self._forms(iso3)
-        return forms.name if forms is not None and forms.name else tracker.country_name(iso3, self.lang)
+        """The country's name in running text (`RegionParams.name_of`)."""
+        return self.params.name_of(iso3, self.lang)
 
     def short_name_of(self, iso3: str) -> str:
-        """The country's name in tables and on maps (`names.<lang>.short`, else as `name_of`)."""
-        forms = self._forms(iso3)
-        return forms.short if forms is not None and forms.short else self.name_of(iso3)
+        """The country's name in tables and on maps (`RegionParams.short_name_of`)."""
+        return self.params.short_name_of(iso3, self.lang)
 
     def in_country(self, iso3: str | None = None) -> str:
-        """"in <country>" (the page's country by default): the member file's
-        `names.<lang>.in` ("aux Philippines"), else the catalog's generic "in {country}"."""
-        iso3 = iso3 or self.country
-        forms = self._forms(iso3)
-        if forms is not None and forms.in_:
-            return forms.in_
-        return t("in {country}", self.lang, country=self.name_of(iso3))
+        """"in <country>" (the page's country by default): `RegionParams.in_country`
+        ("in the Philippines", "aux Philippines", else the catalog's "in {country}")."""
+        return self.params.in_country(iso3 or self.country, self.lang)
 
     def text(self, value: dict[str, str]) -> str:
         return self.params.text(value, self.lang)

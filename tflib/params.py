@@ -590,6 +590,34 @@ class RegionParams(Strict):
         """Text in `lang`, falling back to the region's first language."""
         return value.get(lang) or value[self.region.default_language]
 
+    # The one home of members' names in a language: pages (tflib.page.Context), landing
+    # pages, briefs, the site navigation, downloads and work plans all ask here.
+    def _name_forms(self, iso3: str, lang: str) -> NameForms | None:
+        member = self.countries.get(iso3)
+        return member.names.get(lang) if member is not None else None
+
+    def name_of(self, iso3: str, lang: str) -> str:
+        """The country's name in running text: the member file's `names.<lang>.name`, else
+        the standard short name (ISO 3166 through pycountry)."""
+        from .tracker import country_name
+
+        forms = self._name_forms(iso3, lang)
+        return forms.name if forms is not None and forms.name else country_name(iso3, lang)
+
+    def short_name_of(self, iso3: str, lang: str) -> str:
+        """The country's name in tables, navigation and on maps (`names.<lang>.short`, else
+        as `name_of`)."""
+        forms = self._name_forms(iso3, lang)
+        return forms.short if forms is not None and forms.short else self.name_of(iso3, lang)
+
+    def in_country(self, iso3: str, lang: str) -> str:
+        """"in <country>": the member file's `names.<lang>.in` ("aux Philippines"), else the
+        catalog's generic "in {country}" filled with `name_of`."""
+        forms = self._name_forms(iso3, lang)
+        if forms is not None and forms.in_:
+            return forms.in_
+        return i18n.t("in {country}", lang, country=self.name_of(iso3, lang))
+
 
 def region_folder(region: str, project: Project | str | Path | None = None) -> Path:
     return resolve(project).regions_dir / region

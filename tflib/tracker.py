@@ -66,7 +66,7 @@ def members(region: str | RegionParams | None = None, project: ProjectLike = Non
         [
             {
                 "iso3": m.iso3,
-                "name": country_name(m.iso3, params.region.default_language),
+                "name": params.short_name_of(m.iso3, params.region.default_language),
                 "party": m.party,
                 "language": params.country(m.iso3).language,
             }

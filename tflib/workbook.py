@@ -37,7 +37,6 @@ from .i18n import N_, gettext, t
 from .readers import COLUMN_LABELS, SHEET_LABELS, TEMPLATE_SHEETS
 from .params import RegionParams
 from .status import STATUSES, label
-from .tracker import country_name
 
 DATE_FORMAT = "yyyy-mm-dd"
 MONTH_FORMAT = "yyyy-mm"
@@ -243,7 +242,7 @@ def write_work_plan(
 
 
 def _title_block(ws: Worksheet, params: RegionParams, country: str, lang: str, title: str) -> None:
-    cell = _set(ws, 1, 1, _term(t(title, lang), f"{country_name(country, lang)} ({country})", lang))
+    cell = _set(ws, 1, 1, _term(t(title, lang), f"{params.short_name_of(country, lang)} ({country})", lang))
     cell.font = Font(bold=True, size=14)
     _set(ws, 2, 1, params.text(params.region.name, lang))
     _set(ws, 3, 1, t("As of", lang)).font = _BOLD
@@ -339,7 +338,7 @@ def _plan_sheet(
 
 
 def _gantt_sheet(ws: Worksheet, params: RegionParams, country: str, rows: list[dict], lang: str) -> None:
-    _set(ws, 1, 1, _term(t(GANTT_TITLE, lang), f"{country_name(country, lang)} ({country})", lang)).font = Font(bold=True, size=14)
+    _set(ws, 1, 1, _term(t(GANTT_TITLE, lang), f"{params.short_name_of(country, lang)} ({country})", lang)).font = Font(bold=True, size=14)
     # Legend: a sample of each mark, labelled.
     legend = [
         (t("Planned work", lang), _ACTIVE_FILL, None),
@@ -588,7 +587,7 @@ def _instructions_sheet(
     labels = {c: _column_label(c, lang) for c in TEMPLATE_COLUMNS}
     lines: list[tuple[str, Font | None]] = [
         (t("How to report progress on your work plan", lang), Font(bold=True, size=14)),
-        (_term(params.text(params.region.name, lang), f"{country_name(country, lang)} ({country})", lang), _BOLD),
+        (_term(params.text(params.region.name, lang), f"{params.short_name_of(country, lang)} ({country})", lang), _BOLD),
         (t("Reporting date: {date}.", lang, date=params.as_of.isoformat()), None),
         ("", None),
         (t("What to fill in", lang), _BOLD),

@@ -17,7 +17,7 @@ import altair as alt
 import polars as pl
 from babel.dates import format_skeleton
 
-from .. import charts, reference
+from .. import charts
 from ..i18n import N_, fmt_date, fmt_number, gettext, sentence, t, tn
 from ..page import Context, Figure, figure, no_data, release_table, show
 from ..params import DIRECTION_LABELS, STATISTIC_LABELS

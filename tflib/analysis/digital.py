@@ -15,7 +15,7 @@ import altair as alt
 import polars as pl
 
 from .. import charts, periods
-from ..i18n import N_, fmt_date, gettext, t
+from ..i18n import N_, fmt_date, gettext, sentence, t, tn
 from ..page import Block, Context, Figure, figure, no_data, section as page_section, show, table
 from ..params import Indicator
 from . import peers
@@ -127,9 +127,9 @@ def readiness_sentence(ctx: Context, data: DigitalData) -> str:
         if (value >= med) if lt.indicator.polarity == "higher_better" else (value <= med):
             at_or_better += 1
     if not with_data:
-        return t("{country} has no data on the digital indicators for the latest period.", ctx.lang, country=ctx.country_name)
+        return sentence(t("{country} has no data on the digital indicators for the latest period.", ctx.lang, country=ctx.country_name))
     return t(
-        "In the latest period, {country} is at or better than the median of the other members on {k} of the {m} digital indicators it and they reported (of {total}).",
+        "Digital indicators reported for the latest period by {country} and the other members: {m} of {total}; on {k} of them {country} is at or better than the median of the other members.",
         ctx.lang, country=ctx.country_name, k=at_or_better, m=with_data, total=len(data.latest),
     )
 
@@ -140,8 +140,8 @@ def measure_count_sentences(ctx: Context, data: DigitalData) -> list[str]:
     full = mine.filter(pl.col("status") == "full").height
     base = mine.filter(pl.col("source") == "baseline").height
     illus = [m.id for m in dim.dimension_measures(ctx, dim.page_dimension(ctx).id) if m.illustrative]
-    out = [t("{full} of the {n} digital measures of the strategy are fully implemented in {country}, {baseline} of them before the strategy (baseline).",
-             ctx.lang, full=full, n=n, country=ctx.country_name, baseline=base)]
+    out = [t("Digital measures of the strategy fully implemented {in_country}: {full} of {n}, of which before the strategy (baseline): {baseline}.",
+             ctx.lang, full=full, n=n, in_country=ctx.in_country(), baseline=base)]
     if illus:
         out.append(t("Illustrative measures, not documented in the strategy's sources: {measures}.", ctx.lang, measures=", ".join(illus)))
     return out
@@ -162,7 +162,7 @@ def indicator_view(ctx: Context, data: DigitalData, indicator_id: str) -> Figure
         return no_data(ctx, t("{indicator} (not published by {country})", ctx.lang, indicator=_name(ctx, indicator_id), country=ctx.country_name))
     if s.empty:
         return no_data(ctx, _name(ctx, indicator_id))
-    title = t("{indicator} in {country}", ctx.lang, indicator=_name(ctx, indicator_id), country=ctx.country_name)
+    title = t("{indicator} {in_country}", ctx.lang, indicator=_name(ctx, indicator_id), in_country=ctx.in_country())
     kind = "bar" if s.indicator.frequency == "year" else "line"
     return show(dim.series_chart(ctx, s, title=title, kind=kind))
 
@@ -265,6 +265,11 @@ def readiness_view(ctx: Context, data: DigitalData) -> Figure | Block:
     ), "readiness", pl.concat([cells, gaps.drop("_no_data")], how="diagonal_relaxed"))
 
 
+def steps_basis(ctx: Context, full: int, n: int) -> str:
+    """"1 of 1 step fully implemented", "0 of 3 steps fully implemented"."""
+    return tn("{full} of {n} step fully implemented", "{full} of {n} steps fully implemented", n, ctx.lang, full=full, n=n)
+
+
 def measures_table(ctx: Context, data: DigitalData) -> Block:
     """The dimension's measures for the country: status, completion, deadline, basis."""
     lang = ctx.lang
@@ -279,7 +284,7 @@ def measures_table(ctx: Context, data: DigitalData) -> Block:
             basis.append(t("fully implemented on {date}", lang, date=fmt_date(row["implemented_on"], lang)))
         else:
             steps = data.steps.filter(pl.col("measure_id") == row["measure_id"])
-            basis.append(t("{full} of {n} steps fully implemented", lang, full=steps.filter(pl.col("status") == "full").height, n=steps.height))
+            basis.append(steps_basis(ctx, steps.filter(pl.col("status") == "full").height, steps.height))
     frame = mine.select(
         "country", "measure_id", "measure", "status", "status_label", "completion", "deadline", "source", "implemented_on", "illustrative",
     ).with_columns(basis=pl.Series(basis, dtype=pl.String))
@@ -288,7 +293,7 @@ def measures_table(ctx: Context, data: DigitalData) -> Block:
         columns={"measure_id": t("Code", lang), "measure": t("Measure", lang), "status_label": t("Status", lang),
                  "completion": t("% complete", lang), "deadline": t("Regional deadline", lang), "basis": t("Basis", lang)},
         precision={"completion": 0},
-        title=t("Digital measures of the strategy in {country}", lang, country=ctx.country_name),
+        title=t("Digital measures of the strategy {in_country}", lang, in_country=ctx.in_country()),
         source=dim.PROGRESS_SOURCE, illustrative=bool(mine["illustrative"].fill_null(False).any()),
     )
 
@@ -296,6 +301,6 @@ def measures_table(ctx: Context, data: DigitalData) -> Block:
 def steps_view(ctx: Context, data: DigitalData) -> Figure | Block:
     if data.steps.is_empty():
         return no_data(ctx, t("action items of the digital measures (none in the plan for this member)", ctx.lang))
-    title = t("Action items of the digital measures in {country}", ctx.lang, country=ctx.country_name)
+    title = t("Action items of the digital measures {in_country}", ctx.lang, in_country=ctx.in_country())
     return show(dim.steps_chart(ctx, data.steps, title=title))
 

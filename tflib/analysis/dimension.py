@@ -23,7 +23,7 @@ import altair as alt
 import polars as pl
 
 from .. import charts, periods
-from ..i18n import N_, fmt_date, fmt_money, fmt_number, fmt_percent, gettext, t, tn
+from ..i18n import N_, fmt_date, fmt_money, fmt_number, fmt_percent, gettext, sentence, t, tn
 from ..page import Block, Context, Figure, figure, no_data, show
 from ..params import DIRECTION_LABELS, STATISTIC_LABELS, Dimension, Indicator, text_in
 from ..status import STATUSES, label
@@ -212,25 +212,25 @@ def trend_sentences(ctx: Context, s: Series, statistic: str | None = None) -> li
     ind, lang = s.indicator, ctx.lang
     name = ctx.text(ind.name)
     if s.confidential:
-        return [t("{country} does not publish {indicator}.", lang, country=ctx.country_name, indicator=name)]
+        return [sentence(t("{country} does not publish {indicator}.", lang, country=ctx.country_name, indicator=name))]
     if statistic:
         name = t("{indicator} ({statistic})", lang, indicator=name, statistic=statistic_label(statistic, lang))
     vals = s.values(statistic)
     if vals.is_empty():
-        return [t("{country} has reported no value of {indicator} since {start}.", lang, country=ctx.country_name, indicator=name, start=periods.label(s.periods[0], lang) if s.periods else fmt_date(ctx.as_of, lang))]
+        return [sentence(t("{country} has reported no value of {indicator} since {start}.", lang, country=ctx.country_name, indicator=name, start=periods.label(s.periods[0], lang) if s.periods else fmt_date(ctx.as_of, lang)))]
     first, last = vals.row(0, named=True), vals.row(-1, named=True)
     value, period = fmt_value(last["value"], ind.unit, lang), periods.label(last["period"], lang)
     if vals.height == 1:
-        out = [t("{indicator} in {country}: {value} in {period}.", lang, indicator=name, country=ctx.country_name, value=value, period=period)]
+        out = [t("{indicator} {in_country}: {value} in {period}.", lang, indicator=name, in_country=ctx.in_country(), value=value, period=period)]
     else:
         better = (last["value"] > first["value"]) == (ind.polarity == "higher_better")
-        args = dict(indicator=name, country=ctx.country_name, value=value, period=period, first=fmt_value(first["value"], ind.unit, lang), first_period=periods.label(first["period"], lang))
+        args = dict(indicator=name, in_country=ctx.in_country(), value=value, period=period, first=fmt_value(first["value"], ind.unit, lang), first_period=periods.label(first["period"], lang))
         if last["value"] == first["value"]:
-            out = [t("{indicator} in {country}: {value} in {period}, the same as in {first_period}.", lang, **args)]
+            out = [t("{indicator} {in_country}: {value} in {period}, the same as in {first_period}.", lang, **args)]
         elif better:
-            out = [t("{indicator} in {country}: {value} in {period}, against {first} in {first_period} (an improvement).", lang, **args)]
+            out = [t("{indicator} {in_country}: {value} in {period}, against {first} in {first_period} (an improvement).", lang, **args)]
         else:
-            out = [t("{indicator} in {country}: {value} in {period}, against {first} in {first_period} (a deterioration).", lang, **args)]
+            out = [t("{indicator} {in_country}: {value} in {period}, against {first} in {first_period} (a deterioration).", lang, **args)]
     gaps = s.missing.filter(pl.col("series") == s.names[statistic]).height
     if gaps:
         out.append(t("Periods without data since {start}: {n} of {total}.", lang, n=gaps, total=len(s.periods), start=periods.label(s.periods[0], lang)))
@@ -519,7 +519,7 @@ def rank_sentence(ctx: Context, lt: Latest, what: str) -> str:
     args = dict(what=what, period=periods.label(lt.period, lang), n=rep.height, others=others, median=fmt_value(med, lt.indicator.unit, lang), country=ctx.country_name)
     mine = rep.filter(pl.col("country") == ctx.country)
     if mine.is_empty():
-        return tn("{country} has no data on {what} for {period}; the value of the {others} other member that reported is {median}.", "{country} has no data on {what} for {period}; the median of the {others} other members that reported is {median}.", others, lang, **args)
+        return sentence(tn("{country} has no data on {what} for {period}; the value of the {others} other member that reported is {median}.", "{country} has no data on {what} for {period}; the median of the {others} other members that reported is {median}.", others, lang, **args))
     value = mine["value"][0]
     better = rep.filter(pl.col("value") > value if lt.indicator.polarity == "higher_better" else pl.col("value") < value).height
     return tn("On {what} in {period}, {country} ({value}) is the only member that reported.", "On {what} in {period}, {country} ({value}) ranks {rank} of the {n} members that reported; the median of the others is {median}.", rep.height, lang, value=fmt_value(value, lt.indicator.unit, lang), rank=better + 1, **args)
@@ -642,20 +642,20 @@ def measure_sentences(ctx: Context, status: pl.DataFrame, steps: pl.DataFrame) -
     mine = status.filter(pl.col("country") == ctx.country)
     for row in mine.iter_rows(named=True):
         s = steps.filter(pl.col("measure_id") == row["measure_id"])
-        args = dict(measure=row["measure"], country=ctx.country_name, deadline=fmt_date(row["deadline"], lang, "long"))
+        args = dict(measure=row["measure"], country=ctx.country_name, in_country=ctx.in_country(), deadline=fmt_date(row["deadline"], lang, "long"))
         if row["source"] == "baseline":
-            out.append(t("{measure}: already implemented in {country} before the strategy (baseline).", lang, **args))
+            out.append(t("{measure}: already implemented {in_country} before the strategy (baseline).", lang, **args))
         elif row["source"] == "no_data":
             out.append(t("{measure}: {country} has not reported progress yet; regional deadline {deadline}.", lang, **args))
         elif row["status"] == "full":
-            out.append(t("{measure}: fully implemented in {country} since {date}.", lang, date=fmt_date(row["implemented_on"], lang, "long"), **args))
+            out.append(t("{measure}: fully implemented {in_country} since {date}.", lang, date=fmt_date(row["implemented_on"], lang, "long"), **args))
         else:
             args |= dict(status=row["status_label"].lower(), completion=fmt_percent((row["completion"] or 0) / 100, lang),
                          full=s.filter(pl.col("status") == "full").height, n=s.height)
             if row["deadline"] < ctx.as_of:
-                out.append(tn("{measure}: status {status} in {country}, {completion} complete ({full} of {n} step fully implemented); the regional deadline of {deadline} has passed.", "{measure}: status {status} in {country}, {completion} complete ({full} of {n} steps fully implemented); the regional deadline of {deadline} has passed.", args["n"], lang, **args))
+                out.append(tn("{measure}: status {status} {in_country}, {completion} complete ({full} of {n} step fully implemented); the regional deadline of {deadline} has passed.", "{measure}: status {status} {in_country}, {completion} complete ({full} of {n} steps fully implemented); the regional deadline of {deadline} has passed.", args["n"], lang, **args))
             else:
-                out.append(tn("{measure}: status {status} in {country}, {completion} complete ({full} of {n} step fully implemented); regional deadline {deadline}.", "{measure}: status {status} in {country}, {completion} complete ({full} of {n} steps fully implemented); regional deadline {deadline}.", args["n"], lang, **args))
+                out.append(tn("{measure}: status {status} {in_country}, {completion} complete ({full} of {n} step fully implemented); regional deadline {deadline}.", "{measure}: status {status} {in_country}, {completion} complete ({full} of {n} steps fully implemented); regional deadline {deadline}.", args["n"], lang, **args))
     return out
 
 

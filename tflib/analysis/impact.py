@@ -29,7 +29,7 @@ import polars as pl
 from pydantic import Field, model_validator
 
 from .. import charts, reference
-from ..i18n import N_, fmt_number, fmt_percent, gettext, t
+from ..i18n import N_, fmt_number, fmt_percent, gettext, t, tn
 from ..page import Context, Figure, figure, release_table
 from ..tables import Table
 from ..params import STATISTIC_LABELS, ParamsError, RegionParams, Slug, Strict, Text, _read_yaml, _require_languages, _validate, region_file
@@ -435,7 +435,7 @@ def national_estimates(ctx: Context, imp: ImpactParams, inputs: pl.DataFrame) ->
 def national_table(ctx: Context, imp: ImpactParams, national: pl.DataFrame) -> Table:
     """The member's national range, for the page table and its downloads."""
     return release_table(ctx, "national_estimate", national.select("channel_id", "channel", "flow", "flow_value", "year", "share", "affected", "days_saved", "low", "high"),
-                         title=t("Value of the time saved in {country} at its trade values (USD million a year)", ctx.lang, country=ctx.country_name),
+                         title=t("Value of the time saved {in_country} at its trade values (USD million a year)", ctx.lang, in_country=ctx.in_country()),
                          source=t(SOURCE, ctx.lang) + "; " + trade_source(ctx, imp), unit=t("US dollar millions a year", ctx.lang),
                          illustrative=True, precision=NATIONAL_PRECISION)
 
@@ -554,7 +554,7 @@ def country_range_chart(ctx: Context, imp: ImpactParams, inputs: pl.DataFrame) -
     return figure(ctx, charts.finish(
         chart,
         lang=ctx.lang,
-        title=t("Value of the time saved in {country}, per USD {amount} of affected trade", ctx.lang, country=ctx.country_name, amount=amount),
+        title=t("Value of the time saved {in_country}, per USD {amount} of affected trade", ctx.lang, in_country=ctx.in_country(), amount=amount),
         source=t(SOURCE, ctx.lang),
         unit=t("US dollars; the bar spans {low} to {high} of the goods' value per day saved", ctx.lang, low=fmt_percent(pd.low, ctx.lang, 1), high=fmt_percent(pd.high, ctx.lang, 1)),
         illustrative=True,
@@ -645,9 +645,9 @@ def country_sentences(ctx: Context, imp: ImpactParams, inputs: pl.DataFrame, nat
             low=_usd(abs(r["low"]) if r["days_saved"] < 0 else r["low"], lang), high=_usd(abs(r["high"]) if r["days_saved"] < 0 else r["high"], lang),
         )
         if r["days_saved"] >= 0:
-            out.append(t("{channel}: {indicator} ({statistic}) went from {first} h in {first_period} to {latest} h in {latest_period}, {days} days saved per shipment; on each USD {amount} of affected trade that time is worth {low} to {high}.", lang, **values))
+            out.append(t("{channel}: {indicator} ({statistic}) went from {first} h in {first_period} to {latest} h in {latest_period}; days saved per shipment: {days}; on each USD {amount} of affected trade that time is worth {low} to {high}.", lang, **values))
         else:
-            out.append(t("{channel}: {indicator} ({statistic}) went from {first} h in {first_period} to {latest} h in {latest_period}, {days} days more per shipment; on each USD {amount} of affected trade that costs {low} to {high}.", lang, **values))
+            out.append(t("{channel}: {indicator} ({statistic}) went from {first} h in {first_period} to {latest} h in {latest_period}; days lost per shipment: {days}; on each USD {amount} of affected trade that costs {low} to {high}.", lang, **values))
     out += _national_sentences(ctx, imp, national, amount)
     if bool(inputs["illustrative"].any()):
         out.append(t("These figures are illustrative: the days saved come from the illustrative tracker data.", lang))
@@ -691,16 +691,17 @@ def region_sentences(ctx: Context, imp: ImpactParams, region: pl.DataFrame, flow
         if n is None:
             out.append(t("Trade values in {year} ({source}): {flows}; region totals only.", lang, source=trade_source(ctx, imp), flows="; ".join(parts), year=year))
         else:
-            out.append(t("Trade values in {year} ({source}): {flows}; each the sum of the values of {n} members.", lang, source=trade_source(ctx, imp), flows="; ".join(parts), year=year, n=n))
+            out.append(tn("Trade values in {year} ({source}): {flows}; each the value of {n} member.", "Trade values in {year} ({source}): {flows}; each the sum of the values of {n} members.", n, lang, source=trade_source(ctx, imp), flows="; ".join(parts), year=year, n=n))
     for r in region.iter_rows(named=True):
         if r["days_saved"] is None:
             out.append(t("{channel}: no regional estimate, because no member has two periods of data.", lang, channel=r["channel"]))
             continue
         out.append(
-            t(
-                "{channel}: {share} of that trade (USD {affected} million) times {days} days saved ({summary} of {n} members with an estimate) is worth {low} to {high} a year.",
-                lang, channel=r["channel"], summary=gettext(STATISTIC_LABELS.get(imp.region_summary.statistic, imp.region_summary.statistic), lang), share=fmt_percent(r["share"], lang), affected=fmt_number(r["affected"], lang, 1),
-                days=fmt_number(r["days_saved"], lang, 2), n=r["members"], low=_usd(r["low"], lang, True), high=_usd(r["high"], lang, True),
+            tn(
+                "{channel}: {share} of that trade (USD {affected} million), times the days saved ({days}, the {summary} over {n} member with an estimate), is worth {low} to {high} a year.",
+                "{channel}: {share} of that trade (USD {affected} million), times the days saved ({days}, the {summary} over the {n} members with an estimate), is worth {low} to {high} a year.",
+                r["members"], lang, channel=r["channel"], summary=gettext(STATISTIC_LABELS.get(imp.region_summary.statistic, imp.region_summary.statistic), lang), share=fmt_percent(r["share"], lang), affected=fmt_number(r["affected"], lang, 1),
+                days=fmt_number(r["days_saved"], lang, 2), n=fmt_number(r["members"], lang, 0), low=_usd(r["low"], lang, True), high=_usd(r["high"], lang, True),
             )
         )
     if region.height and region["days_saved"].is_not_null().any():

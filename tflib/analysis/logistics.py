@@ -727,7 +727,7 @@ def db_trend_chart(ctx: Context, db: pl.DataFrame) -> alt.TopLevelMixin | None:
     return figure(ctx, charts.finish(
         alt.hconcat(*panels).resolve_scale(y="independent", color="shared"),
         lang=lang,
-        title=t("Trading across borders in {country}, DB{first}–DB{last}", lang, country=ctx.country_name, first=first, last=last),
+        title=t("Trading across borders {in_country}, DB{first}–DB{last}", lang, in_country=ctx.in_country(), first=first, last=last),
         source=t(DB_SOURCE, lang),
         unit=t("hours and US dollars per shipment", lang),
         note=t("Report years: DB{year} describes conditions in May {data_year}.", lang, year=last, data_year=last - 1),
@@ -762,16 +762,16 @@ def _headline_sentences(ctx: Context, frame: pl.DataFrame) -> list[str]:
     value, period = fmt_number(last["value"], lang, 1), periods.label(last["period"], lang)
     out: list[str]
     if mine.height == 1:
-        out = [t("{indicator} (median) in {country}: {value} {unit} in {period}.", lang, indicator=name, country=ctx.country_name, value=value, unit=unit, period=period)]
+        out = [t("{indicator} (median) {in_country}: {value} {unit} in {period}.", lang, indicator=name, in_country=ctx.in_country(), value=value, unit=unit, period=period)]
     else:
         change = (last["value"] - first["value"]) / first["value"] if first["value"] else None
-        values = dict(indicator=name, country=ctx.country_name, value=value, unit=unit, period=period, first=fmt_number(first["value"], lang, 1), first_period=periods.label(first["period"], lang))
+        values = dict(indicator=name, in_country=ctx.in_country(), value=value, unit=unit, period=period, first=fmt_number(first["value"], lang, 1), first_period=periods.label(first["period"], lang))
         if change is None or abs(change) < 0.005:
-            out = [t("{indicator} (median) in {country}: {value} {unit} in {period}, about the same as in {first_period} ({first} {unit}).", lang, **values)]
+            out = [t("{indicator} (median) {in_country}: {value} {unit} in {period}, about the same as in {first_period} ({first} {unit}).", lang, **values)]
         elif change < 0:
-            out = [t("{indicator} (median) in {country}: {value} {unit} in {period}, down {change} from {first} {unit} in {first_period}.", lang, change=fmt_percent(-change, lang), **values)]
+            out = [t("{indicator} (median) {in_country}: {value} {unit} in {period}, down {change} from {first} {unit} in {first_period}.", lang, change=fmt_percent(-change, lang), **values)]
         else:
-            out = [t("{indicator} (median) in {country}: {value} {unit} in {period}, up {change} from {first} {unit} in {first_period}.", lang, change=fmt_percent(change, lang), **values)]
+            out = [t("{indicator} (median) {in_country}: {value} {unit} in {period}, up {change} from {first} {unit} in {first_period}.", lang, change=fmt_percent(change, lang), **values)]
     target = _target(ctx, headline)
     if target is not None and target.statistic in (None, "median"):
         met = last["value"] <= target.value
@@ -807,7 +807,7 @@ def _db_sentence(ctx: Context, db: pl.DataFrame) -> str:
     lang = ctx.lang
     rows = db.filter(pl.col("report_year") == DB_LATEST)
     mine = rows.filter(pl.col("iso3") == ctx.country)
-    values = dict(year=DB_LATEST, data_year=DB_LATEST - 1, country=ctx.country_name)
+    values = dict(year=DB_LATEST, data_year=DB_LATEST - 1, country=ctx.country_name, in_country=ctx.in_country())
     if mine.is_empty():
         return t("Doing Business DB{year} has no data for {country}.", lang, **values)
     row = mine.row(0, named=True)
@@ -818,7 +818,7 @@ def _db_sentence(ctx: Context, db: pl.DataFrame) -> str:
     if row["export_border_hours"] is None:
         return t("Doing Business DB{year} has no border compliance time to export for {country}.", lang, **values)
     return t(
-        "In Doing Business DB{year} (data of May {data_year}), border compliance to export took {hours} hours in {country}, against a median of {median} hours for the other members.",
+        "In Doing Business DB{year} (data of May {data_year}), border compliance to export took {hours} hours {in_country}, against a median of {median} hours for the other members.",
         lang, hours=_db_number(row["export_border_hours"], "export_border_hours", lang), median=median, **values,
     )
 

@@ -619,6 +619,13 @@ def warning_columns(ctx: Context) -> dict[str, str]:
     }
 
 
+# Who has missed the most progress reports, in the words of the region's submission period.
+MOST_MISSING = {
+    "month": N_("Most monthly reports missing: {countries} ({n})."),
+    "quarter": N_("Most quarterly reports missing: {countries} ({n})."),
+}
+
+
 def warning_sentences(ctx: Context, counts: pl.DataFrame) -> list[str]:
     if counts.is_empty() or counts["total"].sum() == 0:
         return [t("No early warnings as of this date.", ctx.lang)]
@@ -632,7 +639,8 @@ def warning_sentences(ctx: Context, counts: pl.DataFrame) -> list[str]:
     missing = counts["missing_submission"].max()
     if missing:
         who = counts.filter(pl.col("missing_submission") == missing)["country"].to_list()
-        out.append(t("Most monthly reports missing: {countries} ({n}).", ctx.lang, countries=names(ctx, who), n=fmt_number(missing, ctx.lang, 0)))
+        message = MOST_MISSING[ctx.params.region.submission_period]
+        out.append(t(message, ctx.lang, countries=names(ctx, who), n=fmt_number(missing, ctx.lang, 0)))
     return out
 
 

@@ -9,7 +9,7 @@ import altair as alt
 import polars as pl
 
 from .. import charts, monitor
-from ..i18n import N_, fmt_percent, gettext, t, tn
+from ..i18n import N_, fmt_percent, gettext, sentence, t, tn
 from ..page import Context, Figure, figure, release_table
 from ..status import STATUSES, label
 from ..tables import Table
@@ -162,7 +162,7 @@ def summary_sentences(ctx: Context, items: pl.DataFrame, history: pl.DataFrame, 
     n = items.height
     full = items.filter(pl.col("status") == "full").height
     reported = items.filter(pl.col("status").is_not_null()).height
-    out = [tn("{country} has {n} action item in the regional plan (fully implemented: {full}; never reported on: {unreported}).", "{country} has {n} action items in the regional plan (fully implemented: {full}; never reported on: {unreported}).", n, ctx.lang, country=ctx.country_name, n=n, full=full, unreported=n - reported)]
+    out = [sentence(tn("{country} has {n} action item in the regional plan (fully implemented: {full}; never reported on: {unreported}).", "{country} has {n} action items in the regional plan (fully implemented: {full}; never reported on: {unreported}).", n, ctx.lang, country=ctx.country_name, n=n, full=full, unreported=n - reported))]
     if ctx.params.region.is_party(ctx.country) and history.height:
         last = history.row(-1, named=True)
         if last["score"] is not None:

@@ -17,7 +17,7 @@ import polars as pl
 import pycountry
 
 from .. import charts, periods
-from ..i18n import N_, fmt_money, gettext, t
+from ..i18n import N_, fmt_money, gettext, sentence, t
 from ..page import Block, Context, Figure, figure, no_data, section as page_section, show, table
 from . import dimension as dim
 
@@ -164,7 +164,7 @@ def growth_sentences(ctx: Context, data: SmeData) -> list[str]:
     if data.sme_growth is None or data.large_growth is None:
         return [s for g in (data.sme_growth, data.large_growth) if g for s in dim.trend_sentences(ctx, g)]
     if data.sme_growth.confidential or data.large_growth.confidential:
-        return [t("{country} does not publish export growth by firm size.", lang, country=ctx.country_name)]
+        return [sentence(t("{country} does not publish export growth by firm size.", lang, country=ctx.country_name))]
     sme = dict(data.sme_growth.values().iter_rows())
     large = dict(data.large_growth.values().iter_rows())
     years = sorted(set(data.sme_growth.periods) | set(data.large_growth.periods) | set(sme) | set(large), reverse=True)
@@ -173,7 +173,7 @@ def growth_sentences(ctx: Context, data: SmeData) -> list[str]:
         a, b = sme.get(year), large.get(year)
         args = dict(year=year, country=ctx.country_name, sme=dim.fmt_signed_percent(a, lang), large=dim.fmt_signed_percent(b, lang))
         if a is None and b is None:
-            out.append(t("{country} has reported no export growth figures by firm size for {year}.", lang, **args))
+            out.append(sentence(t("{country} has reported no export growth figures by firm size for {year}.", lang, **args)))
         elif a is None or b is None:
             out.append(t("In {year}, the value of SME exports from {country} changed by {sme}; large-firm exports: {large}. No comparison is possible.", lang, **args))
         elif a > b:
@@ -204,7 +204,7 @@ def other_view(ctx: Context, data: SmeData, indicator_id: str) -> Figure | Block
     s = data.series[indicator_id]
     if s.empty or s.confidential:
         return no_data(ctx, _name(ctx, indicator_id))
-    title = t("{indicator} in {country}", ctx.lang, indicator=_name(ctx, indicator_id), country=ctx.country_name)
+    title = t("{indicator} {in_country}", ctx.lang, indicator=_name(ctx, indicator_id), in_country=ctx.in_country())
     return show(dim.series_chart(ctx, s, title=title, kind="bar" if s.indicator.frequency == "year" else "line"))
 
 
@@ -217,7 +217,7 @@ def uptake_view(ctx: Context, data: SmeData) -> Figure | Block:
         return Block("")
     if data.uptake.empty or data.uptake.confidential:
         return no_data(ctx, _name(ctx, data.uptake.indicator.id))
-    title = t("{indicator} in {country}", ctx.lang, indicator=_name(ctx, data.uptake.indicator.id), country=ctx.country_name)
+    title = t("{indicator} {in_country}", ctx.lang, indicator=_name(ctx, data.uptake.indicator.id), in_country=ctx.in_country())
     return show(dim.series_chart(ctx, data.uptake, title=title))
 
 
@@ -226,7 +226,7 @@ def cost_view(ctx: Context, data: SmeData) -> Figure | Block:
         return Block("")
     if data.cost.empty or data.cost.confidential:
         return no_data(ctx, _name(ctx, data.cost.indicator.id))
-    title = t("Compliance cost per export shipment for SMEs in {country}", ctx.lang, country=ctx.country_name)
+    title = t("Compliance cost per export shipment for SMEs {in_country}", ctx.lang, in_country=ctx.in_country())
     return show(dim.series_chart(ctx, data.cost, title=title, kind="bar"))
 
 
@@ -314,7 +314,7 @@ def growth_view(ctx: Context, data: SmeData) -> Figure | Block:
     ind = a.indicator
     return figure(ctx, charts.finish(
         chart, lang=lang,
-        title=t("Export growth of SMEs and large firms in {country}", lang, country=ctx.country_name),
+        title=t("Export growth of SMEs and large firms {in_country}", lang, in_country=ctx.in_country()),
         source=dim.source_of(ctx, ind), unit=unit,
         illustrative=a.illustrative or b.illustrative,
         check=charts.check_spec("indicators", args={"country": ctx.country}, key=dim.INDICATOR_KEY, value={"value": "value"}),
@@ -324,7 +324,7 @@ def growth_view(ctx: Context, data: SmeData) -> Figure | Block:
 def steps_view(ctx: Context, data: SmeData) -> Figure | Block:
     if data.steps.is_empty():
         return no_data(ctx, t("action items of the SME measures (none in the plan for this member)", ctx.lang))
-    title = t("Action items of the SME measures in {country}", ctx.lang, country=ctx.country_name)
+    title = t("Action items of the SME measures {in_country}", ctx.lang, in_country=ctx.in_country())
     return show(dim.steps_chart(ctx, data.steps, title=title))
 
 
@@ -333,7 +333,7 @@ def steps_table(ctx: Context, data: SmeData) -> Block:
         return Block("")
     return table(
         dim.steps_table_frame(ctx, data.steps), ctx, columns=dim.steps_table_columns(ctx.lang), name="action_items_table",
-        title=t("Action items of the SME measures in {country}", ctx.lang, country=ctx.country_name), show_title=False,
+        title=t("Action items of the SME measures {in_country}", ctx.lang, in_country=ctx.in_country()), show_title=False,
         source=dim.PROGRESS_SOURCE, illustrative=dim.steps_illustrative(ctx, data.steps), precision={"pct_complete": 0},
     )
 

@@ -24,11 +24,11 @@ import polars as pl
 from .. import monitor
 from ..charts import NO_DATA, STATUS_COLOURS
 from ..i18n import N_, fmt_date, fmt_number, fmt_percent, gettext, t, tn
+from ..i18n import sentence as capitalised
 from ..inputs import ReleaseTables
 from ..params import RegionParams
 from ..status import label
 from ..tables import Table
-from ..tracker import country_name
 from .downloads import caveat
 
 TEMPLATE = Path(__file__).with_name("brief.typ")
@@ -51,7 +51,7 @@ class BriefContext:
 
     @property
     def country_name(self) -> str:
-        return country_name(self.country, self.lang)
+        return self.params.name_of(self.country, self.lang)
 
     def text(self, value: dict[str, str]) -> str:
         return self.params.text(value, self.lang)
@@ -96,19 +96,18 @@ def _lpi(ctx: BriefContext) -> tuple[dict[str, Any], str]:
     mine = lpi.filter((pl.col("iso3") == ctx.country) & pl.col("lpi_score").is_not_null()).sort("year")
     base = {"tag": t("Real data", lang), "illustrative": False}
     if mine.is_empty():
-        note = t("{country} is in no LPI wave (2010–2023).", lang, country=name)
+        note = capitalised(t("{country} is in no LPI wave (2010–2023).", lang, country=name))
         figure = {**base, "label": t("Logistics Performance Index", lang), "value": gettext("no data", lang), "note": note}
         return figure, t("Logistics Performance Index: no data. {country} is in no wave of the index (2010–2023).", lang, country=name)
     row = mine.row(-1, named=True)
     wave = lpi.filter(pl.col("year") == row["year"]).height
     score = _number(table, "lpi_score", row, lang)
     if row["lpi_rank"] is not None:
-        note = t("1 (worst) to 5 (best); rank {rank} of {n} economies", lang, rank=row["lpi_rank"], n=wave)
+        note = tn("1 (worst) to 5 (best); rank {rank} of {n} economy", "1 (worst) to 5 (best); rank {rank} of {n} economies", wave, lang, rank=row["lpi_rank"], n=wave)
     else:
         note = t("1 (worst) to 5 (best)", lang)
     figure = {**base, "label": t("Logistics Performance Index {year}", lang, year=row["year"]), "value": score, "note": note}
-    sentence = t("{country} scored {score} in the Logistics Performance Index {year} (1 worst to 5 best).", lang, country=name, score=score, year=row["year"])
-    return figure, sentence
+    return figure, capitalised(t("{country} scored {score} in the Logistics Performance Index {year} (1 worst to 5 best).", lang, country=name, score=score, year=row["year"]))
 
 
 def _db(ctx: BriefContext) -> tuple[dict[str, Any], str]:
@@ -214,7 +213,7 @@ def brief_content(
 
     party_note = None
     if not params.region.is_party(ctx.country):
-        party_note = t("{country} is tracked and compared, not scored: it is not bound by the strategy.", lang, country=name)
+        party_note = capitalised(t("{country} is tracked and compared, not scored: it is not bound by the strategy.", lang, country=name))
     sources = [
         t("Action items, progress, scores and warnings: national progress and indicator reports to the secretariat.", lang),
         t("World Bank, Logistics Performance Index, waves 2010–2023. Licence: CC BY 4.0.", lang),
@@ -225,7 +224,7 @@ def brief_content(
     return {
         "lang": lang,
         "author": params.region.secretariat,
-        "title": name,
+        "title": capitalised(name),
         "kicker": kicker,
         "meta": [region, t("Data as of {date}", lang, date=fmt_date(ctx.as_of, lang, "long")), t("Release {release}", lang, release=release)],
         "party_note": party_note,

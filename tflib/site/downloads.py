@@ -326,11 +326,10 @@ def _zip(path: Path, files: list[Path], stamp: dt.datetime) -> None:
 
 def page_title(params: RegionParams, record: PageRecord, lang: str) -> str:
     """The page's title with its member, as its downloads are titled (`pages.page_title`)."""
-    from ..tracker import country_name
     from .. import pages
 
     title = pages.page_title(params, record.kind, lang)
-    return f"{title}: {country_name(record.country, lang)}" if record.country else title
+    return f"{title}: {params.name_of(record.country, lang)}" if record.country else title
 
 
 def write_page_downloads(record: PageRecord, found: list["Output"], out_dir: Path, lang: str, *, title: str, as_of: dt.date | None = None) -> dict[str, list[tuple[str, Path]]]:

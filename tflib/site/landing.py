@@ -15,9 +15,9 @@ import polars as pl
 from markupsafe import Markup
 
 from .. import monitor, pages
-from ..i18n import fmt_date, fmt_number, fmt_percent, t
+from ..i18n import fmt_date, fmt_number, fmt_percent, sentence, t
+from ..params import RegionParams
 from ..page import CAVEATS
-from ..tracker import country_name
 from .shell import EXTERNAL_LINKS, Link, Site, language_name, relative
 
 def text_blocks(text: str) -> str:
@@ -124,7 +124,7 @@ def home(site: Site, lang: str) -> None:
         links = _page_links(site, lang, rel_path, iso3)
         rows.append(
             {
-                "name": country_name(iso3, lang),
+                "name": site.params.short_name_of(iso3, lang),
                 "iso3": iso3,
                 "href": relative(rel_path, pages.landing_path(lang, iso3)),
                 "party": site.params.region.is_party(iso3),
@@ -142,7 +142,7 @@ def home(site: Site, lang: str) -> None:
             rec = site.record(lang, iso3, kind)
             cells.append(None if rec is None else Link("", relative(rel_path, rec.address.html), failed=not rec.ok))
         if any(c is not None for c in cells):
-            matrix.append({"name": country_name(iso3, lang), "cells": cells})
+            matrix.append({"name": site.params.short_name_of(iso3, lang), "cells": cells})
     total = sum(_warning_counts(site).values())
     site.render(
         "home.html.j2",
@@ -154,28 +154,37 @@ def home(site: Site, lang: str) -> None:
         rows=rows,
         dims=[site.kind_title(k, lang) for k in kinds],
         matrix=matrix,
-        warnings_total=t("{n} early warnings across the region as of {date}.", lang, n=fmt_number(total, lang, 0), date=fmt_date(site.params.as_of, lang, "long")),
+        warnings_total=warnings_total(site.params, total, lang),
         bulk=[(t(label, lang), relative(rel_path, target)) for label, target in site.bulk],
     )
 
 
+def warnings_total(params: RegionParams, total: int, lang: str) -> str:
+    """The region's count of early warnings on its home page."""
+    return t("Early warnings across the region as of {date}: {n}.", lang, n=fmt_number(total, lang, 0), date=fmt_date(params.as_of, lang, "long"))
+
+
+def party_status(params: RegionParams, iso3: str, lang: str) -> str:
+    """Whether a member is scored, on its landing page."""
+    name = params.name_of(iso3, lang)
+    if params.region.is_party(iso3):
+        return sentence(t("{country} is a party to the strategy: it is scored and ranked.", lang, country=name))
+    return sentence(t("{country} is tracked and compared, not scored: it is not bound by the strategy.", lang, country=name))
+
+
 def landing(site: Site, lang: str, iso3: str) -> None:
     rel_path = pages.landing_path(lang, iso3)
-    name = country_name(iso3, lang)
-    shell = site.shell(rel_path, lang, title=name, crumbs=[(site.region_name(lang), pages.home_path(lang)), (name, None)], country=iso3, illustrative=_tracker_illustrative(site, iso3))
+    name, short = site.params.name_of(iso3, lang), site.params.short_name_of(iso3, lang)
+    shell = site.shell(rel_path, lang, title=short, crumbs=[(site.region_name(lang), pages.home_path(lang)), (short, None)], country=iso3, illustrative=_tracker_illustrative(site, iso3))
     party = site.params.region.is_party(iso3)
-    status = (
-        t("{country} is a party to the strategy: it is scored and ranked.", lang, country=name)
-        if party
-        else t("{country} is tracked and compared, not scored: it is not bound by the strategy.", lang, country=name)
-    )
+    status = party_status(site.params, iso3, lang)
     counts = _warning_counts(site, iso3)
     brief = site.briefs.get((lang, iso3))
     site.render(
         "country.html.j2",
         rel_path,
         shell,
-        heading=name,
+        heading=sentence(name),
         status=status,
         party=party,
         cells=_score_cells(site, iso3, lang),
@@ -274,7 +283,7 @@ def changes(site: Site, lang: str) -> None:
     changed = []
     order = {k: i for i, k in enumerate(pages.KINDS)}
     for (country, kind), langs in sorted(seen.items(), key=lambda kv: (kv[0][0] is not None, kv[0][0] or "", order.get(kv[0][1], len(order)))):
-        who = country_name(country, lang) if country else site.region_name(lang)
+        who = site.params.short_name_of(country, lang) if country else site.region_name(lang)
         label = f"{site.kind_title(kind, lang)}: {who} ({', '.join(sorted(langs))})"
         target = pages.Address(site.params.id, kind, country, lang).html
         changed.append(Link(label, relative(rel_path, target) if target in site.planned else ""))

@@ -21,7 +21,6 @@ from .. import pages
 from ..i18n import t
 from ..params import RegionParams
 from ..safety import md_escape
-from ..tracker import country_name
 from .downloads import write_csv
 from .model import PageRecord, Release
 from .report import page_tables
@@ -112,7 +111,7 @@ def write_project(params: RegionParams, records: list[PageRecord], project_dir: 
             theirs = [r for r in mine if r.country == iso3]
             if not theirs:
                 continue
-            countries.append({"text": country_name(iso3, lang), "menu": [{"text": _title(params, r, lang), "href": r.address.html.removesuffix(".html") + ".ipynb"} for r in theirs]})
+            countries.append({"text": params.short_name_of(iso3, lang), "menu": [{"text": _title(params, r, lang), "href": r.address.html.removesuffix(".html") + ".ipynb"} for r in theirs]})
         regional = [{"text": _title(params, r, lang), "href": r.address.html.removesuffix(".html") + ".ipynb"} for r in mine if r.country is None]
         menus.append({"text": lang.upper(), "menu": [{"text": t("Home", lang), "href": _qmd(pages.home_path(lang))}, *regional, *countries]})
         _landing(params, mine, project_dir / _qmd(pages.home_path(lang)), lang, release)
@@ -127,7 +126,7 @@ def write_project(params: RegionParams, records: list[PageRecord], project_dir: 
                 for tab in tables:
                     write_csv(tab, folder / f"{tab.name}.csv")
                 nb = _with_downloads(_self_contained(executed), tables, Path(rec.address.downloads).relative_to(Path(rec.address.html).parent).as_posix(), lang)
-                nb.metadata["title"] = f"{_title(params, rec, lang)}: {country_name(rec.country, lang) if rec.country else region_name}"
+                nb.metadata["title"] = f"{_title(params, rec, lang)}: {params.name_of(rec.country, lang) if rec.country else region_name}"
                 nbformat.write(nb, target)
             else:
                 failed = nbformat.v4.new_notebook()
@@ -160,7 +159,7 @@ def _landing(params: RegionParams, records: list[PageRecord], path: Path, lang: 
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = [f"---\ntitle: \"{t('Home', lang)}\"\n---\n", t("Data as of {date}", lang, date=release.as_of.isoformat()), ""]
     for rec in records:
-        who = country_name(rec.country, lang) if rec.country else params.text(params.region.name, lang)
+        who = params.short_name_of(rec.country, lang) if rec.country else params.text(params.region.name, lang)
         label = _md(f"{who}: {_title(params, rec, lang)}")
         href = f"{rec.address.folder}/{rec.kind}.ipynb"
         lines.append(f"- [{label}]({href})" + ("" if rec.ok else f" ({_md(t('failed', lang))})"))

@@ -192,13 +192,12 @@ def report_page(site: Site, record: PageRecord) -> None:
     lang, country, kind = record.lang, record.country, record.kind
     rel_path = record.address.html
     title = site.kind_title(kind, lang)
-    from ..tracker import country_name
     from .. import pages
 
-    who = country_name(country, lang) if country else site.region_name(lang)
+    who = site.params.name_of(country, lang) if country else site.region_name(lang)
     crumbs: list[tuple[str, str | None]] = [(site.region_name(lang), pages.home_path(lang))]
     if country:
-        crumbs.append((country_name(country, lang), pages.landing_path(lang, country)))
+        crumbs.append((site.params.short_name_of(country, lang), pages.landing_path(lang, country)))
     crumbs.append((title, None))
     full_title = f"{title}: {who}"
 

@@ -23,7 +23,6 @@ from ..inputs import ReleaseTables
 from ..pages import Address
 from ..params import RegionParams
 from ..paths import Project
-from ..tracker import country_name
 from .model import PageRecord, Release
 
 HERE = Path(__file__).resolve().parent
@@ -217,7 +216,7 @@ class Site:
         ]
         countries = [
             Link(
-                country_name(iso3, lang),
+                self.params.short_name_of(iso3, lang),
                 link(pages.landing_path(lang, iso3)),
                 current=iso3 == country,
                 note=t("party", lang) if self.params.region.is_party(iso3) else t("not a party", lang),
@@ -238,7 +237,7 @@ class Site:
             for iso3 in self.members:
                 rec = self.record(lang, iso3, kind)
                 if iso3 != country and rec is not None:
-                    others.append(Link(country_name(iso3, lang), link(rec.address.html), failed=not rec.ok))
+                    others.append(Link(self.params.short_name_of(iso3, lang), link(rec.address.html), failed=not rec.ok))
         return {
             "lang": lang,
             "title": title,
