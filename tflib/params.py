@@ -714,6 +714,14 @@ def load_region(region: str | None = None, project: Project | str | Path | None 
 
     indicators_path = region_file(folder, "indicators.yaml")
     catalogue: IndicatorCatalogue = _validate(IndicatorCatalogue, indicators_path, _read_yaml(indicators_path))
+    if indicators_path != folder / "indicators.yaml":
+        # A shared or default catalogue covers every dimension; a region takes the indicators
+        # of the dimensions its strategy presents (its own catalogue must fit it exactly).
+        shown = {d.id for d in strategy.dimensions if d.page_kind is not None}
+        kept = [i for i in catalogue.indicators if i.dimension in shown]
+        if not kept:
+            raise ParamsError(f"{indicators_path}: indicators: none is in a dimension of {strategy_path} presented by a page; write the region's own indicators.yaml")
+        catalogue = catalogue.model_copy(update={"indicators": kept})
 
     countries: dict[str, CountryParams] = {}
     for code in reg.member_codes:
