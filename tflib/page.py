@@ -19,7 +19,7 @@ from typing import Any
 import polars as pl
 
 from . import pages
-from .i18n import N_, fmt_date, fmt_number, gettext, t  # noqa: F401 - t is re-exported for notebooks
+from .i18n import N_, fmt_date, fmt_number, gettext, sentence, t  # noqa: F401 - t is re-exported for notebooks
 from .inputs import Loader, RegionData, standard_precision
 from .params import RegionParams, load_region
 from .paths import Project, resolve
@@ -310,7 +310,7 @@ def header(ctx: Context, illustrative: bool = True) -> Block:
         last = last_submission(ctx)
         meta.append(t("Last progress report from {country}: {date}", ctx.lang, country=who, date=fmt_date(last, ctx.lang, "long")))
         if not ctx.params.region.is_party(ctx.country):
-            meta.append(t("{country} is tracked and compared, not scored: it is not bound by the strategy.", ctx.lang, country=who))
+            meta.append(sentence(t("{country} is tracked and compared, not scored: it is not bound by the strategy.", ctx.lang, country=who)))
     parts.append('<p class="tf-meta">' + " · ".join(esc(m) for m in meta) + "</p>")
     if illustrative:
         parts.append(f'<p class="tf-illustrative"><strong>{esc(gettext("Illustrative data", ctx.lang))}.</strong> {esc(t(CAVEATS["illustrative"], ctx.lang))}</p>')

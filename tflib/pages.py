@@ -130,7 +130,7 @@ KINDS: dict[str, PageKind] = {
             "corridors", "04_corridors.ipynb", "member",
             tables=("indicators", "measure_status", "doing_business", "last_report", "lldc"),
             presents_dimension=True, applies=_has_land_crossing,
-            not_applicable=N_("No corridor page: no land-border crossing of {country} is monitored (region.yaml border_crossings)."),
+            not_applicable=N_("No corridor page: no land-border crossing of {country} is monitored."),
         ),
         PageKind(
             "digital", "05_digital.ipynb", "member",

@@ -316,7 +316,7 @@ def crossing_sentences(ctx: Context, times: pl.DataFrame) -> list[str]:
         reported = summary.filter(pl.col(col).is_not_null()).height
         out.append(
             t(
-                "The national target is {value} h ({statistic}) by {date}; {meets} of {reported} reported crossing and direction pairs meet it.",
+                "The national target is {value} h ({statistic}) by {date}; reported crossing and direction pairs that meet it: {meets} of {reported}.",
                 ctx.lang,
                 value=fmt_number(target.value, ctx.lang, 1), statistic=gettext(STATISTIC_LABELS[stat], ctx.lang),
                 date=fmt_date(target.by, ctx.lang, "long"), meets=meets, reported=reported,

@@ -21,7 +21,7 @@ import altair as alt
 import polars as pl
 
 from .. import charts, periods, reference
-from ..i18n import N_, fmt_date, fmt_number, fmt_percent, gettext, t, tn
+from ..i18n import N_, fmt_date, fmt_number, fmt_percent, gettext, sentence, t, tn
 from ..inputs import indicator_precision
 from ..page import Block, Context, Figure, esc, figure, no_data, show
 from . import dimension as dim
@@ -393,7 +393,7 @@ def has_lpi(ctx: Context, lpi: pl.DataFrame) -> bool:
 
 
 def lpi_no_data(ctx: Context) -> Block:
-    return no_data(ctx, t("{country} is not covered by the Logistics Performance Index", ctx.lang, country=ctx.country_name))
+    return no_data(ctx, sentence(t("{country} is not covered by the Logistics Performance Index", ctx.lang, country=ctx.country_name)))
 
 
 def _lpi_format(year: int) -> str:
@@ -786,7 +786,7 @@ def _headline_sentences(ctx: Context, frame: pl.DataFrame) -> list[str]:
 def _lpi_sentence(ctx: Context, lpi: pl.DataFrame) -> str:
     lang = ctx.lang
     if not has_lpi(ctx, lpi):
-        return t("{country} is not covered by the World Bank Logistics Performance Index: there are no LPI data for it.", lang, country=ctx.country_name)
+        return sentence(t("{country} is not covered by the World Bank Logistics Performance Index: there are no LPI data for it.", lang, country=ctx.country_name))
     wave = int(lpi.filter(pl.col("iso3") == ctx.country)["year"].max())
     fmt_digits = reference.LPI_PRECISION.of({"year": wave})
     members = lpi.filter((pl.col("year") == wave) & pl.col("iso3").is_in(_members(ctx)))
