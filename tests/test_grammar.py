@@ -160,9 +160,9 @@ def test_brief_and_landing_use_the_name_forms(proj):
     "period, lang, expected",
     [
         ("quarter", "en", "Most quarterly reports missing: Burundi (2)."),
-        ("quarter", "fr", "Le plus de rapports trimestriels manquants : Burundi (2)."),
+        ("quarter", "fr", "Le plus de rapports trimestriels manquants : le Burundi (2)."),
         ("month", "en", "Most monthly reports missing: Burundi (2)."),
-        ("month", "fr", "Le plus de rapports mensuels manquants : Burundi (2)."),
+        ("month", "fr", "Le plus de rapports mensuels manquants : le Burundi (2)."),
     ],
 )
 def test_missing_reports_follow_the_submission_period(proj, period, lang, expected):
