@@ -47,7 +47,7 @@ def _has_land_crossing(params: RegionParams, iso3: str) -> bool:
 def _impact_indicators(params: RegionParams) -> list[str]:
     from .analysis.impact import load_impact
 
-    return sorted({ch.indicator for ch in load_impact(params).channels})
+    return sorted({ch.indicator for ch in load_impact(params, check_file=False).channels})
 
 
 @dataclass(frozen=True)

@@ -228,12 +228,19 @@ class Region(Strict):
             if not any(c in codes for c in crossing.countries):
                 raise ValueError(f"border crossing {crossing.id!r} touches no member")
         _require_languages(self.name, self.languages, "name")
+        return self
+
+    def check_map_notes(self, path: Path) -> None:
+        """Each map note has a text in every listed language and none in others (checked once
+        the languages are known to have catalogs: that problem is reported first)."""
         for i, note in enumerate(self.map.notes):
-            _require_languages(note.text, self.languages, f"map.notes.{i}.text")
+            try:
+                _require_languages(note.text, self.languages, f"map.notes.{i}.text")
+            except ValueError as exc:
+                raise ParamsError(f"{path}: {exc}") from None
             unknown = sorted(set(note.text) - set(self.languages))
             if unknown:
-                raise ValueError(f"map.notes.{i}.text: languages not listed in languages: {unknown}")
-        return self
+                raise ParamsError(f"{path}: map.notes.{i}.text: languages not listed in languages: {unknown}")
 
     @property
     def member_codes(self) -> list[str]:
@@ -708,6 +715,7 @@ def load_region(region: str | None = None, project: Project | str | Path | None 
     if reg.id != region:
         raise ParamsError(f"{region_path}: id: {reg.id!r} does not match the folder name {region!r}")
     _check_catalogs(reg, region_path)
+    reg.check_map_notes(region_path)
 
     strategy_path = folder / "strategy.yaml"
     strategy: Strategy = _validate(Strategy, strategy_path, _read_yaml(strategy_path))

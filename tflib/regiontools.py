@@ -20,6 +20,7 @@ from pathlib import Path
 import pycountry
 
 from . import i18n, pages
+from .i18n import N_
 from .params import _ID, ParamsError, RegionParams, _check_iso3, _check_language, available_regions, load_region
 from .paths import Project, resolve
 from .store import _WriteLock, lock_path, store_path, wal_path
@@ -206,6 +207,14 @@ def reset(region: str, project: Project | str | Path | None = None, wait: float 
 # new: a commented, valid skeleton
 
 
+# Suggested names of the skeleton's dimensions (translated in the UI catalogs; a region's
+# pages take their titles from the names it keeps).
+SKELETON_DIMENSION_NAMES = {
+    "logistics": N_("Logistics"),
+    "sme": N_("SME inclusion"),
+    "corridors": N_("Land-border corridors"),
+    "digital": N_("Digital and paperless trade"),
+}
 # The roles the skeleton's steps use; every member file gets an agency for each.
 SKELETON_ROLES = ("trade", "customs", "ict")
 def _q(text: str) -> str:
@@ -326,9 +335,10 @@ illustrative:
 # map:
 #   frame: {{west: -20, south: -10, east: 40, north: 20}}
 """
-    # One dimension per dimension page kind, named like the page kind's default title.
+    # One dimension per dimension page kind, under the kind's name, with a suggested name.
     dims = "\n".join(
-        f"  - id: {k.dimension}\n    name:\n{_texts(k.title, langs, 6, translate=True)}" for k in pages.KINDS.values() if k.dimension
+        f"  - id: {k.name}\n    name:\n{_texts(SKELETON_DIMENSION_NAMES.get(k.name, k.name.capitalize()), langs, 6, translate=True)}"
+        for k in pages.KINDS.values() if k.presents_dimension
     )
     files[folder / "strategy.yaml"] = f"""\
 # The strategy of region {region}: its dimensions, pillars and measures. Written by

@@ -137,9 +137,11 @@ def params_file(ctx: Context) -> str:
         return f"params/defaults/{IMPACT_FILE}" if path.parent.name == "defaults" else str(path)
 
 
-def load_impact(params: RegionParams) -> ImpactParams:
+def load_impact(params: RegionParams, check_file: bool = True) -> ImpactParams:
     """The region's impact.yaml, validated and cross-checked against its indicator catalogue
-    and languages. Raises ParamsError naming the file and the key."""
+    and languages, and (with `check_file`) against the trade file it names. Raises ParamsError
+    naming the file and the key. Pages pass check_file=False: they never read reference files
+    (the build checked the file before any work, and the page's trade table holds its values)."""
     path = impact_path(params)
     imp: ImpactParams = _validate(ImpactParams, path, _read_yaml(path))
     for i, ch in enumerate(imp.channels):
@@ -163,7 +165,7 @@ def load_impact(params: RegionParams) -> ImpactParams:
                 _require_languages(text, params.languages, key)
             except ValueError as exc:
                 raise ParamsError(f"{path}: {exc}") from None
-    if imp.trade is not None:
+    if imp.trade is not None and check_file:
         _check_trade(imp, params, path)
     return imp
 
@@ -277,7 +279,7 @@ def value_of_time(trade_value: float | None, days: float | None, low: float, hig
 
 
 def assumptions(ctx: Context) -> ImpactParams:
-    return load_impact(ctx.params)
+    return load_impact(ctx.params, check_file=False)
 
 
 def _observations(ctx: Context, indicator: str, country: str | None) -> pl.DataFrame:

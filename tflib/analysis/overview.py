@@ -43,6 +43,7 @@ SHAPES = "tflib-boundaries"
 MAPS_TITLE = N_("The members on the map")
 STATUS_TITLE = N_("Implementation status by measure and member")
 FUND_TITLE = N_("Ranking and incentive fund")
+RANKING_TITLE = N_("Ranking of the parties")
 WARNINGS_TITLE = N_("Early warnings by member")
 BASELINE_MARK = "●"
 ILLUSTRATIVE_MARK = "*"
@@ -521,7 +522,10 @@ def status_heatmap(ctx: Context, status: pl.DataFrame) -> Figure:
 
 def fund_table(ctx: Context) -> Table:
     """Ranking and incentive fund of the parties, in rank order (ties share a rank): the
-    fund table the build computed (`tflib.fund.incentive_fund`, `scores.rank`), labelled."""
+    fund table the build computed (`tflib.fund.incentive_fund`, `scores.rank`), labelled. A
+    region without a fund (no `incentive_fund` in region.yaml) gets the ranking alone."""
+    if ctx.params.region.incentive_fund is None:
+        return ranking_table(ctx)
     fund = ctx.frame("fund")
     yes, no = t("Yes", ctx.lang), t("No", ctx.lang)
     frame = fund.with_columns(
@@ -541,8 +545,34 @@ def fund_table(ctx: Context) -> Table:
     return release_table(ctx, "fund", frame, title=t(FUND_TITLE, ctx.lang), source=SOURCE, illustrative=True, precision=FUND_DECIMALS)
 
 
+def _rank_label(ctx: Context, rank: int | None, tied: bool | None) -> str:
+    if rank is None:
+        return gettext("no data", ctx.lang)
+    return t("{rank} (tied)", ctx.lang, rank=rank) if tied else str(rank)
+
+
+def ranking_table(ctx: Context) -> Table:
+    """The parties ranked by implementation score (the scores table), for a region with no
+    incentive fund: the same columns as the fund table, without the money."""
+    ranked = ctx.frame("scores").filter(pl.col("country").is_in(ctx.params.region.parties)).sort("rank", nulls_last=True, maintain_order=True)
+    frame = ranked.select(
+        "country", "score", "rank", "tied",
+        name=pl.col("country").replace_strict({c: ctx.name_of(c) for c in ranked["country"].to_list()}, return_dtype=pl.String, default=None),
+        rank_label=pl.struct("rank", "tied").map_elements(lambda r: _rank_label(ctx, r["rank"], r["tied"]), return_dtype=pl.String),
+        score_pct=pl.col("score") * 100,
+    )
+    return release_table(ctx, "fund", frame, title=t(RANKING_TITLE, ctx.lang), source=SOURCE, illustrative=True, precision={"score": 4, "score_pct": 1})
+
+
+def fund_title(ctx: Context) -> str:
+    """The section's title: the ranking and the fund, or the ranking alone without a fund."""
+    return t(FUND_TITLE if ctx.params.region.incentive_fund is not None else RANKING_TITLE, ctx.lang)
+
+
 def fund_columns(ctx: Context) -> dict[str, str]:
     fund = ctx.params.region.incentive_fund
+    if fund is None:
+        return {"rank_label": t("Rank", ctx.lang), "name": t("Country", ctx.lang), "score_pct": t("Score (% of maximum points)", ctx.lang)}
     currency = fund.currency if fund else ctx.params.region.currency
     since = ctx.as_of - dt.timedelta(days=fund.improvement_window_days if fund else 365)
     return {
@@ -570,7 +600,7 @@ def non_party_sentence(ctx: Context) -> str:
 def fund_sentence(ctx: Context) -> str:
     fund = ctx.params.region.incentive_fund
     if fund is None:
-        return ""
+        return t("No incentive fund is set for this region: the parties are ranked by implementation score only.", ctx.lang)
     return t(
         "The fund of {amount} is illustrative: {floor} is shared equally, the rest goes {score} by score and {improvement} by improvement to parties scoring at least {minimum}.",
         ctx.lang,

@@ -387,7 +387,8 @@ def write_page_downloads(record: PageRecord, found: list["Output"], out_dir: Pat
 def _flat(frame: pl.DataFrame) -> pl.DataFrame:
     """Lists joined with '; ' so every cell is a scalar (CSV, Excel and Stata have no lists)."""
     lists = [c for c, d in frame.schema.items() if isinstance(d, (pl.List, pl.Array))]
-    return frame.with_columns([pl.col(c).list.join("; ") for c in lists]) if lists else frame
+    # A list column whose items have no type yet (every list empty or null) is cast to text first.
+    return frame.with_columns([pl.col(c).cast(pl.List(pl.String)).list.join("; ") for c in lists]) if lists else frame
 
 
 # ---------------------------------------------------------------------------------------------
