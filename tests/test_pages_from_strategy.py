@@ -103,7 +103,7 @@ def test_a_member_without_land_crossing_is_told_why_it_has_no_corridor_page():
     params = load_region("sica", REPO)
     assert "corridors" not in pages.member_kinds(params, "DOM")
     assert pages.missing_page_notes(params, "DOM", "es", "República Dominicana") == [
-        "Sin página de corredores: no se monitorea ningún paso fronterizo terrestre de República Dominicana (region.yaml border_crossings)."
+        "Sin página de corredores: no se monitorea ningún paso fronterizo terrestre de República Dominicana."
     ]
     assert pages.missing_page_notes(params, "DOM", "en", "the Dominican Republic")[0].startswith("No corridor page: no land-border crossing of the Dominican Republic")
     assert pages.missing_page_notes(params, "GTM", "es", "Guatemala") == []

@@ -101,3 +101,29 @@ def test_opening_a_store_writes_nothing_until_it_is_prepared(tmp_path):
         assert store.frame("SELECT item_id, due FROM action_items ORDER BY item_id").equals(before)
         assert store.prepare() is True  # explicitly: now the plan follows the params
         assert not store.frame("SELECT item_id, due FROM action_items ORDER BY item_id").equals(before)
+
+
+def test_a_store_creation_cut_short_leaves_no_half_made_store(tmp_path, monkeypatch):
+    """Killed while the schema was being written (here: the schema step fails), the store is
+    not there at all, so readers say "no store yet" rather than refusing a store without a
+    schema; the next writer creates it whole."""
+    import tflib.store as store_mod
+
+    proj = make_project(tmp_path / "proj")
+    path = store_path("sica", proj)
+    real = store_mod._upgrade
+
+    def cut_short(con, p, region):
+        con.execute("CREATE TABLE half (x INTEGER)")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(store_mod, "_upgrade", cut_short)
+    with pytest.raises(KeyboardInterrupt):
+        Store.create("sica", proj)
+    assert not path.exists()
+    with pytest.raises(FileNotFoundError, match="no store yet"):
+        Store.open("sica", proj, read_only=True)
+    monkeypatch.setattr(store_mod, "_upgrade", real)
+    with Store.create("sica", proj) as store:
+        assert store.schema_version() == store_mod.SCHEMA_VERSION
+    assert path.exists() and not path.with_name(path.name + ".creating").exists()

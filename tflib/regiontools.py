@@ -163,6 +163,7 @@ def reset_targets(region: str, project: Project | str | Path | None = None) -> l
         store,
         wal_path(store),
         lock_path(store),
+        store.with_name(store.name + ".creating"),  # a creation cut short
         proj.archive_dir / region,
         proj.quarantine_dir / region,
         proj.feedback_dir / region,

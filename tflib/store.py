@@ -433,6 +433,22 @@ def _writer_active(store: Path) -> bool:
     return ", backup since " not in _holder(lock_path(store))
 
 
+def _create_empty(path: Path, region: str) -> None:
+    """A new store with its schema, written beside `path` and renamed into place (under the
+    write lock): a process killed while creating it leaves no half-made store that readers
+    would refuse, only a temporary file the next creation replaces."""
+    tmp = path.with_name(path.name + ".creating")
+    for leftover in (tmp, wal_path(tmp)):
+        leftover.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    try:
+        _upgrade(con, path, region)
+    finally:
+        con.close()
+    wal_path(tmp).unlink(missing_ok=True)  # closed: checkpointed into the file
+    os.replace(tmp, path)
+
+
 def _connect(path: Path, read_only: bool, deadline: float, wait: float) -> duckdb.DuckDBPyConnection:
     """Connect to DuckDB, retrying while another process has the file (a writer, or for a
     writer the last readers) until `deadline`. A reader also holds back while a writer holds
@@ -485,6 +501,8 @@ class Store:
             if not read_only:
                 self._lock = _WriteLock.acquire(path, deadline, wait)
                 path.parent.mkdir(parents=True, exist_ok=True)
+                if not path.exists():
+                    _create_empty(path, params.id)
             self.con = _connect(path, read_only, deadline, wait)
             if read_only:
                 self._check_schema()

@@ -21,7 +21,7 @@ from ..i18n import N_, fmt_money, gettext, sentence, t
 from ..page import Block, Context, Figure, figure, no_data, section as page_section, show, table
 from . import dimension as dim
 
-DB_SOURCE = "World Bank, Doing Business 2016-2020, Trading across borders"
+DB_SOURCE = N_("World Bank, Doing Business 2016–2020, Trading across borders (national rows)")
 
 SECTIONS = {
     "uptake": N_("SME uptake of simplified procedures"),
@@ -257,7 +257,7 @@ def doing_business_view(ctx: Context) -> Figure | Block:
         name="db_export_doc_usd",
         value="export_doc_usd",
         title=t("Documentary compliance cost to export, Doing Business {year}", lang, year=year),
-        source=DB_SOURCE,
+        source=t(DB_SOURCE, lang),
         unit=t("US dollars per shipment", lang),
         value_title=t("US dollars per shipment (DB{year})", lang, year=year),
         check=charts.check_spec("doing_business", key={"iso3": "iso3", "report_year": "report_year"}, value={"export_doc_usd": "export_doc_usd"}),
