@@ -347,7 +347,7 @@ def test_scaffolded_regions_build_and_never_touch_each_other(tmp_path):
     reports/_site/<region>/; building the second leaves the first byte for byte and unrepublished;
     a rebuild that changes nothing says so and keeps its release id."""
     proj = make_project(tmp_path / "proj")
-    for region, members in (("alpha", "KEN,UGA"), ("beta", "PHL")):
+    for region, members in (("alpha", "KEN"), ("beta", "PHL")):
         assert run(proj, "region", "new", region, "--members", members).exit_code == 0
         assert run(proj, "generate", "--region", region).exit_code == 0
         res = run(proj, "ingest", str(proj.submissions_dir / region), "--region", region)
@@ -359,7 +359,7 @@ def test_scaffolded_regions_build_and_never_touch_each_other(tmp_path):
     assert "en/KEN/logistics.html" in alpha and "en/region/overview.html" in alpha
     release = json.loads((proj.reports_dir / "work" / "alpha" / "manifest.json").read_text())["releases"]
 
-    res = run(proj, "build", "--region", "beta")
+    res = run(proj, "build", "--region", "beta", "--kinds", "progress")
     assert res.exit_code == 0 and "failed 0" in res.output, res.output
     assert "en/PHL/progress.html" in _site_files(proj.reports_dir / "_site" / "beta")
     assert _site_files(alpha_site) == alpha  # untouched: same bytes, same mtimes
