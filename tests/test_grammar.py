@@ -190,3 +190,12 @@ def test_no_french_preposition_before_a_bare_country_name():
     bad = re.compile(r"(\b(de|à|en|au|du|des)\s+|d'|l')\{(country|countries|members|name|who)\}")
     found = [s for m in catalog for s in (m.string if isinstance(m.string, tuple) else (m.string,)) if s and bad.search(s)]
     assert found == []
+
+
+def test_page_titles_with_their_member_follow_the_language():
+    """French puts a space before the colon; the catalog, not the code, sets it."""
+    from tflib import pages
+
+    assert pages.titled("Logistics", "Kenya", "en") == "Logistics: Kenya"
+    assert pages.titled("Logística", "Costa Rica", "es") == "Logística: Costa Rica"
+    assert pages.titled("Logistique et douane", "le Kenya", "fr") == "Logistique et douane : le Kenya"

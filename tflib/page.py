@@ -304,7 +304,7 @@ def header(ctx: Context, illustrative: bool = True) -> Block:
     """Title, as-of date, the country's last submission, and the illustrative notice."""
     title = pages.page_title(ctx.params, ctx.kind, ctx.lang)
     who = ctx.country_name
-    parts = [f'<h1 class="tf-title">{esc(title)}: {esc(who)}</h1>']
+    parts = [f'<h1 class="tf-title">{esc(pages.titled(title, who, ctx.lang))}</h1>']
     meta = [t("Data as of {date}", ctx.lang, date=fmt_date(ctx.as_of, ctx.lang, "long"))]
     if ctx.country:
         last = last_submission(ctx)

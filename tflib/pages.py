@@ -158,6 +158,12 @@ def dimension_kinds() -> tuple[str, ...]:
     return tuple(k.name for k in KINDS.values() if k.presents_dimension)
 
 
+def titled(title: str, who: str, lang: str) -> str:
+    """A page's title with the member (or region) it is about: "Logistics: Kenya", in French
+    "Logistique : le Kenya" (the catalog sets the punctuation)."""
+    return t("{page}: {name}", lang, page=title, name=who)
+
+
 def page_title(params: RegionParams, kind_name: str, lang: str) -> str:
     """The title of a page kind in `lang`, the one shown everywhere (page heading, navigation,
     landing pages, site index, briefs, search, downloads): a dimension page's is its

@@ -370,10 +370,10 @@ def crossings(ctx: Context) -> pl.DataFrame:
                 "crossing_id": c.id,
                 "crossing": c.name,
                 "neighbour_iso3": neighbour,
-                "neighbour": ctx.name_of(neighbour),
+                "neighbour": ctx.short_name_of(neighbour),
                 "post": c.posts.get(ctx.country),
                 "corridor": c.corridor,
-                "crossing_label": f"{c.name} ({ctx.name_of(neighbour)})",
+                "crossing_label": f"{c.name} ({ctx.short_name_of(neighbour)})",
                 "_order": order,
             }
         )

@@ -329,7 +329,7 @@ def page_title(params: RegionParams, record: PageRecord, lang: str) -> str:
     from .. import pages
 
     title = pages.page_title(params, record.kind, lang)
-    return f"{title}: {params.name_of(record.country, lang)}" if record.country else title
+    return pages.titled(title, params.name_of(record.country, lang), lang) if record.country else title
 
 
 def write_page_downloads(record: PageRecord, found: list["Output"], out_dir: Path, lang: str, *, title: str, as_of: dt.date | None = None) -> dict[str, list[tuple[str, Path]]]:

@@ -199,7 +199,7 @@ def report_page(site: Site, record: PageRecord) -> None:
     if country:
         crumbs.append((site.params.short_name_of(country, lang), pages.landing_path(lang, country)))
     crumbs.append((title, None))
-    full_title = f"{title}: {who}"
+    full_title = pages.titled(title, who, lang)
 
     if not record.ok:
         shell = site.shell(rel_path, lang, title=full_title, crumbs=crumbs, country=country, kind=kind)
