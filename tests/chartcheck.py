@@ -125,16 +125,17 @@ def check_chart(spec: dict[str, Any], region: str, project: Any, as_of: Any) -> 
 EXPRESSION_KEYS = ("calculate", "filter", "expr", "test")
 
 
-def expressions(spec: Any) -> list[str]:
-    """Every Vega expression string in a chart spec (transforms, conditions, ExprRefs)."""
+def strings_under(spec: Any, keys: tuple[str, ...], skip: tuple[str, ...] = ("datasets", "data")) -> list[str]:
+    """Every string (or string in a list) held under one of `keys` anywhere in a chart spec,
+    not looking inside `skip`."""
     found: list[str] = []
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
             for k, v in node.items():
-                if k in EXPRESSION_KEYS and isinstance(v, str):
-                    found.append(v)
-                elif k not in ("datasets", "data"):
+                if k in keys and isinstance(v, (str, list)):
+                    found.extend([v] if isinstance(v, str) else [x for x in v if isinstance(x, str)])
+                elif k not in skip:
                     walk(v)
         elif isinstance(node, list):
             for x in node:
@@ -142,6 +143,11 @@ def expressions(spec: Any) -> list[str]:
 
     walk(spec)
     return found
+
+
+def expressions(spec: Any) -> list[str]:
+    """Every Vega expression string in a chart spec (transforms, conditions, ExprRefs)."""
+    return strings_under(spec, EXPRESSION_KEYS)
 
 
 def literal_problem(expr: str) -> str | None:

@@ -106,21 +106,7 @@ def _texts(nb) -> tuple[str, list[dict]]:
 
 def _chart_texts(spec) -> list[str]:
     """Titles, subtitles and axis/legend titles anywhere in a chart spec."""
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if k in ("title", "subtitle", "text") and isinstance(v, (str, list)):
-                    found.extend([v] if isinstance(v, str) else [x for x in v if isinstance(x, str)])
-                elif k not in ("datasets", "data", "usermeta", "config"):
-                    walk(v)
-        elif isinstance(node, list):
-            for x in node:
-                walk(x)
-
-    walk(spec)
-    return found
+    return chartcheck.strings_under(spec, ("title", "subtitle", "text"), skip=("datasets", "data", "usermeta", "config"))
 
 
 def test_page_checklist(built):
