@@ -23,6 +23,7 @@ import tflib
 from tflib import i18n
 from tflib import pages as registry
 from tflib.params import load_region
+from tflib.charts import LEAN_ENV
 from tflib.runner import Job, JobResult, RunSummary, run_jobs
 from tflib.site.report import outputs, page_tables
 
@@ -266,18 +267,50 @@ def _without_run_times(path):
 
 
 def test_pages_built_warm_equal_pages_built_cold(built, tmp_path):
+    """A page of every kind, built warm and lean (`charts.lean_altair`) by the build, equals
+    the page built on a fresh kernel with Altair's and great-tables' defaults."""
     proj, params, summary = built
-    picks = [r.job for r in summary.results if r.ok][::17][:4]
+    by_kind: dict[str, list[Job]] = {}
+    for r in summary.results:
+        if r.ok:
+            by_kind.setdefault(r.job.label.split("/")[-1], []).append(r.job)
+    # One page per kind, a different member and language from kind to kind.
+    picks = [jobs[(7 * i) % len(jobs)] for i, jobs in enumerate(by_kind.values())]
+    assert len(picks) == len({a.kind for a in registry.addresses(params)})
     cold = run_jobs(
         [Job(j.notebook, tmp_path / f"{i}.ipynb", j.parameters, j.label) for i, j in enumerate(picks)],
         workers=2,
         warm=False,
-        env={"TFLIB_ROOT": str(proj.root)},
+        env={"TFLIB_ROOT": str(proj.root), LEAN_ENV: "0"},
     )
     assert not cold.failures
 
     for job, res in zip(picks, cold.results):
         assert _without_run_times(job.output) == _without_run_times(res.job.output), job.label
+
+
+def test_every_chart_is_valid_vega_lite(built):
+    """Batch kernels skip Altair's validation (`charts.lean_altair`), so it is done here: every
+    chart of every page kind, in every language, of the first and the last member and of the
+    region, against the Vega-Lite schema Altair ships."""
+    from altair.utils.schemapi import validate_jsonschema
+    from altair.vegalite.v6.schema import core
+
+    _, params, _ = built
+    schema = core.load_schema()
+    members = {params.region.member_codes[0], params.region.member_codes[-1]}
+    checked, invalid = 0, []
+    for job, nb in pages(built):
+        if job.parameters.get("country") not in members | {None}:
+            continue
+        for spec in chartcheck.chart_specs(nb):
+            try:
+                validate_jsonschema(spec, schema)
+            except Exception as exc:  # noqa: BLE001 - every invalid chart is listed
+                invalid.append(f"{job.label}: {str(exc)[:300]}")
+            checked += 1
+    assert invalid == []
+    assert checked > 50
 
 
 def test_no_page_of_a_region_names_another_region(built):

@@ -151,7 +151,7 @@ def _run_remote(params_tar: bytes, inputs_tar: bytes, notebook: bytes, notebook_
     a fresh kernel, return the executed notebook. The worker needs no store or reference data."""
     import tempfile
 
-    from .runner import run_one
+    from .runner import kernel_environment, run_one
 
     with tempfile.TemporaryDirectory(prefix="tflib-job-") as tmp:
         root = Path(tmp)
@@ -162,8 +162,7 @@ def _run_remote(params_tar: bytes, inputs_tar: bytes, notebook: bytes, notebook_
         nb_path.parent.mkdir(parents=True, exist_ok=True)
         nb_path.write_bytes(notebook)
         out = root / "out.ipynb"
-        env = {**os.environ, "TFLIB_ROOT": str(root)}
-        result = run_one(Job(nb_path, out, parameters), None, timeout, env)
+        result = run_one(Job(nb_path, out, parameters), None, timeout, kernel_environment({"TFLIB_ROOT": str(root)}))
         kept = out if result.ok else failed_path(out)
         return result.ok, (kept.read_bytes() if kept.exists() else None), result.error, result.seconds
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import polars as pl
 
-from . import pages
+from . import charts, pages
 from .i18n import N_, fmt_date, fmt_number, gettext, sentence, t  # noqa: F401 - t is re-exported for notebooks
 from .inputs import Loader, RegionData, standard_precision
 from .params import RegionParams, load_region
@@ -219,7 +219,7 @@ class Figure:
     @property
     def spec(self) -> dict[str, Any]:
         if self._spec is None:
-            self._spec = self.chart.to_dict()
+            self._spec = charts.spec_of(self.chart)
         return self._spec
 
     def to_dict(self) -> dict[str, Any]:
