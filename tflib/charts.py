@@ -46,7 +46,7 @@ def lean_altair() -> None:
     locale tables for every formatted column. tflib's builders never mutate a chart after
     composing it, so in a batch kernel copies are shallow, validation happens once per spec
     in the tests instead (every chart of every page kind is validated against the Vega-Lite
-    schema), and the locale tables are read once. A test proves pages built this way equal
+    schema), and Altair's class table and great-tables' locale tables are built once. A test proves pages built this way equal
     pages built with the libraries' defaults. Interactive sessions keep the defaults: this
     runs only where `LEAN_ENV` is set."""
     global LEAN
@@ -63,6 +63,18 @@ def lean_altair() -> None:
 
     schemapi.SchemaBase.copy = shallow_copy
     schemapi.SchemaBase.validate_property = classmethod(lambda cls, name, value, schema=None: None)
+    # Altair hashes every schema class again for each `from_dict` (each shorthand channel).
+    converters: dict[Any, Any] = {}
+
+    def from_dict(cls, dct, validate=True):
+        if validate:
+            cls.validate(dct)
+        key = cls._default_wrapper_classes.__func__
+        if key not in converters:
+            converters[key] = schemapi._FromDict(cls._default_wrapper_classes())
+        return converters[key].from_dict(dct, cls)
+
+    schemapi.SchemaBase.from_dict = classmethod(from_dict)
     for name in ("_get_locales_data", "_get_default_locales_data", "_get_currencies_data"):
         setattr(gt_formats, name, functools.cache(getattr(gt_formats, name)))
     LEAN = True

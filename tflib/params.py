@@ -18,6 +18,9 @@ language or bad date is an error naming the file and the key.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
+import pickle
 import os
 import re
 from pathlib import Path
@@ -527,12 +530,28 @@ def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
 
 
+# Parsed params files by content: a batch kernel reads the same files for every page, and
+# parsing is most of the cost. Callers get their own copy (they may change it).
+_PARSED: dict[bytes, bytes] = {}
+
+
+class _NamedText(io.StringIO):
+    """Text parsed as the file it was read from (YAML errors name the file)."""
+
+    def __init__(self, text: str, path: Path):
+        super().__init__(text)
+        self.name = str(path)
+
+
 def _read_yaml(path: Path) -> Any:
     if not path.exists():
         raise ParamsError(f"{path}: file not found")
     try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=_Loader)  # noqa: S506 - a SafeLoader
+        raw = path.read_bytes()
+        key = hashlib.sha256(raw).digest()
+        if key not in _PARSED:
+            _PARSED[key] = pickle.dumps(yaml.load(_NamedText(raw.decode("utf-8"), path), Loader=_Loader))  # noqa: S506 - a SafeLoader
+        return pickle.loads(_PARSED[key])  # noqa: S301 - pickled here, from our own parse
     except yaml.YAMLError as exc:
         raise ParamsError(f"{path}: not valid YAML: {exc}") from exc
     except UnicodeDecodeError as exc:
