@@ -19,6 +19,14 @@ frame has an ``illustrative`` column so it can be labelled as such.
 
 __version__ = "0.1.0"
 
+import sys as _sys
+
+# jsonschema checks the "iri" string format with rfc3987-syntax when it is installed
+# (jupyter-events pulls it in), and that module compiles a grammar when imported: about
+# 2.7 s of CPU in every process and kernel that imports Altair or nbformat. Nothing tflib
+# validates uses that format, so its processes go without it.
+_sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
 from .params import ParamsError, RegionParams, available_regions, load_region
 from .paths import Project
 from .reference import boundaries, boundary_ids, doing_business, lpi, trade
