@@ -75,6 +75,15 @@ def lean_altair() -> None:
         return converters[key].from_dict(dct, cls)
 
     schemapi.SchemaBase.from_dict = classmethod(from_dict)
+    # `to_dict` asks a runtime protocol about every leaf of the spec (each data value):
+    # plain JSON scalars are returned as they are, without asking.
+    todict = schemapi._todict
+    scalars = (str, int, float, bool, type(None))
+
+    def plain_first(obj, context, np_opt, pd_opt):
+        return obj if type(obj) in scalars else todict(obj, context, np_opt, pd_opt)
+
+    schemapi._todict = plain_first
     for name in ("_get_locales_data", "_get_default_locales_data", "_get_currencies_data"):
         setattr(gt_formats, name, functools.cache(getattr(gt_formats, name)))
     LEAN = True
