@@ -123,6 +123,23 @@ def test_a_sampled_anchor_is_extrapolated_per_kind_and_language():
     assert run.per_page == pytest.approx(32.0 / 5)
 
 
+def test_the_scale_series_reports_flatness_against_the_smallest_region():
+    from tflib.build import BuildReport
+
+    def point(n: int, pages: int, wall: float, peak: int) -> bench.ScalePoint:
+        run = bench.BuildRun(BuildReport(pages_run=pages), wall, 1.0, wall - 2.0, 1.0, [], [], 0.0, peak)
+        return bench.ScalePoint(n, f"scaled_{n}", pages, run, site_bytes=pages * 100_000, missing_kinds=[])
+
+    # 2.0, 2.4 and 2.2 s/page: 20 % and 10 % over the smallest, within ±25 %.
+    result = bench.ScaleResult([point(8, 50, 100.0, 2 * bench.GIB), point(40, 250, 600.0, 3 * bench.GIB), point(164, 1000, 2200.0, 5 * bench.GIB)], "en", 2)
+    lines = result.lines()
+    assert any("✓" in line and "flat within ±25%" in line and "+20%" in line for line in lines)
+    assert any("✗" in line and "164 economies in under 15 min" in line and "36.7 min" in line for line in lines)
+    assert any("✗" in line and "under 4 GiB" in line and "5.00 GiB" in line for line in lines)
+    assert any(line.strip().startswith("164 economies: 1000 pages") and "2.20 s/page (1.10×" in line for line in lines)
+    assert lines[-1] == "per-page time at 164 economies over 8: 1.10× (flat within ±25%: ✓)"
+
+
 @pytest.mark.parametrize("n", [8, 40, 164])
 def test_every_scaled_region_of_the_series_has_every_page_kind(tmp_path, n):
     proj = make_project(tmp_path / "proj")
