@@ -222,13 +222,20 @@ def build(
     publish: bool = True,
     on_start: Callable[[int], None] | None = None,
     on_done: Callable[[JobResult], None] | None = None,
+    page_ids: list[str] | None = None,
 ) -> BuildReport:
-    """Run the pages whose fingerprint changed (all with `force`), then publish the site."""
+    """Run the pages whose fingerprint changed (all with `force`), then publish the site.
+    `page_ids` narrows the selection to exactly those pages (`tflib bench --pages`)."""
     started = time.perf_counter()
     check_options(workers, timeout, engine, scheduler if isinstance(scheduler, str) else None)
     proj = resolve(project)
     params = region if isinstance(region, RegionParams) else load_region(region, proj)
     wanted = select_pages(params, kinds, countries, langs)  # raises on unknown names
+    if page_ids is not None:
+        unknown = sorted(set(page_ids) - {a.page_id for a in wanted})
+        if unknown or not page_ids:
+            raise ValueError(f"pages not in the selection of {params.id}: {', '.join(unknown) or 'none given'}")
+        wanted = [a for a in wanted if a.page_id in set(page_ids)]
     work = pages.work_dir(proj, params.id)
     manifest_path = work / MANIFEST
     manifest = _read_json(manifest_path, {"pages": {}, "releases": []})

@@ -299,6 +299,60 @@ def build(
 
 
 @app.command()
+def bench(
+    region: RegionOpt = None,
+    workers: Annotated[int, typer.Option(help="Warm kernels running pages in parallel (tflib's side).")] = 2,
+    pages: Annotated[int | None, typer.Option("--pages", help="A quick run: this many pages spread over the kinds (the anchor runs on exactly those).")] = None,
+    scale: Annotated[str | None, typer.Option("--scale", help="The scale series instead: region sizes in economies, e.g. 8,40,164.")] = None,
+    ingest_rows: Annotated[int, typer.Option("--ingest-rows", help="Progress rows of the ingest benchmark (0: skip it).")] = 1_000_000,
+    anchor: Annotated[bool, typer.Option("--anchor/--no-anchor", help="Time the naive papermill + nbconvert loop beside tflib.")] = True,
+    scheduler: Annotated[str | None, typer.Option(help="Run tflib's pages on a Dask cluster: tcp://HOST:PORT.")] = None,
+) -> None:
+    """Time the naive papermill + nbconvert loop, a build from clean, a no-op rebuild and a
+    rebuild after one submission, side by side on the same inputs, in a temporary copy of the
+    project (your reports and store are not touched). The last line reads
+    `speed-up over naive papermill+nbconvert: X.Y×`."""
+    from . import bench as bench_mod
+    from . import build as build_mod
+
+    name = _region_id(region)
+    known = available_regions()
+    if name not in known:
+        _refuse("--region", f"no region {name!r} (known: {', '.join(known) or 'none'})")
+    try:
+        build_mod.check_options(workers, 300, "builtin", scheduler)
+    except ValueError as exc:
+        err_console.print(str(exc), markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    if pages is not None and pages < 1:
+        _refuse("--pages", f"must be at least 1, not {pages}")
+    if ingest_rows < 0:
+        _refuse("--ingest-rows", f"must be 0 (skip) or more, not {ingest_rows}")
+    sizes = None
+    if scale is not None:
+        try:
+            sizes = [int(v) for v in scale.split(",") if v.strip()]
+        except ValueError:
+            _refuse("--scale", f"{scale!r} is not a comma-separated list of economy counts (8,40,164)")
+        if not sizes or min(sizes) < 1:
+            _refuse("--scale", f"{scale!r}: give one or more economy counts of at least 1 (8,40,164)")
+        if pages is not None:
+            _refuse("--scale", "runs the scale series; it does not take --pages")
+    say = lambda line: console.print(line, markup=False, highlight=False)  # noqa: E731
+    if sizes is not None:
+        try:
+            bench_mod.check_sizes(sizes, resolve(None))
+        except ValueError as exc:
+            err_console.print(str(exc), markup=False, highlight=False)
+            raise typer.Exit(2) from None
+        result = bench_mod.scale(sizes, name, workers=workers, ingest_rows=ingest_rows, scheduler=scheduler, out=say)
+    else:
+        result = bench_mod.run(name, workers=workers, pages=pages, anchor=anchor, ingest_rows=ingest_rows, scheduler=scheduler, out=say)
+    for line in result.lines():
+        say(line)
+
+
+@app.command()
 def serve(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (1-65535).", min=1, max=65535)] = 8000,
     site: Annotated[Path | None, typer.Option(help="Site folder (default reports/_site: every region).")] = None,

@@ -281,9 +281,13 @@ def write_scaled_region(
     template_region: str,
     region_id: str | None = None,
     template_project: Project | str | Path | None = None,
+    languages: list[str] | None = None,
 ) -> str:
     """Write params for a region of `n` real economies (ISO3 codes from the reference data),
-    reusing the template region's strategy and indicator catalogue. Returns the region id."""
+    reusing the template region's strategy and indicator catalogue, in `languages` (default:
+    the template's). Each member gets a monitored crossing on up to two
+    of its real land borders (Natural Earth), so a region where any member has a land border
+    has every kind of page. Returns the region id."""
     from .reference import doing_business, lpi
 
     proj = resolve(project)
@@ -299,28 +303,72 @@ def write_scaled_region(
     src_ind = tpl.folder / "indicators.yaml"
     if src_ind.exists():
         shutil.copyfile(src_ind, folder / "indicators.yaml")
+    # No impact.yaml: the template's names its own trade figures, which are not this region's
+    # (the defaults, params/defaults/impact.yaml, estimate per USD 1 million of trade).
+    langs = list(languages or tpl.languages)
+    unknown = sorted(set(langs) - set(tpl.languages))
+    if unknown:
+        raise ValueError(f"languages {unknown} are not languages of the template region {tpl.id} ({', '.join(tpl.languages)})")
     roles = sorted({s.role for m in tpl.measures for s in m.steps})
     region = {
         "id": region_id,
-        "name": {lang: f"Scaled test region ({n} economies)" for lang in tpl.languages},
+        "name": {lang: f"Scaled test region ({n} economies)" for lang in langs},
         "secretariat": "Test secretariat",
-        "languages": list(tpl.languages),
+        "languages": langs,
         "currency": tpl.region.currency,
         "as_of": tpl.as_of.isoformat(),
         "members": [{"iso3": c, "party": True} for c in chosen],
         "stall_days": tpl.region.stall_days,
         "illustrative": {"seed": tpl.region.illustrative.seed, "start": tpl.region.illustrative.start.isoformat()},
+        "border_crossings": _scaled_crossings(chosen, template_project),
     }
     (folder / "region.yaml").write_text(yaml.safe_dump(region, allow_unicode=True, sort_keys=False), encoding="utf-8")
     for code in chosen:
         country = {
             "iso3": code,
-            "language": tpl.languages[0],
+            "language": langs[0],
             "start": tpl.region.illustrative.start.isoformat(),
             "agencies": [{"id": r, "name": f"{code} {r} agency", "roles": [r]} for r in roles],
         }
         (folder / "countries" / f"{code}.yaml").write_text(yaml.safe_dump(country, sort_keys=False), encoding="utf-8")
     return region_id
+
+
+def _land_neighbours(project: Project | str | Path | None) -> dict[str, list[str]]:
+    """Each economy's land neighbours: the countries of the Natural Earth topology that share
+    an arc of its boundary (coastlines belong to one country only)."""
+    from .reference import boundaries
+
+    owners: dict[int, set[str]] = {}
+
+    def walk(arcs, iso3: str) -> None:
+        for arc in arcs:
+            if isinstance(arc, int):
+                owners.setdefault(arc if arc >= 0 else ~arc, set()).add(iso3)
+            else:
+                walk(arc, iso3)
+
+    for feature in boundaries(project)["objects"]["countries"]["geometries"]:
+        iso3 = (feature.get("properties") or {}).get("iso3")
+        if iso3:
+            walk(feature.get("arcs") or [], iso3)
+    neighbours: dict[str, set[str]] = {}
+    for shared in owners.values():
+        for iso3 in shared:
+            neighbours.setdefault(iso3, set()).update(shared - {iso3})
+    return {iso3: sorted(found) for iso3, found in neighbours.items()}
+
+
+def _scaled_crossings(members: list[str], project: Project | str | Path | None) -> list[dict]:
+    """Up to two crossings per member, on real land borders, other members first (a crossing
+    may join a member and a non-member, as a region's own may)."""
+    neighbours = _land_neighbours(project)
+    inside = set(members)
+    pairs: set[tuple[str, str]] = set()
+    for iso3 in members:
+        near = sorted(neighbours.get(iso3, []), key=lambda other: (other not in inside, other))
+        pairs.update(tuple(sorted((iso3, other))) for other in near[:2])
+    return [{"id": f"{a}-{b}".lower(), "name": f"{a} – {b}", "countries": [a, b]} for a, b in sorted(pairs)]
 
 
 assert "full" in STATUSES  # the generator's statuses are on the scale
