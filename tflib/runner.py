@@ -61,6 +61,7 @@ class WarmKernel:
     km: AsyncKernelManager | None = None
     kc: Any = None  # its connected client, kept across pages (a new one waits for its sockets)
     pages: int = 0
+    last_nb: Any = None  # the notebook of the page it ran last, as far as it got
 
     def manager(self) -> AsyncKernelManager:
         if self.km is None:
@@ -68,6 +69,7 @@ class WarmKernel:
         return self.km
 
     def shutdown(self) -> None:
+        self.last_nb = None
         if self.kc is not None:
             self.kc.stop_channels()
             self.kc = None
@@ -123,8 +125,9 @@ class WarmEngine(NBClientEngine):
             client.execute(env=warm_kernel.env, cwd=folder)
         finally:
             warm_kernel.kc = client.kc  # stopped with the kernel (`WarmKernel.shutdown`)
+            warm_kernel.last_nb = client.nb
         warm_kernel.pages += 1
-        return client.nb
+        return renumber(client.nb)
 
 
 papermill_engines.register(ENGINE_NAME, WarmEngine)
@@ -205,9 +208,11 @@ def run_one(job: Job, kernel: WarmKernel | None, timeout: float, env: dict[str, 
     for attempt in range(START_RETRIES):
         try:
             kwargs: dict[str, Any] = {"engine_name": ENGINE_NAME, "warm_kernel": kernel, "kernel_cwd": str(job.notebook.parent)}
-            # Written once at the end (papermill's default rewrites the whole notebook before
-            # and after every cell); a failed run is still written, with its error.
-            nb = pm.execute_notebook(
+            # Written once, by papermill at the end, renumbered (its default also rewrites the
+            # whole notebook before and after every cell); a failed run too, with its error.
+            kernel.last_nb = None
+            partial.unlink(missing_ok=True)
+            pm.execute_notebook(
                 str(job.notebook),
                 str(partial),
                 parameters=job.parameters,
@@ -217,10 +222,11 @@ def run_one(job: Job, kernel: WarmKernel | None, timeout: float, env: dict[str, 
                 request_save_on_cell_execute=False,
                 **kwargs,
             )
-            nbformat.write(renumber(nb), partial)
             settle(job.output, partial, ok=True)
             return JobResult(job, True, time.perf_counter() - start, kernel_restarted=restarted)
         except Exception as exc:  # noqa: BLE001 - every failure is reported, none stops the batch
+            if not partial.exists() and kernel.last_nb is not None:  # stopped mid-page (time limit, dead kernel)
+                nbformat.write(renumber(kernel.last_nb), partial)
             kernel.shutdown()  # a failed page never leaves its state to the next one
             restarted = True
             if _is_launch_race(exc) and attempt < START_RETRIES - 1:
