@@ -671,10 +671,11 @@ class Store:
         return None if row is None else {"file_name": row[0], "received_at": row[1], "outcome": row[2]}
 
     def add_progress(self, rows: pl.DataFrame) -> int:
-        """Append progress updates, skipping rows identical to one already stored. Returns rows added."""
+        """Append progress updates in the frame's order, skipping rows identical to one already
+        stored. Returns rows added."""
         if rows.is_empty():
             return 0
-        self.con.register("incoming", rows.to_arrow())
+        self.con.register("incoming", rows.with_row_index("_order").to_arrow())
         before = self._count("progress_updates")
         self.con.execute(
             """
@@ -687,17 +688,17 @@ class Store:
                 WHERE p.item_id = i.item_id AND p.reported_on = i.reported_on AND p.status = i.status
                   AND p.pct_complete = i.pct_complete AND p.note IS NOT DISTINCT FROM i.note
             )
-            ORDER BY i.source_row
+            ORDER BY i._order
             """
         )
         self.con.unregister("incoming")
         return self._count("progress_updates") - before
 
     def add_observations(self, rows: pl.DataFrame) -> int:
-        """Append indicator observations, skipping exact repeats. Returns rows added."""
+        """Append indicator observations in the frame's order, skipping exact repeats. Returns rows added."""
         if rows.is_empty():
             return 0
-        self.con.register("incoming", rows.to_arrow())
+        self.con.register("incoming", rows.with_row_index("_order").to_arrow())
         before = self._count("indicator_observations")
         self.con.execute(
             """
@@ -714,7 +715,7 @@ class Store:
                   AND o.direction IS NOT DISTINCT FROM i.direction
                   AND o.period = i.period AND o.value = i.value AND o.unit = i.unit AND o.source = i.source
             )
-            ORDER BY i.source_row
+            ORDER BY i._order
             """
         )
         self.con.unregister("incoming")
