@@ -1,14 +1,19 @@
 """Ingest country submissions (progress updates and indicator observations).
 
 Each file is read (`tflib.readers`) and every row checked against the rules below, outside
-the store's write lock. Then, under the lock and as one unit, the accepted rows and the log
-entry are committed and the raw file (archived by content hash), the quarantine of rejected
-rows (with their reasons) and the feedback to the country are put in place: a kill at any
-point leaves all of these or none of them, once the next command has run `recover`.
+the store's write lock. Progress rows of delimited text are checked a column at a time: each
+rule runs once per distinct value it reads, through the same `_Checker` methods as a row,
+and only the rows that break a rule are then checked one by one, for their problems; other
+tables are checked row by row. Then, under the lock, files are committed in batches: for
+each file, the accepted rows and the log entry are committed and the raw file (archived by
+content hash), the quarantine of rejected rows (with their reasons) and the feedback to the
+country are put in place, the batch's files in one transaction, so a kill at any point leaves
+all of a file's or none of them, once the next command has run `recover`.
 ``rows_in = accepted + quarantined`` always holds. The same file ingested twice adds nothing.
-A row that contradicts one already stored (same item and date, or same indicator and period,
-other values) is quarantined, never stored beside it. Every problem is reported as one line
-``file:row:column: rule: message`` (row numbers as a spreadsheet shows them).
+A row that contradicts one already stored, or one an earlier file of the same run adds (same
+item and date, or same indicator and period, other values) is quarantined, never stored beside
+it. Every problem is reported as one line ``file:row:column: rule: message`` (row numbers as a
+spreadsheet shows them).
 """
 
 from __future__ import annotations
@@ -79,15 +84,18 @@ class _Checker:
         self.members = set(params.region.member_codes)
         self.as_of = params.as_of
         self.crossings = {c.id: c for c in params.region.border_crossings}
-        region = cells.declared(f"params/regions/{params.id}/region.yaml", **_declarations(params.region))
-        self._conventions = {
-            code: submitted.over(cells.declared(f"params/regions/{params.id}/countries/{code}.yaml", **_declarations(cp)).over(region))
-            for code, cp in params.countries.items()
-        }
-        self._default = submitted.over(region)
+        self._region = cells.declared(f"params/regions/{params.id}/region.yaml", **_declarations(params.region))
+        self._submitted = submitted
+        self._default = submitted.over(self._region)
+        self._conventions: dict[str, Conventions] = {}  # by member, as they are met (a file usually has one)
 
     def conventions(self, country: str | None) -> Conventions:
-        return self._conventions.get(country, self._default)
+        if country not in self.params.countries:
+            return self._default
+        if country not in self._conventions:
+            declared = cells.declared(f"params/regions/{self.params.id}/countries/{country}.yaml", **_declarations(self.params.countries[country]))
+            self._conventions[country] = self._submitted.over(declared.over(self._region))
+        return self._conventions[country]
 
     def _problem(self, row: int, column: str | None, rule: str, message: str) -> Problem:
         return Problem(self.file, row, column, rule, message)
@@ -148,9 +156,6 @@ class _Checker:
 
     # The rules of a progress row, one cell (or one pair of cells) each, so that a table can
     # also be checked column by column (`_check_progress_columns`) with the same rules.
-
-    def country(self, row: int, record: dict, problems: list) -> str | None:
-        return self._country(row, record, problems)
 
     def item(self, row: int, record: dict, country: str | None, problems: list) -> str | None:
         item = self._field(row, record, "item_id", problems)
@@ -540,28 +545,34 @@ def _check_progress_columns(part: _Part, rows: TextRows, checker: _Checker, unkn
     for c in unknown:
         broken.update(i for i, at in enumerate(keep) if rows.columns[c][at] not in blanks[c])
 
-    def per(keys: tuple[list, ...], rule) -> tuple[list, set]:
-        """`rule(problems, *values)` once per distinct combination of `keys`' cells: each
-        row's value, and the combinations that raised a problem."""
+    def per(keys: tuple[list, ...], rule) -> list:
+        """`rule(problems, *values)` once per distinct combination of `keys`' cells; each
+        row's value. Rows whose combination raised a problem join `broken`."""
+        if len(keys) == 2 and len(set(keys[1])) <= 1:  # one country in the file (as usual)
+            fixed = keys[1][0] if keys[1] else None
+            keys, single = (keys[0],), lambda problems, v: rule(problems, v, fixed)
+        else:
+            single = rule
         combos = list(zip(*keys)) if len(keys) > 1 else keys[0]
         outcome, bad = {}, set()
         for combo in set(combos):
             problems: list[Problem] = []
-            outcome[combo] = rule(problems, *combo) if len(keys) > 1 else rule(problems, combo)
+            outcome[combo] = single(problems, *combo) if len(keys) > 1 else single(problems, combo)
             if problems:
                 bad.add(combo)
         if bad:
             broken.update(i for i, combo in enumerate(combos) if combo in bad)
-        return list(map(outcome.__getitem__, combos)), bad
+        return list(map(outcome.__getitem__, combos))
 
-    country, _ = per((column["country"],), lambda ps, v: checker.country(0, {"country": v}, ps))
-    item, _ = per((column["item_id"], country), lambda ps, v, c: checker.item(0, {"item_id": v}, c, ps))
-    reported, _ = per((column["reported_on"], country), lambda ps, v, c: checker.reported_on(0, {"reported_on": v}, c, ps))
-    status, _ = per((column["status"],), lambda ps, v: checker.status(0, {"status": v}, ps))
-    pct, _ = per((column["pct_complete"], country), lambda ps, v, c: checker.pct_complete(0, {"pct_complete": v}, c, ps))
+    country = per((column["country"],), lambda ps, v: checker._country(0, {"country": v}, ps))
+    item = per((column["item_id"], country), lambda ps, v, c: checker.item(0, {"item_id": v}, c, ps))
+    # Dates as days since 1970, which polars takes fastest.
+    reported = per((column["reported_on"], country), lambda ps, v, c: _days(checker.reported_on(0, {"reported_on": v}, c, ps)))
+    status = per((column["status"],), lambda ps, v: checker.status(0, {"status": v}, ps))
+    pct = per((column["pct_complete"], country), lambda ps, v, c: checker.pct_complete(0, {"pct_complete": v}, c, ps))
     per((status, pct), lambda ps, s, p: checker.status_and_pct(0, s, p, ps))
-    note, _ = per((column["note"],), lambda ps, v: checker.note(0, {"note": v}, ps))
-    illustrative, _ = per((column["illustrative"],), lambda ps, v: checker.illustrative(0, {"illustrative": v}, ps))
+    note = per((column["note"],), lambda ps, v: checker.note(0, {"note": v}, ps))
+    illustrative = per((column["illustrative"],), lambda ps, v: checker.illustrative(0, {"illustrative": v}, ps))
     numbers = [rows.rows[at] for at in keep]
     good = [i for i in range(m) if i not in broken] if broken else range(m)
 
@@ -569,18 +580,18 @@ def _check_progress_columns(part: _Part, rows: TextRows, checker: _Checker, unkn
         return [values[i] for i in good] if broken else values
 
     accepted = pl.DataFrame(
-        {
-            "item_id": clean(item),
-            "country": clean(country),
-            "reported_on": clean(reported),
-            "status": clean(status),
-            "pct_complete": clean(pct),
-            "note": clean(note),
-            "illustrative": clean(illustrative),
-            "source_row": clean(numbers),
-        },
-        schema=PROGRESS_SCHEMA,
+        [
+            pl.Series("item_id", clean(item), dtype=pl.String),
+            pl.Series("country", clean(country), dtype=pl.String),
+            pl.Series("reported_on", clean(reported), dtype=pl.Int32).cast(pl.Date),
+            pl.Series("status", clean(status), dtype=pl.String),
+            pl.Series("pct_complete", clean(pct), dtype=pl.Float64),
+            pl.Series("note", clean(note), dtype=pl.String),
+            pl.Series("illustrative", clean(illustrative), dtype=pl.Boolean),
+            pl.Series("source_row", clean(numbers), dtype=pl.Int32),
+        ]
     )
+    keys = set(zip(clean(item), clean(reported)))  # (item, date) of each clean row, to spot duplicates
     del item, country, reported, status, pct, note, illustrative, column
     # Rows that broke a rule: through the row checker, for their problems.
     rejected = []
@@ -595,9 +606,10 @@ def _check_progress_columns(part: _Part, rows: TextRows, checker: _Checker, unkn
     if late:
         accepted = pl.concat([accepted, pl.DataFrame(late, schema=PROGRESS_SCHEMA)]).sort("source_row")
     # The same item and date twice: the first row counts, the later ones are duplicates.
-    marked = accepted.with_columns(first=pl.col("source_row").first().over("item_id", "reported_on"))
-    twice = marked.filter(pl.col("source_row") != pl.col("first"))
-    if twice.height:
+    keys.update((r["item_id"], _days(r["reported_on"])) for r in late)
+    if len(keys) < accepted.height:
+        marked = accepted.with_columns(first=pl.col("source_row").first().over("item_id", "reported_on"))
+        twice = marked.filter(pl.col("source_row") != pl.col("first"))
         at_row = {rows.rows[at]: at for at in keep}
         for row, first in twice.select("source_row", "first").iter_rows():
             rejected.append((row, rows.record(at_row[row])[1], [_duplicate(part.label, "progress", row, first)]))
@@ -605,6 +617,13 @@ def _check_progress_columns(part: _Part, rows: TextRows, checker: _Checker, unkn
         rejected.sort(key=lambda item: item[0])
     part.accepted = accepted
     part.rejected = rejected
+
+
+_EPOCH = dt.date(1970, 1, 1).toordinal()
+
+
+def _days(day: dt.date | None) -> int | None:
+    return None if day is None else day.toordinal() - _EPOCH
 
 
 def _has_more(record: dict) -> bool:
@@ -703,7 +722,7 @@ def _settle_kind(store: Store, kind: str, parts: list[tuple[str, _Part]]) -> Non
     ).with_columns(_order=pl.int_range(1, pl.len() + 1, dtype=pl.Int64))
     table = store.rows_table("progress_updates" if kind == "progress" else "indicator_observations")
     on = " AND ".join(f"s.{k} IS NOT DISTINCT FROM i.{k}" for k in keys)
-    store.con.register("incoming_keys", incoming.select(keys).unique().to_arrow())
+    store.con.register("incoming_keys", incoming.select(keys).to_arrow())
     try:
         stored = store.frame(
             f"""SELECT {", ".join(f"s.{c}" for c in keys + says)}, s.source_file AS _file, s.source_row,
@@ -712,6 +731,8 @@ def _settle_kind(store: Store, kind: str, parts: list[tuple[str, _Part]]) -> Non
         )
     finally:
         store.con.unregister("incoming_keys")
+    if stored.is_empty() and incoming.select(pl.struct(keys).n_unique()).item() == incoming.height:
+        return  # no key stored before or repeated in the batch: every row is new
     # Stored rows come before every row of the batch (in the order they were stored).
     stored = (
         stored.cast({c: incoming.schema[c] for c in keys + says})
@@ -719,7 +740,7 @@ def _settle_kind(store: Store, kind: str, parts: list[tuple[str, _Part]]) -> Non
         .select(*keys, *says, "_file", pl.col("source_row").cast(pl.Int32), _order=pl.int_range(pl.len(), dtype=pl.Int64) - pl.len().cast(pl.Int64))
     )
     # A key not stored is added by the batch's first row of it.
-    added = incoming.join(stored.select(keys).unique(), on=keys, how="anti", nulls_equal=True).unique(keys, keep="first", maintain_order=True)
+    added = incoming.join(stored.select(keys).unique(), on=keys, how="anti", nulls_equal=True, maintain_order="left").filter(pl.struct(keys).is_first_distinct())
     reference = pl.concat([stored, added.select(stored.columns)]).rename({c: f"ref_{c}" for c in (*says, "_file", "source_row", "_order")})
     pairs = (
         incoming.select(*keys, *says, "_order")
@@ -730,15 +751,18 @@ def _settle_kind(store: Store, kind: str, parts: list[tuple[str, _Part]]) -> Non
     for c in says:
         same = same & pl.col(c).eq_missing(pl.col(f"ref_{c}"))
     contradicted = pairs.filter(~same).sort("_order", "ref__order").unique("_order", keep="first", maintain_order=True)
+    flags = incoming.select(_bad=pl.col("_order").is_in(contradicted["_order"].implode()), _new=pl.col("_order").is_in(added["_order"].implode()))
     describe = _describe(kind)
     what = "this item and date" if kind == "progress" else "this indicator and period"
     hits = {r["_order"]: r for r in contradicted.iter_rows(named=True)}
-    new = set(added["_order"].to_list())
-    for j, (_, part) in enumerate(parts):
-        orders = incoming.filter(pl.col("_part") == j)["_order"]
-        bad = orders.is_in(list(hits)) if hits else pl.Series([False] * orders.len(), dtype=pl.Boolean)
+    offset = 0
+    for _, part in parts:
+        mine = flags.slice(offset, part.accepted.height)
+        offset += part.accepted.height
+        bad = mine["_bad"]
         if bad.any():
-            for order, record in zip(orders.filter(bad).to_list(), part.accepted.filter(bad).iter_rows(named=True)):
+            orders = incoming["_order"].slice(offset - part.accepted.height, part.accepted.height).filter(bad)
+            for order, record in zip(orders.to_list(), part.accepted.filter(bad).iter_rows(named=True)):
                 hit = hits[order]
                 problem = Problem(
                     part.label, record["source_row"], None, "conflict",
@@ -746,7 +770,7 @@ def _settle_kind(store: Store, kind: str, parts: list[tuple[str, _Part]]) -> Non
                 )
                 part.rejected.append((record["source_row"], {k: v for k, v in record.items() if k != "source_row"}, [problem]))
             part.rejected.sort(key=lambda item: item[0])
-        part.new = part.accepted.filter(orders.is_in(list(new)) if new else pl.Series([False] * orders.len(), dtype=pl.Boolean))
+        part.new = part.accepted.filter(mine["_new"])
         part.accepted = part.accepted.filter(~bad)
 
 
@@ -841,7 +865,7 @@ def _stage(checked: _Checked, params: RegionParams, proj: Project) -> Path:
 
     accepted_countries = [c for p in checked.parts if p.accepted.height for c in p.accepted["country"].to_list()]
     rejected = [item for p in checked.parts for item in p.rejected]
-    feedback_files = write_feedback(result, params, pending / "feedback", accepted_countries, rejected, dt.date.today())
+    feedback_files = write_feedback(result, params, pending, accepted_countries, rejected, dt.date.today())
     for path in feedback_files:
         moves.append((path, proj.feedback_dir / region / path.name))
     result.feedback_paths = [_relative(proj.feedback_dir / region / p.name, proj) for p in feedback_files]
@@ -952,8 +976,9 @@ def ingest(
 ) -> list[IngestResult]:
     """Ingest files (or folders of files) into the region's store.
 
-    Files are read and checked without the store's write lock; each is then committed as one
-    unit under it. `conventions`: how the sender writes numbers and dates (the submission's
+    Files are read and checked without the store's write lock; then committed under it in
+    batches (up to 250,000 rows or 200 files, one transaction each: a file lands whole or not
+    at all). `conventions`: how the sender writes numbers and dates (the submission's
     own declaration, the most specific). `wait`: seconds to wait for another writer
     (`tflib.store.StoreBusy` after that)."""
     proj = resolve(project)
@@ -1008,7 +1033,7 @@ def ingest(
         batch.append((len(results), checked))
         results.append(checked.result)
         batch_rows += checked.result.rows_in
-        if batch_rows >= 100_000 or len(batch) >= 200:
+        if batch_rows >= 250_000 or len(batch) >= 200:
             flush()
     flush()
     return results

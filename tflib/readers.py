@@ -306,13 +306,16 @@ def _guess_encoding(data: bytes) -> str:
 def _parse_delimited(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
     """Rows with the line each starts on; a quote left open is an error at its line."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    rows = []
+    rows: list[tuple[int, list[str]]] = []
     start = 1
     try:
+        if '"' not in text:  # no quote: no cell spans lines, so row n starts on line n
+            return list(enumerate(reader, start=1))
         for values in reader:
             rows.append((start, values))
             start = reader.line_num + 1
     except csv.Error as exc:
+        start = start if '"' in text else reader.line_num
         raise UnreadableFile(
             "csv_quote",
             f"line {start}: a quote (\") opened in this row is not closed properly ({exc}); "
