@@ -669,7 +669,7 @@ def _count(checked: _Checked) -> None:
     result.accepted = sum(len(p.accepted) for p in checked.parts)
     result.quarantined = sum(len(p.rejected) for p in checked.parts)
     result.skipped_blank = sum(p.skipped_blank for p in checked.parts)
-    accepted = {c for p in checked.parts if p.accepted.height for c in p.accepted["country"].unique().to_list()}
+    accepted = {c for p in checked.parts if p.accepted.height for c in p.accepted["country"].to_list()}
     rejected = {cells.text(rec.get("country")).upper() for p in checked.parts for _, rec, _ in p.rejected if isinstance(rec.get("country"), str) and not blank(rec.get("country"))}
     result.countries = sorted(accepted | rejected)
     if result.outcome == "unreadable":
@@ -780,9 +780,15 @@ def _describe(kind: str):
     return lambda r: f"value {r['ref_value']:g} {r['ref_unit']}"
 
 
+def _folder(path: Path) -> None:
+    """Make the folder unless it is there (asking first is much cheaper than mkdir on some file systems)."""
+    if not path.is_dir():
+        path.mkdir(parents=True, exist_ok=True)
+
+
 def _write_quarantine(path: Path, header: list[str], rejected: Iterable[tuple[int, dict, list[Problem]]]) -> None:
     """The rejected rows as submitted, with the row number and every reason, ready to fix."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _folder(path.parent)
     columns = [h for h in header if h]
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
@@ -803,7 +809,7 @@ def _commit(store: Store, batch: list[_Checked], proj: Project) -> None:
     journals = []
     entries = []
     for checked in batch:
-        journals.append(_stage(checked, params, proj))
+        journals.append(_stage(checked, params, proj))  # (journal, moves)
         result = checked.result
         accepted = [p for p in checked.parts if p.accepted.height]
         result.inserted = sum(p.new.height for p in checked.parts if p.new is not None)
@@ -822,17 +828,16 @@ def _commit(store: Store, batch: list[_Checked], proj: Project) -> None:
             added = store.add_progress(rows) if kind == "progress" else store.add_observations(rows)
             if added != rows.height:  # _settle left out every row the store holds
                 raise RuntimeError(f"ingest: {rows.height} {kind} rows to add, the store added {added}")
-        for entry in entries:
-            store.log_submission(entry)
+        store.log_submissions(entries)
         _fault("before_commit")
     _fault("committed")
-    for journal in journals:
-        _apply(journal)
+    for journal, moves in journals:
+        _apply(journal, moves)
 
 
-def _stage(checked: _Checked, params: RegionParams, proj: Project) -> Path:
+def _stage(checked: _Checked, params: RegionParams, proj: Project) -> tuple[Path, list[tuple[Path, Path]]]:
     """The file's archive copy, quarantine and feedback, staged beside its journal; returns
-    the journal."""
+    the journal and its moves."""
     result = checked.result
     region = params.id
     result.problems = [p for p in result.problems if p.rule != "conflict"] + [
@@ -875,16 +880,18 @@ def _stage(checked: _Checked, params: RegionParams, proj: Project) -> Path:
     tmp.write_text(json.dumps({"submission_id": result.sha256, "moves": [[str(a), str(b)] for a, b in moves]}), encoding="utf-8")
     os.replace(tmp, journal)
     _fault("staged")
-    return journal
+    return journal, moves
 
 
-def _apply(journal: Path) -> None:
-    """Put a committed ingest's files in place (each move is atomic; repeating one is harmless)."""
-    entry = json.loads(journal.read_text(encoding="utf-8"))
-    for i, (staged, final) in enumerate(entry["moves"]):
+def _apply(journal: Path, moves: list[tuple[Path, Path]] | None = None) -> None:
+    """Put a committed ingest's files in place (each move is atomic; repeating one is harmless).
+    `moves`: the journal's, where the caller has them (else read from it)."""
+    if moves is None:
+        moves = json.loads(journal.read_text(encoding="utf-8"))["moves"]
+    for i, (staged, final) in enumerate(moves):
         staged, final = Path(staged), Path(final)
         if staged.exists():
-            final.parent.mkdir(parents=True, exist_ok=True)
+            _folder(final.parent)
             os.replace(staged, final)
         if i == 0:
             _fault("moved_one")
@@ -999,8 +1006,9 @@ def ingest(
         with Store.create(params, proj, wait=wait) as store:
             landing: dict[str, _Checked] = {}
             again: list[tuple[int, _Checked]] = []
+            logged = store.submissions_seen()
             for at, checked in batch:
-                seen_now = store.submission_seen(checked.result.sha256)
+                seen_now = logged.get(checked.result.sha256)
                 if seen_now is not None:  # another ingest landed it meanwhile
                     results[at] = _repeat(checked, seen_now)
                 elif checked.result.sha256 in landing:  # the same file twice in this batch
