@@ -40,7 +40,8 @@ def write_feedback(
         # The sender chose the file name: no path, control or forbidden characters reach ours.
         stem = Path(safe_filename(result.file)).stem
         path = folder / f"{stem}-{result.sha256[:12]}.{country or params.id}.{lang}.md"
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.is_dir():
+            path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         paths.append(path)
     return paths

@@ -18,6 +18,7 @@ All functions are pure functions of frames; ``*_for_region`` wrappers read the s
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from pathlib import Path
 
@@ -131,15 +132,17 @@ def missing_submissions(params: RegionParams, items: pl.DataFrame, updates: pl.D
     """Member x period with no progress report, for periods in which some item was under way."""
     rows = []
     hist = updates.filter(pl.col("reported_on") <= as_of)
+    # Each member's first planned start and the days it reported on (once each, in order).
+    starts = dict(items.group_by("country").agg(pl.col("start").min()).iter_rows())
+    reported = {c: sorted(days) for c, days in hist.group_by("country").agg(pl.col("reported_on").unique()).iter_rows()}
     for iso3, country in params.countries.items():
-        mine = items.filter(pl.col("country") == iso3)
-        if mine.is_empty():
+        if iso3 not in starts:
             continue
-        first_start = mine["start"].min()
-        reported = hist.filter(pl.col("country") == iso3)["reported_on"].to_list()
-        for period in periods.complete_between(params.region.submission_period, max(country.start, first_start), as_of):
+        days = reported.get(iso3, [])
+        for period in periods.complete_between(params.region.submission_period, max(country.start, starts[iso3]), as_of):
             first, last = periods.bounds(period)
-            if not any(first <= d <= last for d in reported):
+            at = bisect.bisect_left(days, first)
+            if not (at < len(days) and days[at] <= last):
                 rows.append({"country": iso3, "period": period, "due": last})
     return pl.DataFrame(rows, schema={"country": pl.String, "period": pl.String, "due": pl.Date})
 

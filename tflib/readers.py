@@ -75,19 +75,50 @@ class UnreadableFile(Exception):
 
 
 @dataclass
+class TextRows:
+    """The data rows of a delimited text table, column by column (every cell is text or,
+    where a row is short, None), so that a million rows can be checked a column at a time:
+    `rows` are the row numbers, `columns` the cells under each named heading, `spill` (by
+    position) the non-blank values a row has with no heading."""
+
+    rows: list[int]
+    columns: dict[str, list[str | None]]
+    spill: dict[int, list[str]]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def record(self, at: int) -> tuple[int, dict[str, Any]]:
+        """The row at position `at` as (row number, {column: cell}), as `Table.records` has it."""
+        record: dict[str, Any] = {name: cells[at] for name, cells in self.columns.items()}
+        if at in self.spill:
+            record["__extra__"] = self.spill[at]
+        return self.rows[at], record
+
+    def records(self) -> list[tuple[int, dict[str, Any]]]:
+        return [self.record(at) for at in range(len(self.rows))]
+
+
+@dataclass
 class Table:
     """One table of a file: a CSV, or one sheet of a workbook."""
 
     sheet: str | None
     header: list[str]  # normalised column ids ('' for an empty heading)
     headings: list[str]  # as written
-    records: list[tuple[int, dict[str, Any]]]
+    records: list[tuple[int, dict[str, Any]]]  # empty where `text` holds the rows
     kind_hint: str | None = None  # the kind a sheet name or JSON document declares
     conventions: Conventions = field(default_factory=Conventions)
     header_row: int = 1
     found_header: bool = True
     unread: bool = False  # a sheet holding data the tool cannot place: reported, not read
     hint: str | None = None  # why the header may not have been found
+    text: TextRows | None = None  # delimited text: the rows by column, in place of `records`
+
+    def all_records(self) -> list[tuple[int, dict[str, Any]]]:
+        """Every data row as (row number, {column: cell}); "__extra__" lists the non-blank
+        values with no heading."""
+        return self.records if self.text is None else self.text.records()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -172,8 +203,9 @@ def _letter(index: int) -> str:
     return letters
 
 
-def _table(sheet: str | None, rows: list[tuple[int, list[Any]]], kind_hint: str | None, extra: dict | None = None) -> Table:
-    """Header located, records keyed by column; title rows above the header are not data."""
+def _table(sheet: str | None, rows: list[tuple[int, list[Any]]], kind_hint: str | None, extra: dict | None = None, text: bool = False) -> Table:
+    """Header located, records keyed by column (by column in `Table.text` for delimited
+    `text`); title rows above the header are not data."""
     at = _locate_header([values for _, values in rows])
     found = at is not None
     if found:
@@ -187,6 +219,8 @@ def _table(sheet: str | None, rows: list[tuple[int, list[Any]]], kind_hint: str 
         body = rows
     header = [normalise_header(h) for h in headings] if found else [h.lower() for h in headings]
     _duplicate_headings(header, headings, f"sheet {sheet!r}: " if sheet else "")
+    if text:
+        return Table(sheet, header, headings, [], kind_hint, header_row=header_row, found_header=found, text=_text_rows(header, body))
     records = []
     for lineno, values in body:
         if not any(not blank(v) for v in values):
@@ -199,6 +233,45 @@ def _table(sheet: str | None, rows: list[tuple[int, list[Any]]], kind_hint: str 
             record.update(extra[lineno])
         records.append((lineno, record))
     return Table(sheet, header, headings, records, kind_hint, header_row=header_row, found_header=found)
+
+
+def _text_rows(header: list[str], body: list[tuple[int, list[str]]]) -> TextRows:
+    """The body rows of a delimited table by column, as `_table` would key them: empty lines
+    left out, values with no heading (or beyond the header) kept in `spill`."""
+    width = len(header)
+    lines = [n for n, _ in body]
+    values = [v for _, v in body]
+    beyond: dict[int, list[str]] = {}
+    if any(len(v) != width for v in values):
+        for j, v in enumerate(values):
+            if len(v) > width:
+                extra = [x for x in v[width:] if not blank(x)]
+                if extra:
+                    beyond[j] = extra
+                values[j] = v[:width]
+            elif len(v) < width:
+                values[j] = v + [None] * (width - len(v))
+    columns = [list(c) for c in zip(*values)] if values else [[] for _ in range(width)]
+    del values
+    spill: dict[int, list[str]] = {}
+    for i, name in enumerate(header):
+        if not name:
+            for j, x in enumerate(columns[i]):
+                if not blank(x):
+                    spill.setdefault(j, []).append(x)
+    for j, extra in beyond.items():
+        spill.setdefault(j, []).extend(extra)
+    named = {name: columns[i] for i, name in enumerate(header) if name}
+    # Empty lines carry no data: every cell blank (judged by `blank`, once per distinct value).
+    blanks = [{v for v in set(cells) if blank(v)} for cells in named.values()]
+    if lines and named and all(blanks):
+        empty = [all(flags) for flags in zip(*(map(b.__contains__, cells) for b, cells in zip(blanks, named.values())))]
+        keep = [j for j, e in enumerate(empty) if not e or j in spill]
+        if len(keep) < len(lines):
+            lines = [lines[j] for j in keep]
+            named = {name: [cells[j] for j in keep] for name, cells in named.items()}
+            spill = {new: spill[j] for new, j in enumerate(keep) if j in spill}
+    return TextRows(lines, named, spill)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -233,13 +306,16 @@ def _guess_encoding(data: bytes) -> str:
 def _parse_delimited(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
     """Rows with the line each starts on; a quote left open is an error at its line."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    rows = []
+    rows: list[tuple[int, list[str]]] = []
     start = 1
     try:
+        if '"' not in text:  # no quote: no cell spans lines, so row n starts on line n
+            return list(enumerate(reader, start=1))
         for values in reader:
             rows.append((start, values))
             start = reader.line_num + 1
     except csv.Error as exc:
+        start = start if '"' in text else reader.line_num
         raise UnreadableFile(
             "csv_quote",
             f"line {start}: a quote (\") opened in this row is not closed properly ({exc}); "
@@ -271,7 +347,7 @@ def read_delimited(data: bytes, max_cell: int) -> list[Table]:
         # No delimiter gives a template header: read as commas, so the message names the columns.
         best = ","
     rows = _parse_delimited(text, best)
-    table = _table(None, rows, None)
+    table = _table(None, rows, None, text=True)
     if not table.found_header:
         counts = {d: first_line.count(d) for d in _DELIMITERS}
         likely = max(counts, key=counts.get)

@@ -7,6 +7,7 @@ that is not registered here is a programming error, raised at once.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from .i18n import N_
@@ -148,6 +149,7 @@ class IngestResult:
     feedback_paths: list[str] = field(default_factory=list)
     quarantine_paths: list[str] = field(default_factory=list)
     repeat_of: str | None = None  # for a file received before: the outcome it had then
+    received_at: dt.datetime | None = None  # when it was logged (UTC)
 
     @property
     def exit_code(self) -> int:

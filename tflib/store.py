@@ -671,10 +671,11 @@ class Store:
         return None if row is None else {"file_name": row[0], "received_at": row[1], "outcome": row[2]}
 
     def add_progress(self, rows: pl.DataFrame) -> int:
-        """Append progress updates, skipping rows identical to one already stored. Returns rows added."""
+        """Append progress updates in the frame's order, skipping rows identical to one already
+        stored. Returns rows added."""
         if rows.is_empty():
             return 0
-        self.con.register("incoming", rows.to_arrow())
+        self.con.register("incoming", rows.with_row_index("_order").to_arrow())
         before = self._count("progress_updates")
         self.con.execute(
             """
@@ -687,17 +688,17 @@ class Store:
                 WHERE p.item_id = i.item_id AND p.reported_on = i.reported_on AND p.status = i.status
                   AND p.pct_complete = i.pct_complete AND p.note IS NOT DISTINCT FROM i.note
             )
-            ORDER BY i.source_row
+            ORDER BY i._order
             """
         )
         self.con.unregister("incoming")
         return self._count("progress_updates") - before
 
     def add_observations(self, rows: pl.DataFrame) -> int:
-        """Append indicator observations, skipping exact repeats. Returns rows added."""
+        """Append indicator observations in the frame's order, skipping exact repeats. Returns rows added."""
         if rows.is_empty():
             return 0
-        self.con.register("incoming", rows.to_arrow())
+        self.con.register("incoming", rows.with_row_index("_order").to_arrow())
         before = self._count("indicator_observations")
         self.con.execute(
             """
@@ -714,7 +715,7 @@ class Store:
                   AND o.direction IS NOT DISTINCT FROM i.direction
                   AND o.period = i.period AND o.value = i.value AND o.unit = i.unit AND o.source = i.source
             )
-            ORDER BY i.source_row
+            ORDER BY i._order
             """
         )
         self.con.unregister("incoming")
@@ -734,28 +735,41 @@ class Store:
         return moves.height
 
     def log_submission(self, entry: dict) -> None:
-        self.con.execute(
-            """INSERT INTO submissions BY NAME SELECT * FROM (SELECT
-                ? AS submission_id, ? AS file_name, ? AS kind, ?::VARCHAR[] AS countries,
-                ?::TIMESTAMP AS received_at, ? AS rows_in, ? AS accepted, ? AS inserted,
-                ? AS quarantined, ? AS outcome, ? AS archive_path, ? AS quarantine_path,
-                ? AS illustrative)""",
-            [
-                entry["submission_id"],
-                entry["file_name"],
-                entry.get("kind"),
-                entry.get("countries", []),
-                entry.get("received_at", dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)),
-                entry["rows_in"],
-                entry["accepted"],
-                entry["inserted"],
-                entry["quarantined"],
-                entry["outcome"],
-                entry["archive_path"],
-                entry.get("quarantine_path"),
-                entry.get("illustrative", False),
-            ],
+        self.log_submissions([entry])
+
+    def log_submissions(self, entries: list[dict]) -> None:
+        """Log submissions, in one statement (an ingest logs a batch of files at once)."""
+        if not entries:
+            return
+        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        log = pl.DataFrame(
+            {
+                "submission_id": [e["submission_id"] for e in entries],
+                "file_name": [e["file_name"] for e in entries],
+                "kind": [e.get("kind") for e in entries],
+                "countries": [list(e.get("countries", [])) for e in entries],
+                "received_at": [e.get("received_at") or now for e in entries],
+                "rows_in": [e["rows_in"] for e in entries],
+                "accepted": [e["accepted"] for e in entries],
+                "inserted": [e["inserted"] for e in entries],
+                "quarantined": [e["quarantined"] for e in entries],
+                "outcome": [e["outcome"] for e in entries],
+                "archive_path": [e["archive_path"] for e in entries],
+                "quarantine_path": [e.get("quarantine_path") for e in entries],
+                "illustrative": [e.get("illustrative", False) for e in entries],
+            },
+            schema={
+                "submission_id": pl.String, "file_name": pl.String, "kind": pl.String, "countries": pl.List(pl.String),
+                "received_at": pl.Datetime("us"), "rows_in": pl.Int32, "accepted": pl.Int32, "inserted": pl.Int32,
+                "quarantined": pl.Int32, "outcome": pl.String, "archive_path": pl.String, "quarantine_path": pl.String,
+                "illustrative": pl.Boolean,
+            },
         )
+        self.con.register("log_entries", log.to_arrow())
+        try:
+            self.con.execute("INSERT INTO submissions BY NAME SELECT * FROM log_entries")
+        finally:
+            self.con.unregister("log_entries")
 
     # -- corrections -------------------------------------------------------------------------
 
