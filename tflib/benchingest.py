@@ -22,7 +22,6 @@ import datetime as dt
 import math
 import multiprocessing
 import random
-import resource
 import shutil
 import sys
 import tempfile
@@ -226,6 +225,11 @@ def write_submissions(params: RegionParams, dates: list[dt.date], rows: int, out
 
 
 def _peak_mib() -> float:
+    """Peak resident memory of this process in MiB (NaN where the system does not say)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return math.nan
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # Linux reports kibibytes, macOS bytes.
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
