@@ -17,6 +17,11 @@ a region's site, from the page registry (`tflib.pages`), with relative links onl
 Publishing is atomic (`tflib.site.atomic`); search is a Pagefind index over the finished site.
 A download, brief or export that cannot be written is listed in the returned failures (the
 build exits 1) and the rest of the site is still published.
+
+Publishing is incremental: each report page's content, each brief and the bulk export are
+kept in the build's cache (``work/cache``) under the digest of what they are made of, so only
+what changed is made again; the shell of every page is written anew each time (it names the
+release). What no page uses any more is removed from the cache.
 """
 
 from __future__ import annotations
