@@ -4,6 +4,7 @@ failure-isolated, and on Dask."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import nbformat
@@ -166,3 +167,43 @@ def test_pages_run_on_a_dask_cluster_without_the_store(project):
     nb = nbformat.read(out, as_version=4)
     text = json.dumps([c.get("outputs", []) for c in nb.cells])
     assert "Panama" in text and "Traceback" not in text
+
+
+def test_releases_are_named_by_content_and_dated_by_the_data(project):
+    """A release id is `<region>-<as_of>-<digest of the site's inputs>` and its date the latest
+    progress report: the same inputs give the same site, byte for byte, whenever it is built;
+    a rebuild that changes nothing makes no release; a submission makes the next one."""
+    from tflib.i18n import fmt_date, t
+
+    scope = dict(countries=["PAN"], kinds=["progress"], langs=["en"])
+    params = load_region("sica", project)
+    first = build("sica", project=project, **scope)
+    assert first.published and first.exit_code == 0
+    rid = first.release.release_id
+    assert re.fullmatch(rf"sica-{params.as_of.isoformat()}-[0-9a-f]{{10}}", rid)
+    latest = tflib.progress("sica", history=True, project=project)["reported_on"].max()
+    assert first.release.latest_report == latest <= params.as_of
+    site = pages.site_dir(project, "sica")
+    footer = t("Latest progress report: {date}", "en", date=fmt_date(latest, "en", "long"))
+    assert footer in (site / "en" / "PAN" / "progress.html").read_text(encoding="utf-8")
+    before = {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+    # Run again from scratch: the same release and the same bytes.
+    forced = build("sica", project=project, force=True, **scope)
+    assert forced.ran == ["en/PAN/progress"] and forced.published
+    assert forced.release.release_id == rid
+    after = {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    assert sorted(after) == sorted(before) and [str(f) for f in after if after[f] != before[f]] == []
+    manifest = json.loads((pages.work_dir(project, "sica") / "manifest.json").read_text())
+    assert [r["release_id"] for r in manifest["releases"]] == [rid]
+
+    # Panama reports: a new release, listed after the first.
+    item = tflib.progress("sica", country="PAN", project=project).filter((pl.col("status").fill_null("") != "full") & (pl.col("reported_on") < params.as_of))["item_id"][0]
+    path = write_csv(project.root / "in" / "pan.csv", ["country", "item_id", "reported_on", "status", "pct_complete"], [["PAN", item, params.as_of.isoformat(), "full", "100"]])
+    (res,) = ingest([path], "sica", project)
+    assert res.inserted == 1
+    second = build("sica", project=project, **scope)
+    assert second.published and second.release.release_id not in (rid, None)
+    assert second.release.previous_release == rid and second.release.latest_report == params.as_of
+    changes = (site / "en" / "changes.html").read_text(encoding="utf-8")
+    assert changes.index(second.release.release_id) < changes.index(f"{rid} ({latest.isoformat()})")

@@ -30,7 +30,7 @@ def _records(tmp_path):
 
 def test_project_structure(tmp_path):
     params = load_region("sica")
-    release = Release("sica-test-r1", "sica", params.as_of, dt.date(2026, 10, 1), "0.1.0")
+    release = Release("sica-2026-09-30-5e1f0c2a9b", "sica", params.as_of, dt.date(2026, 9, 28), "0.1.0")
     proj = quarto.write_project(params, _records(tmp_path), tmp_path / "q", tmp_path / "_site", release)
     config = yaml.safe_load((proj / "_quarto.yml").read_text(encoding="utf-8"))
     assert config["project"]["type"] == "website"
@@ -57,6 +57,6 @@ def test_without_quarto_the_engine_says_how_to_install(monkeypatch):
 @pytest.mark.skipif(shutil.which("quarto") is None, reason="no quarto binary on PATH (install from quarto.org or conda-forge)")
 def test_render_with_quarto(tmp_path):
     params = load_region("sica")
-    release = Release("sica-test-r1", "sica", params.as_of, dt.date(2026, 10, 1), "0.1.0")
+    release = Release("sica-2026-09-30-5e1f0c2a9b", "sica", params.as_of, dt.date(2026, 9, 28), "0.1.0")
     site = quarto.publish(params, _records(tmp_path), tmp_path / "q", tmp_path / "_site", release)
     assert (site / "index.html").exists()

@@ -26,7 +26,7 @@ import polars as pl
 import pytest
 
 from tflib import monitor, pages
-from tflib.i18n import fmt_number, fmt_percent, t
+from tflib.i18n import fmt_date, fmt_number, fmt_percent, t
 from tflib.inputs import public
 from tflib.params import load_region
 from tflib.scores import scores
@@ -86,13 +86,13 @@ def built(site_build, tmp_path_factory):
     records = [PageRecord(a, a.executed(work), ok=True) for a in pages.addresses(params, KINDS, COUNTRIES, LANGS)]
     records.append(PageRecord(FAILED, tmp / "never-ran.ipynb", ok=False, error=FAILED_ERROR))
     release = Release(
-        release_id="sica-2026-09-30-r2",
+        release_id="sica-2026-09-30-5e1f0c2a9b",
         region="sica",
         as_of=params.as_of,
-        built_on=dt.date(2026, 10, 1),
+        latest_report=dt.date(2026, 9, 28),
         tflib_version="0.1.0",
         changed_pages=[r.page_id for r in records],
-        previous_release="sica-2026-09-30-r1",
+        previous_release="sica-2026-09-30-0d4c7a1e33",
         changes=["5 page(s) re-run (CRI; es)"],
     )
     site = tmp / "_site" / "sica"
@@ -303,9 +303,11 @@ def test_illustrative_badge_and_methods_page(built):
     assert "lpi_2010_2023.csv" in methods  # the provenance text, escaped
     assert "<script" not in methods.split('class="tf-provenance"', 1)[1].split("</main>", 1)[0]
     cite = (site / "es" / "cite.html").read_text(encoding="utf-8")
-    assert "sica-2026-09-30-r2" in cite and params.region.secretariat in cite and "[URL]" in cite
+    assert "sica-2026-09-30-5e1f0c2a9b" in cite and params.region.secretariat in cite and "[URL]" in cite
     changes = (site / "en" / "changes.html").read_text(encoding="utf-8")
-    assert "sica-2026-09-30-r1" in changes and "5 page(s) re-run (CRI; es)" in changes
+    assert "sica-2026-09-30-0d4c7a1e33" in changes and "5 page(s) re-run (CRI; es)" in changes
+    # The release's date is its latest progress report, never the day it was built.
+    assert t("Latest progress report: {date}", "en", date=fmt_date(dt.date(2026, 9, 28), "en", "long")) in changes
     assert 'href="CRI/progress.html"' in changes
 
 
@@ -360,7 +362,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 def small(built, tmp_path_factory):
     params, proj = built["params"], built["proj"]
     records = [r for r in built["records"] if r.page_id == "es/CRI/progress"]
-    release = dataclasses.replace(built["release"], release_id="sica-2026-09-30-r7", changed_pages=[], changes=[])
+    release = dataclasses.replace(built["release"], release_id="sica-2026-09-30-7a7a7a7a7a", changed_pages=[], changes=[])
     return params, proj, records, release, tmp_path_factory.mktemp("small") / "sica", built["work"]
 
 
@@ -387,8 +389,8 @@ def test_a_failing_publish_keeps_the_previous_site(small, monkeypatch):
     params, proj, records, release, site, work = small
     builtin.publish(params, records, site, release, work=work, project=proj)
     before = snapshot(site)
-    assert "sica-2026-09-30-r7" in before["es/index.html"].decode()
-    newer = dataclasses.replace(release, release_id="sica-2026-09-30-r8")
+    assert "sica-2026-09-30-7a7a7a7a7a" in before["es/index.html"].decode()
+    newer = dataclasses.replace(release, release_id="sica-2026-09-30-8b8b8b8b8b")
 
     # Midway: the Spanish pages are written, then the English ones fail.
     real_landing = landing.landing
@@ -421,7 +423,7 @@ def test_a_failing_publish_keeps_the_previous_site(small, monkeypatch):
 
     # A publish that succeeds replaces the site as a whole.
     builtin.publish(params, records, site, newer, work=work, project=proj)
-    assert "sica-2026-09-30-r8" in (site / "es" / "index.html").read_text(encoding="utf-8")
+    assert "sica-2026-09-30-8b8b8b8b8b" in (site / "es" / "index.html").read_text(encoding="utf-8")
     assert sorted(p.name for p in site.parent.iterdir()) == [".sica.lock", "sica"]
 
 

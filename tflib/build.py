@@ -10,6 +10,9 @@ store: they read their inputs folder, so what was fingerprinted is all they can 
 
 Pages run on warm kernels (tflib.runner) or on a Dask cluster (`scheduler`); a failing page
 never stops the others: the build lists failures and exits non-zero, and the site marks them.
+A release is named by the digest of everything the site is made of (`release_id`) and dated
+by its latest progress report (`latest_report`), never by the clock: the same inputs publish
+the same site, byte for byte, wherever the pages ran.
 
 An interrupted build (killed at any point) leaves the published site as it was and a state
 the next build completes from: each page's result is recorded in the manifest as soon as the
@@ -307,7 +310,7 @@ def build(
     report.site = site_dir
     if publish and (force or published.get("digest") != site_digest or not (site_dir / "index.html").exists()):
         # Pages re-run by an earlier build that was stopped before it published count too.
-        release = _release(params, manifest, sorted(set(report.ran) | set(manifest.get("unpublished", []))))
+        release = _release(params, manifest, release_id(params, site_digest), latest_report(data), sorted(set(report.ran) | set(manifest.get("unpublished", []))))
         if engine == "quarto":
             from .site import quarto
 
@@ -315,7 +318,7 @@ def build(
         else:
             from .site import builtin
 
-            report.artefact_failures = builtin.publish(params, records, site_dir, release, work=work, project=proj)
+            report.artefact_failures = builtin.publish(params, records, site_dir, release, work=work, project=proj, workers=workers)
         builtin_index(proj)
         manifest["unpublished"] = []
         _write_json(manifest_path, manifest)
@@ -323,7 +326,7 @@ def build(
         report.release = release
         report.published = True
     elif manifest.get("releases"):
-        report.release = _release(params, manifest, [])
+        report.release = _release(params, manifest, None, None, [])
     report.seconds = time.perf_counter() - started
     return report
 
@@ -344,24 +347,45 @@ def builtin_index(project: Project) -> None:
     builtin.write_sites_index(pages.sites_dir(project), project)
 
 
-def _release(params: RegionParams, manifest: dict, changed: list[str]) -> Release:
+def latest_report(data: RegionData) -> dt.date:
+    """The date of a release: its latest progress report (on or before the data date), the
+    data date when it holds none. Taken from the data, never the clock, so the same inputs
+    give the same site whoever builds it and whenever."""
+    reported = data.history()["reported_on"]
+    latest = reported.max() if reported.len() else None
+    return min(latest, data.as_of) if isinstance(latest, dt.date) else data.as_of
+
+
+def release_id(params: RegionParams, site_digest: str) -> str:
+    """`<region>-<as_of>-<digest>`: named by what it publishes (the digest of every input of
+    the site), so the same inputs give the same id and any change gives another."""
+    return f"{params.id}-{params.as_of.isoformat()}-{site_digest[:10]}"
+
+
+def _release(params: RegionParams, manifest: dict, rid: str | None, dated: dt.date | None, changed: list[str]) -> Release:
+    """The release being published as `rid` (a new entry of the revision log unless it is the
+    latest one: a rebuild that changes nothing makes no release), or the latest (`rid` None)."""
     releases = manifest.setdefault("releases", [])
-    if changed or not releases:
-        number = len(releases) + 1
-        rid = f"{params.id}-{params.as_of.isoformat()}-r{number}"
+    if rid is not None and (not releases or releases[-1]["release_id"] != rid):
+        assert dated is not None
         langs = sorted({c.split("/")[0] for c in changed})
         countries = sorted({c.split("/")[1] for c in changed})
         notes = [f"{len(changed)} page(s) re-run" + (f" ({', '.join(countries)}; {', '.join(langs)})" if changed else "")]
-        releases.append({"release_id": rid, "built_on": dt.date.today().isoformat(), "changed_pages": changed, "notes": notes})
+        releases.append({"release_id": rid, "latest_report": dated.isoformat(), "changed_pages": changed, "notes": notes})
     entry = releases[-1]
     return Release(
         release_id=entry["release_id"],
         region=params.id,
         as_of=params.as_of,
-        built_on=dt.date.fromisoformat(entry["built_on"]),
+        latest_report=dt.date.fromisoformat(_dated(entry)),
         tflib_version=__version__,
         changed_pages=entry["changed_pages"],
         previous_release=releases[-2]["release_id"] if len(releases) > 1 else None,
-        # Newest first: "<region>-2026-09-30-r3 (2026-11-28): 4 page(s) re-run (<ISO3>; <lang>)".
-        changes=[f"{r['release_id']} ({r['built_on']}): " + "; ".join(r["notes"]) for r in reversed(releases)],
+        # Newest first: "<region>-2026-09-30-3f9a0c2b1d (2026-09-28): 4 page(s) re-run (<ISO3>; <lang>)".
+        changes=[f"{r['release_id']} ({_dated(r)}): " + "; ".join(r["notes"]) for r in reversed(releases)],
     )
+
+
+def _dated(entry: dict) -> str:
+    # An entry written by an earlier tflib has `built_on` instead.
+    return entry.get("latest_report") or entry["built_on"]

@@ -384,14 +384,24 @@ def frame_digest(frame: pl.DataFrame) -> str:
     return hashlib.sha256(frame.write_ndjson().encode()).hexdigest()
 
 
-def write_table(table: Table, folder: Path) -> str:
-    """Write `table` as `<name>.parquet` and its metadata beside it; return its digest."""
+def _meta_text(table: Table) -> str:
+    # The payload without its rows (made from no rows: the rows are the parquet file).
+    meta = {k: v for k, v in table.with_frame(table.frame.clear()).to_payload().items() if k != "rows"}
+    return json.dumps(meta, sort_keys=True, ensure_ascii=False)
+
+
+def write_table(table: Table, folder: Path, previous: str | None = None) -> str:
+    """Write `table` as `<name>.parquet` and its metadata beside it; return its digest. A
+    table whose digest is `previous` (what the folder holds already) is not written again."""
+    meta_text = _meta_text(table)
+    digest = hashlib.sha256((frame_digest(table.frame) + meta_text).encode()).hexdigest()
+    parquet, meta = folder / f"{table.name}.parquet", folder / f"{table.name}{META_SUFFIX}"
+    if digest == previous and parquet.is_file() and meta.is_file():
+        return digest
     folder.mkdir(parents=True, exist_ok=True)
-    meta = {k: v for k, v in table.to_payload().items() if k != "rows"}
-    meta_text = json.dumps(meta, sort_keys=True, ensure_ascii=False)
-    table.frame.write_parquet(folder / f"{table.name}.parquet")
-    (folder / f"{table.name}{META_SUFFIX}").write_text(meta_text, encoding="utf-8")
-    return hashlib.sha256((frame_digest(table.frame) + meta_text).encode()).hexdigest()
+    table.frame.write_parquet(parquet)
+    meta.write_text(meta_text, encoding="utf-8")
+    return digest
 
 
 def read_table(folder: Path, name: str) -> Table:
@@ -401,15 +411,79 @@ def read_table(folder: Path, name: str) -> Table:
     return shell.with_frame(frame.cast(shell.frame.schema))
 
 
+# What a folder of tables was written from: "inputs" (the digest of everything its tables are
+# computed from) and "tables" (each table's digest). Written after the tables, removed before
+# any is rewritten: a folder whose record is missing or differs is written again.
+INPUTS_RECORD = "_inputs.json"
+
+
+def inputs_digest(data: RegionData) -> str:
+    """Everything the region's release tables are computed from, by content: the store (its
+    file), the reference files, the params, the data date, the catalogs and the code. While
+    it is unchanged, every release table and every page's slice is unchanged, so a build
+    need not compute them again (a no-op rebuild reads no table)."""
+    from . import fingerprint
+    from .store import store_path, wal_path
+
+    def make() -> str:
+        store = store_path(data.params.id, data.project)
+        files = [p for p in (store, wal_path(store)) if p.is_file()]
+        reference = data.project.reference_dir
+        return fingerprint.combine({
+            "store": fingerprint.digest_files(files, store.parent),
+            "reference": fingerprint.digest_files([p for p in reference.rglob("*") if p.is_file()], reference) if reference.is_dir() else "",
+            "params": fingerprint.params_digest(data.params, data.project),
+            "as_of": data.as_of.isoformat() if data.as_of else "",
+            "catalogs": fingerprint.catalogs_digest(),
+            "code": fingerprint.code_digest(),
+        })  # fmt: skip
+
+    return data._once(("inputs_digest", None), make)
+
+
+def _recorded(folder: Path, inputs: str) -> dict[str, str]:
+    """The table digests recorded in `folder` for `inputs` (empty: none, or for other inputs)."""
+    try:
+        record = json.loads((folder / INPUTS_RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return dict(record.get("tables", {})) if record.get("inputs") == inputs else {}
+
+
+def _previous(folder: Path) -> dict[str, str]:
+    """The table digests the folder holds (whatever they were written from); the record is
+    removed, as the folder is about to be written."""
+    record = folder / INPUTS_RECORD
+    try:
+        tables = dict(json.loads(record.read_text(encoding="utf-8")).get("tables", {}))
+    except (OSError, ValueError):
+        return {}
+    record.unlink()
+    return tables
+
+
+def _record(folder: Path, inputs: str, tables: dict[str, str]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / INPUTS_RECORD).write_text(json.dumps({"inputs": inputs, "tables": tables}, sort_keys=True), encoding="utf-8")
+
+
 def materialise(data: RegionData, address: Address, folder: Path) -> dict[str, str]:
     """Write the page's declared tables to `folder` (nothing else stays there); return each
-    table's digest."""
+    table's digest. A folder written from the same inputs is left as it is, and a table equal
+    to the one the folder holds is not written again."""
+    declared = list(address.spec.tables)
+    key = hashlib.sha256(f"{inputs_digest(data)}\0{address.region}/{address.page_id}".encode()).hexdigest()
+    done = _recorded(folder, key)
+    if sorted(done) == sorted(declared) and all((folder / f"{name}.parquet").is_file() for name in declared):
+        return {name: done[name] for name in declared}
     folder.mkdir(parents=True, exist_ok=True)
-    declared = set(address.spec.tables)
+    previous = _previous(folder)
     for old in folder.iterdir():
         if old.is_file() and old.name.split(".")[0] not in declared:
             old.unlink()
-    return {name: write_table(slice_for(data, address, name), folder) for name in address.spec.tables}
+    digests = {name: write_table(slice_for(data, address, name), folder, previous.get(name)) for name in declared}
+    _record(folder, key, digests)
+    return digests
 
 
 class Loader:
@@ -457,20 +531,30 @@ def _release_folder(work: Path, name: str, lang: str) -> Path:
 
 def write_release(data: RegionData, work: Path) -> dict[str, str]:
     """Write every release table of the region (per language where it has text) under
-    `work/release/`; return `{name or name:lang: digest}`."""
+    `work/release/`; return `{name or name:lang: digest}`. Release tables written from the
+    same inputs (`inputs_digest`) are not computed again."""
+    folder = release_dir(work)
+    inputs = inputs_digest(data)
+    done = _recorded(folder, inputs)
+    wanted = [(name, lang) for name, spec in TABLES.items() for lang in (data.params.languages if spec.per_language else [data.params.region.default_language])]
+    keys = [f"{name}:{lang}" if TABLES[name].per_language else name for name, lang in wanted]
+    if sorted(done) == sorted([*keys, PROVENANCE]) and (folder / PROVENANCE).is_file() and all(
+        (_release_folder(work, name, lang) / f"{name}.parquet").is_file() for name, lang in wanted
+    ):
+        return done
+    previous = _previous(folder)
     out = {}
-    for name, spec in TABLES.items():
-        for lang in (data.params.languages if spec.per_language else [data.params.region.default_language]):
-            key = f"{name}:{lang}" if spec.per_language else name
-            out[key] = write_table(data.table(name, lang), _release_folder(work, name, lang))
+    for (name, lang), key in zip(wanted, keys):
+        out[key] = write_table(data.table(name, lang), _release_folder(work, name, lang), previous.get(key))
     # The provenance of the reference files the region reads, which the methods page and the
     # bulk export carry (a trade file only when its impact.yaml names it).
     from .analysis.impact import load_impact
 
     trade = load_impact(data.params).trade
     text = reference.provenance(data.project, [*reference.SHARED_FILES, *([trade.file] if trade else [])])
-    (release_dir(work) / PROVENANCE).write_text(text, encoding="utf-8")
+    (folder / PROVENANCE).write_text(text, encoding="utf-8")
     out[PROVENANCE] = hashlib.sha256(text.encode()).hexdigest()
+    _record(folder, inputs, out)
     return out
 
 

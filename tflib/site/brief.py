@@ -271,21 +271,49 @@ def write_country_brief(
     tables: ReleaseTables,
     *,
     release: str,
+    cache: Path | None = None,
 ) -> Path:
     """Typeset the brief of `country` in `lang` to the PDF `out_path` and return its path.
-    `release` names the release on the brief, as on the site's cite page."""
+    `release` names the release on the brief, as on the site's cite page. With a `cache`
+    folder, a brief is typeset only when what it is made of is new (its content, the
+    template, Typst): the PDF is kept there under the digest of those."""
+    import hashlib
+    import os
+
     import typst
 
-    content = brief_content(params, country, lang, tables, release=release)
+    content = json.dumps(brief_content(params, country, lang, tables, release=release), ensure_ascii=False)
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime(params.as_of.year, params.as_of.month, params.as_of.day, tzinfo=dt.timezone.utc)
+    if cache is None:
+        _typeset(content, params.as_of, out_path)
+        return out_path
+    key = hashlib.sha256("\0".join([content, TEMPLATE.read_text(encoding="utf-8"), getattr(typst, "__version__", ""), params.as_of.isoformat()]).encode()).hexdigest()
+    kept = Path(cache) / f"{key}.pdf"
+    if kept.is_file():
+        os.utime(kept)  # used: kept by `report.prune`
+    else:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        tmp = kept.with_name(f".{key}.{os.getpid()}.tmp.pdf")  # Typst writes the format its name ends with
+        _typeset(content, params.as_of, tmp)
+        os.replace(tmp, kept)
+    from .report import place
+
+    place(kept, out_path)
+    return out_path
+
+
+def _typeset(content: str, as_of: dt.date, out_path: Path) -> None:
+    """The PDF of a brief's content (JSON). Its creation date is the data date (never the
+    clock), and Typst's bundled fonts are used: the same content gives the same file."""
+    import typst
+
+    stamp = dt.datetime(as_of.year, as_of.month, as_of.day, tzinfo=dt.timezone.utc)
     typst.compile(
         str(TEMPLATE),
         output=str(out_path),
         root=str(TEMPLATE.parent),
-        sys_inputs={"brief": json.dumps(content, ensure_ascii=False)},
+        sys_inputs={"brief": content},
         ignore_system_fonts=True,
         timestamp=stamp,
     )
-    return out_path

@@ -17,18 +17,23 @@ a region's site, from the page registry (`tflib.pages`), with relative links onl
 Publishing is atomic (`tflib.site.atomic`); search is a Pagefind index over the finished site.
 A download, brief or export that cannot be written is listed in the returned failures (the
 build exits 1) and the rest of the site is still published.
+
+Publishing is incremental: each report page's content, each brief and the bulk export are
+kept in the build's cache (``work/cache``) under the digest of what they are made of, so only
+what changed is made again; the shell of every page is written anew each time (it names the
+release). What no page uses any more is removed from the cache.
 """
 
 from __future__ import annotations
 
 import html
+import json
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
-
-import nbformat
 
 from .. import pages
 from ..i18n import t
@@ -47,6 +52,11 @@ def index_search(folder: Path) -> None:
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0 or not (folder / "pagefind" / "pagefind.js").exists():
         raise RuntimeError(f"pagefind failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
+    # Pagefind lists the languages in no fixed order: sorted, the same site gives the same index.
+    entry = folder / "pagefind" / "pagefind-entry.json"
+    data = json.loads(entry.read_text(encoding="utf-8"))
+    data["languages"] = dict(sorted(data.get("languages", {}).items()))
+    entry.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
 def _index_records(params: RegionParams, records: list[PageRecord]) -> dict[pages.Address, PageRecord]:
@@ -62,22 +72,72 @@ def _index_records(params: RegionParams, records: list[PageRecord]) -> dict[page
     return out
 
 
-def _first_specs(records: list[PageRecord]) -> list[dict]:
-    for rec in records:
-        if rec.ok:
-            specs = [o.spec for o in report.outputs(nbformat.read(rec.notebook, as_version=4)) if o.spec is not None]
-            if specs:
-                return specs
-    return []
+# Below this many pages to convert, worker processes cost more to start than they save.
+POOL_MIN_PAGES = 32
 
 
-def build_site(params: RegionParams, records: list[PageRecord], out: Path, release: Release, work: Path, project: Project) -> list[str]:
+class _Contents:
+    """The content of the site's report pages. Pages whose content is not in the cache are
+    converted by `workers` worker processes while the rest of the site is written; the
+    others are read from the cache."""
+
+    def __init__(self, site: Site, workers: int):
+        import pickle
+
+        self.site = site
+        self.ready: dict[pages.Address, tuple[report.PageContent, Path]] = {}
+        self.running: list[tuple[list[PageRecord], subprocess.Popen]] = []
+        context = site.context
+        self.keys = {a: context.key(rec) for a, rec in sorted(site.records.items()) if rec.ok}
+        missing = [site.records[a] for a, key in self.keys.items() if not (context.folder(key) / report.CONTENT).is_file()]
+        if workers > 1 and len(missing) >= POOL_MIN_PAGES:
+            for n in range(workers):
+                chunk = missing[n::workers]
+                proc = subprocess.Popen([sys.executable, "-c", report.WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                self.running.append((chunk, proc))
+                assert proc.stdin is not None
+                pickle.dump(list(sys.path), proc.stdin)
+                pickle.dump((context, chunk), proc.stdin)
+                proc.stdin.close()
+                proc.stdin = None  # all it reads is written
+
+    def get(self, address: pages.Address) -> tuple[report.PageContent, Path]:
+        if address not in self.ready:
+            self.collect()
+            if address not in self.ready:
+                self.ready[address] = report.cached_content(self.site.context, self.site.records[address], self.keys.get(address))
+        return self.ready[address]
+
+    def collect(self) -> None:
+        """The workers' results; a worker that failed leaves its pages to this process (which
+        then meets the same error, with its traceback)."""
+        import pickle
+
+        for chunk, proc in self.running:
+            out, _ = proc.communicate()
+            if proc.returncode == 0:
+                for rec, made in zip(chunk, pickle.loads(out)):
+                    self.ready[rec.address] = made
+        self.running = []
+
+    def close(self) -> None:
+        for _, proc in self.running:
+            proc.kill()
+            proc.wait()
+        self.running = []
+
+
+def build_site(params: RegionParams, records: list[PageRecord], out: Path, release: Release, work: Path, project: Project, workers: int = 1) -> list[str]:
     """Write the whole site into the empty folder `out` (no search index, no swap); return
-    the artefacts that could not be written."""
+    the artefacts that could not be written. Report pages' content, briefs and the bulk
+    export are taken from the build's cache when their inputs are unchanged."""
     tables = ReleaseTables(work)
+    cache = work / "cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    started = _now(cache)
     site = Site(
         params=params, release=release, project=project, out=out, records=_index_records(params, records),
-        tables=tables, env=environment(), exporter=report.html_exporter(), cache_dir=work / "cache",
+        tables=tables, env=environment(), context=report.RenderContext.of(params, project, cache), cache_dir=cache,
     )
     # Every page that will exist, so links (and the language switch) only point at real files.
     for lang in site.languages:
@@ -86,31 +146,37 @@ def build_site(params: RegionParams, records: list[PageRecord], out: Path, relea
         site.planned.update(pages.landing_path(lang, iso3) for iso3 in site.members)
     site.planned.update(a.html for a in site.records)
 
-    # Assets: the stylesheet and script, and the Vega bundle once for every page.
-    (out / "assets").mkdir(parents=True, exist_ok=True)
-    for asset in sorted(ASSETS.iterdir()):
-        if asset.is_file():
-            shutil.copyfile(asset, out / "assets" / asset.name)
-    (out / BUNDLE).write_text(report.vega_bundle(_first_specs(records), cache_dir=site.cache_dir), encoding="utf-8")
-
-    provenance = (release_dir(work) / PROVENANCE).read_text(encoding="utf-8")
+    contents = _Contents(site, workers)
     try:
-        pairs = downloads.write_bulk_export(params, tables, out / pages.BULK_DIR, provenance)
-        site.bulk = [(str(label), site.rel_of(Path(path))) for label, path in pairs]
-    except Exception as exc:  # noqa: BLE001 - the site is published without it; the build fails
-        site.failures.append(f"bulk export: {type(exc).__name__}: {exc}")
-    with_pages = [c for c in site.members if any(a.member == c for a in site.records)]
-    for lang in site.languages:
-        for iso3 in with_pages:
-            target = out / pages.brief_path(lang, iso3)
-            try:
-                written = brief.write_country_brief(params, iso3, lang, target, tables, release=release.release_id)
-                site.briefs[(lang, iso3)] = site.rel_of(Path(written))
-            except Exception as exc:  # noqa: BLE001 - the landing page is published without it
-                site.failures.append(f"{pages.brief_path(lang, iso3)}: {type(exc).__name__}: {exc}")
+        (out / "assets").mkdir(parents=True, exist_ok=True)
+        for asset in sorted(ASSETS.iterdir()):
+            if asset.is_file():
+                shutil.copyfile(asset, out / "assets" / asset.name)
 
-    for address in sorted(site.records):
-        report.report_page(site, site.records[address])
+        provenance = (release_dir(work) / PROVENANCE).read_text(encoding="utf-8")
+        try:
+            pairs = downloads.cached_bulk_export(params, tables, out / pages.BULK_DIR, provenance, cache=cache / "bulk", key=_bulk_key(site, work))
+            site.bulk = [(str(label), site.rel_of(Path(path))) for label, path in pairs]
+        except Exception as exc:  # noqa: BLE001 - the site is published without it; the build fails
+            site.failures.append(f"bulk export: {type(exc).__name__}: {exc}")
+        with_pages = [c for c in site.members if any(a.member == c for a in site.records)]
+        for lang in site.languages:
+            for iso3 in with_pages:
+                target = out / pages.brief_path(lang, iso3)
+                try:
+                    written = brief.write_country_brief(params, iso3, lang, target, tables, release=release.release_id, cache=cache / "briefs")
+                    site.briefs[(lang, iso3)] = site.rel_of(Path(written))
+                except Exception as exc:  # noqa: BLE001 - the landing page is published without it
+                    site.failures.append(f"{pages.brief_path(lang, iso3)}: {type(exc).__name__}: {exc}")
+
+        made = {a: contents.get(a) for a, rec in sorted(site.records.items()) if rec.ok}
+        # The Vega bundle once for every page, in the Vega-Lite version of the first chart.
+        schema = next((made[r.address][0].schema for r in records if r.ok and made[r.address][0].schema), None)
+        (out / BUNDLE).write_text(report.vega_bundle([{"$schema": schema}] if schema else [], cache_dir=site.cache_dir), encoding="utf-8")
+        for address in sorted(site.records):
+            report.report_page(site, site.records[address], *made.get(address, (None, None)))
+    finally:
+        contents.close()
     for lang in site.languages:
         landing.home(site, lang)
         for iso3 in site.members:
@@ -120,13 +186,35 @@ def build_site(params: RegionParams, records: list[PageRecord], out: Path, relea
         landing.changes(site, lang)
         landing.search(site, lang)
     landing.root(site)
+    for kept in ("pages", "briefs", "bulk"):
+        report.prune(cache / kept, started)
     return site.failures
 
 
-def publish(params: RegionParams, records: list[PageRecord], site_dir: Path, release: Release, *, work: Path, project: Project | str | Path | None = None) -> list[str]:
+def _now(folder: Path) -> float:
+    """The file system's time now (what the mtimes of cache entries are compared with)."""
+    probe = folder / f".now.{os.getpid()}"
+    probe.touch()
+    try:
+        return probe.stat().st_mtime
+    finally:
+        probe.unlink()
+
+
+def _bulk_key(site: Site, work: Path) -> str:
+    """The bulk export's inputs: the release tables (files), the params and the code."""
+    from .. import fingerprint
+
+    folder = release_dir(work)
+    files = fingerprint.digest_files([p for p in folder.rglob("*") if p.is_file()], folder)
+    return fingerprint.combine({"release": files, "params": site.context.params_digest, "code": site.context.code})
+
+
+def publish(params: RegionParams, records: list[PageRecord], site_dir: Path, release: Release, *, work: Path, project: Project | str | Path | None = None, workers: int = 1) -> list[str]:
     """Build the region's site from the executed pages and the release tables in `work`, and
     put it at `site_dir` atomically: an error or an interruption leaves the previous site
-    untouched. Returns the artefacts (downloads, briefs, exports) that could not be written."""
+    untouched. Pages are converted by up to `workers` processes. Returns the artefacts
+    (downloads, briefs, exports) that could not be written."""
     proj = resolve(project)
     site_dir = Path(site_dir).absolute()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -134,7 +222,7 @@ def publish(params: RegionParams, records: list[PageRecord], site_dir: Path, rel
         atomic.recover(site_dir)
         tmp = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.new-", dir=site_dir.parent))
         try:
-            failures = build_site(params, records, tmp, release, work, proj)
+            failures = build_site(params, records, tmp, release, work, proj, workers)
             index_search(tmp)
             tmp.chmod(0o755)  # mkdtemp makes it private; a published site is readable
             atomic.swap(tmp, site_dir)

@@ -26,12 +26,15 @@ altered (-5 stays the number -5). Stata files keep the text as it is: Stata neve
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
+import struct
 import zipfile
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import polars as pl
 
 from ..codebook import describe
@@ -39,7 +42,7 @@ from ..i18n import N_, gettext, t
 from ..inputs import ReleaseTables
 from ..page import CAVEATS
 from ..params import RegionParams
-from ..safety import is_text, neutralise_cell, neutralise_frame
+from ..safety import is_text, neutralise_cell
 from ..tables import Table, cell_text
 from .model import PageRecord
 
@@ -93,31 +96,76 @@ def note(kind: str, lang: str, **values: object) -> str:
 # Writers
 
 
-def csv_frame(table: Table) -> pl.DataFrame:
-    """The CSV cells of a release table: `Table.text_frame`, with the cells of its text
-    columns neutralised (the table's own types say which: numbers are never altered)."""
-    text = [c for c, d in table.frame.schema.items() if is_text(d)]
-    return neutralise_frame(table.text_frame(), text)
+def csv_cells(table: Table) -> list[list[str | None]]:
+    """The CSV cells of a release table, row by row: each as `Table.text_frame` shows it
+    (decimals at their precision), the cells of its text columns neutralised (the table's
+    own types say which: numbers are never altered)."""
+    frame = table.frame
+    kinds = [(c, "decimal" if d.is_float() else "text" if is_text(d) else "other") for c, d in frame.schema.items()]
+    rows = []
+    for row in frame.iter_rows(named=True):
+        cells: list[str | None] = []
+        for column, kind in kinds:
+            value = row[column]
+            if kind == "decimal":
+                cells.append(table.decimal_text(column, value, row))
+            else:
+                text = cell_text(value)
+                cells.append(neutralise_cell(text) if kind == "text" and text is not None else text)
+        rows.append(cells)
+    return rows
+
+
+def _csv_field(value: str | None) -> str:
+    """A CSV field: missing is an empty field, an empty text is "" (so the two stay apart),
+    quoted only where a comma, quote or line break needs it."""
+    if value is None:
+        return ""
+    if value == "":
+        return '""'
+    if "," in value or '"' in value or "\n" in value or "\r" in value:
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def csv_text(columns: list[str], rows: list[list[str | None]]) -> str:
+    """UTF-8 CSV text: a header row, then the rows; "\n" ends every line."""
+    lines = [",".join(map(_csv_field, columns))]
+    lines += [",".join(map(_csv_field, row)) for row in rows]
+    return "\n".join(lines) + "\n"
 
 
 def write_csv(table: Table, path: Path) -> None:
     """UTF-8 CSV of a release table: every decimal at its precision ("2.6", "3.34"), money
     exact, dates ISO 8601 (2026-09-30), lists joined by "; ", missing values empty cells, no
     text cell read as a formula."""
-    csv_frame(table).write_csv(path, null_value="")
+    Path(path).write_text(csv_text(table.frame.columns, csv_cells(table)), encoding="utf-8", newline="")
 
 
 def write_frame_csv(frame: pl.DataFrame, path: Path) -> None:
     """UTF-8 CSV of a frame of text and whole numbers (codebooks); text cells neutralised."""
-    neutralise_frame(frame).write_csv(path, null_value="")
+    other = [c for c, d in frame.schema.items() if d != pl.String and not d.is_integer()]
+    if other:
+        raise TypeError(f"columns {other} are neither text nor whole numbers")
+    text = [d == pl.String for d in frame.dtypes]
+    rows = [[None if v is None else neutralise_cell(v) if is_str else str(v) for v, is_str in zip(row, text)] for row in frame.iter_rows()]
+    Path(path).write_text(csv_text(frame.columns, rows), encoding="utf-8", newline="")
+
+
+# Characters no Excel cell may hold (openpyxl's ILLEGAL_CHARACTERS_RE).
+EXCEL_ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+# The number formats of date cells: the one a spreadsheet writer gives a bound value, and ours.
+_BOUND_FORMATS = {dt.date: "yyyy-mm-dd", dt.datetime: "yyyy-mm-dd h:mm:ss"}
+SPREADSHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_DOC_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
 def _excel_value(value: Any) -> Any:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
     if isinstance(value, str):
         # Characters Excel refuses go first, so none can hide a formula behind it.
-        return neutralise_cell(ILLEGAL_CHARACTERS_RE.sub("", value))[:EXCEL_CELL_MAX]
+        return neutralise_cell(EXCEL_ILLEGAL.sub("", value))[:EXCEL_CELL_MAX]
     if isinstance(value, (list, tuple)):
         return _excel_value(cell_text(list(value)))
     if isinstance(value, Decimal):
@@ -125,62 +173,187 @@ def _excel_value(value: Any) -> Any:
     return value
 
 
-def _fill_sheet(ws: Any, frame: pl.DataFrame) -> None:
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+def _xml_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
-    ws.append([_excel_value(c) for c in frame.columns])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.data_type = "s"
-    formats = {i: ("yyyy-mm-dd" if d == pl.Date else "yyyy-mm-dd hh:mm:ss") for i, d in enumerate(frame.dtypes) if d == pl.Date or isinstance(d, pl.Datetime)}
-    for row in frame.iter_rows():
-        values = [_excel_value(v) for v in row]
-        ws.append(values)
-        r = ws.max_row
-        for i, v in enumerate(values):
-            cell = ws.cell(row=r, column=i + 1)
-            if isinstance(v, str):
-                cell.data_type = "s"  # text is a string cell, never a formula
-            if i in formats and v is not None:
-                cell.number_format = formats[i]
-    ws.freeze_panes = "A2"
+
+def _xml_attr(text: str) -> str:
+    return _xml_text(text).replace('"', "&quot;").replace("\r", "&#13;").replace("\n", "&#10;").replace("\t", "&#09;")
+
+
+def _column_letter(n: int) -> str:
+    letters = ""
+    while n:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _excel_serial(value: dt.date) -> float:
+    """Excel's day number of a date or time (1900 date system)."""
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
+    days = (moment - _EXCEL_EPOCH).days
+    if 0 < days <= 60:
+        days -= 1  # Excel's 29 February 1900
+    return days + (moment.hour * 3600 + moment.minute * 60 + moment.second + moment.microsecond / 10**6) / 86400
+
+
+def _number(value: float) -> str:
+    return "%.16g" % value
+
+
+class _Workbook:
+    """The styles a workbook's cells use (in the order they are first used), as SpreadsheetML."""
+
+    def __init__(self) -> None:
+        self.formats: list[str] = []  # custom number formats (ids from 164)
+        self.xfs: list[tuple[int, int]] = [(0, 0)]  # (number format id, font id): 0 plain, 1 bold
+
+    def format_id(self, code: str) -> int:
+        if code not in self.formats:
+            self.formats.append(code)
+        return 164 + self.formats.index(code)
+
+    def xf(self, style: tuple[int, int]) -> int:
+        if style not in self.xfs:
+            self.xfs.append(style)
+        return self.xfs.index(style)
+
+
+def _sheet_xml(book: _Workbook, frame: pl.DataFrame) -> str:
+    """One worksheet: a bold header row, frozen; then a row per frame row. Text is always a
+    string cell, never a formula; dates are day numbers shown as dates; no data is no cell."""
+    dtypes = frame.dtypes
+    formats = {i: ("yyyy-mm-dd" if d == pl.Date else "yyyy-mm-dd hh:mm:ss") for i, d in enumerate(dtypes) if d == pl.Date or isinstance(d, pl.Datetime)}
+    letters = [_column_letter(i) for i in range(1, frame.width + 1)]
+    bold = book.xf((0, 1))
+    rows = ['<row r="1">' + "".join(_cell(f"{letters[i]}1", _excel_value(c), bold) for i, c in enumerate(frame.columns)) + "</row>"]
+    # Each column's cells are written the way its type says (a frame column has one type).
+    numeric = [d.is_integer() or d.is_float() for d in dtypes]
+    for r, row in enumerate(frame.iter_rows(), 2):
+        styles: dict[int, int] = {}
+        if formats:
+            dated = [i for i in formats if row[i] is not None]
+            for i in dated:  # a date value gets its default date format, then ours
+                book.format_id(_BOUND_FORMATS[type(row[i])])
+            for i in dated:
+                styles[i] = book.format_id(formats[i])
+        cells = []
+        for i, v in enumerate(row):
+            if v is None:
+                continue
+            if numeric[i] and not isinstance(v, bool):
+                cells.append(f'<c r="{letters[i]}{r}" t="n"><v>{_number(v)}</v></c>')
+            else:
+                cells.append(_cell(f"{letters[i]}{r}", _excel_value(v), book.xf((styles[i], 0)) if i in styles else 0))
+        rows.append(f'<row r="{r}">' + "".join(cells) + "</row>")
+    widths = []
     for i, name in enumerate(frame.columns, 1):
         width = max([len(str(name))] + [len(str(v)) for v in frame[name].head(200).to_list() if v is not None])
-        ws.column_dimensions[get_column_letter(i)].width = min(60, max(8, width + 2))
+        widths.append(f'<col width="{min(60, max(8, width + 2))}" customWidth="1" min="{i}" max="{i}" />')
+    dimension = f"A1:{letters[-1]}{frame.height + 1}" if frame.width else "A1:A1"
+    cols = "<cols>" + "".join(widths) + "</cols>" if widths else "<cols />"
+    return (
+        f'<worksheet xmlns="{SPREADSHEET_NS}"><sheetPr><outlinePr summaryBelow="1" summaryRight="1" /><pageSetUpPr /></sheetPr>'
+        f'<dimension ref="{dimension}" /><sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen" />'
+        '<selection pane="bottomLeft" activeCell="A1" sqref="A1" /></sheetView></sheetViews><sheetFormatPr baseColWidth="8" defaultRowHeight="15" />'
+        f"{cols}<sheetData>{''.join(rows)}</sheetData>"
+        '<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5" /></worksheet>'
+    )
+
+
+def _cell(ref: str, value: Any, style: int) -> str:
+    s = f' s="{style}"' if style else ""
+    if isinstance(value, str):
+        if value == "":
+            return f'<c r="{ref}"{s} t="inlineStr" />'
+        space = ' xml:space="preserve"' if value.strip() and value != value.strip() else ""
+        return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{_xml_text(value)}</t></is></c>'
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, dt.date):
+        return f'<c r="{ref}"{s} t="n"><v>{_number(_excel_serial(value))}</v></c>'
+    return f'<c r="{ref}"{s} t="n"><v>{_number(value)}</v></c>'
+
+
+_FONTS = '<fonts count="2"><font><name val="Calibri" /><family val="2" /><color theme="1" /><sz val="11" /><scheme val="minor" /></font><font><b val="1" /></font></fonts>'
+_FILLS_TO_STYLES = (
+    '<fills count="2"><fill><patternFill /></fill><fill><patternFill patternType="gray125" /></fill></fills>'
+    '<borders count="1"><border><left /><right /><top /><bottom /><diagonal /></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" /></cellStyleXfs>'
+)
+_INDEXED_COLOURS = (
+    "00000000 00FFFFFF 00FF0000 0000FF00 000000FF 00FFFF00 00FF00FF 0000FFFF 00000000 00FFFFFF 00FF0000 0000FF00 000000FF 00FFFF00 00FF00FF 0000FFFF "
+    "00800000 00008000 00000080 00808000 00800080 00008080 00C0C0C0 00808080 009999FF 00993366 00FFFFCC 00CCFFFF 00660066 00FF8080 000066CC 00CCCCFF "
+    "00000080 00FF00FF 00FFFF00 0000FFFF 00800080 00800000 00008080 000000FF 0000CCFF 00CCFFFF 00CCFFCC 00FFFF99 0099CCFF 00FF99CC 00CC99FF 00FFCC99 "
+    "003366FF 0033CCCC 0099CC00 00FFCC00 00FF9900 00FF6600 00666699 00969696 00003366 00339966 00003300 00333300 00993300 00993366 00333399 00333333"
+).split()
+
+
+def _styles_xml(book: _Workbook) -> str:
+    formats = "".join(f'<numFmt numFmtId="{164 + i}" formatCode="{_xml_attr(code)}" />' for i, code in enumerate(book.formats))
+    num_fmts = f'<numFmts count="{len(book.formats)}">{formats}</numFmts>' if book.formats else '<numFmts count="0" />'
+    xfs = "".join(f'<xf numFmtId="{fmt}" fontId="{font}" fillId="0" borderId="0" pivotButton="0" quotePrefix="0" xfId="0" />' for fmt, font in book.xfs)
+    colours = "".join(f'<rgbColor rgb="{c}" />' for c in _INDEXED_COLOURS)
+    return (
+        f'<styleSheet xmlns="{SPREADSHEET_NS}">{num_fmts}{_FONTS}{_FILLS_TO_STYLES}<cellXfs count="{len(book.xfs)}">{xfs}</cellXfs>'
+        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0" hidden="0" /></cellStyles>'
+        '<tableStyles count="0" defaultTableStyle="TableStyleMedium9" defaultPivotStyle="PivotStyleLight16" />'
+        f"<colors><indexedColors>{colours}</indexedColors></colors></styleSheet>"
+    )
 
 
 def _stamp(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day)
 
 
-def _fix_zip(path: Path, stamp: dt.datetime) -> None:
-    """Rewrite a ZIP (an .xlsx) with fixed entry times and core properties, so equal data
-    give equal files."""
-    with zipfile.ZipFile(path) as src:
-        entries = [(info, src.read(info)) for info in src.infolist()]
-    iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info, data in entries:
-            if info.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)", rb"\g<1>" + iso.encode() + rb"\g<2>", data)
-            zi = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = info.external_attr
-            dst.writestr(zi, data)
-
-
 def write_xlsx(sheets: list[tuple[str, pl.DataFrame]], path: Path, stamp: dt.datetime) -> None:
-    from openpyxl import Workbook
+    """An Excel workbook (SpreadsheetML, written directly), a sheet per frame, dated `stamp`
+    in its properties and its entries, so equal data give equal files."""
+    from .theme import SPREADSHEET_THEME
 
-    wb = Workbook()
-    wb.remove(wb.active)
-    for name, frame in sheets:
-        _fill_sheet(wb.create_sheet(_sheet_name(name)), frame)
-    wb.properties.created = stamp
-    wb.properties.creator = "tflib"
-    wb.save(path)
-    _fix_zip(path, stamp)
+    book = _Workbook()
+    worksheets = [_sheet_xml(book, frame) for _, frame in sheets]
+    n = len(sheets)
+    iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    sheet_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+    parts = [
+        ("docProps/app.xml", '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"><Application>tflib</Application></Properties>'),
+        ("docProps/core.xml",
+         '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+         'xmlns:dcterms="http://purl.org/dc/terms/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:creator>tflib</dc:creator>'
+         f'<dcterms:created xsi:type="dcterms:W3CDTF">{iso}</dcterms:created><dcterms:modified xsi:type="dcterms:W3CDTF">{iso}</dcterms:modified></cp:coreProperties>'),
+        ("xl/theme/theme1.xml", SPREADSHEET_THEME),
+        *((f"xl/worksheets/sheet{i}.xml", xml) for i, xml in enumerate(worksheets, 1)),
+        ("xl/styles.xml", _styles_xml(book)),
+        ("_rels/.rels",
+         f'<Relationships xmlns="{_REL_NS}"><Relationship Type="{_DOC_REL}/officeDocument" Target="xl/workbook.xml" Id="rId1" />'
+         '<Relationship Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml" Id="rId2" />'
+         f'<Relationship Type="{_DOC_REL}/extended-properties" Target="docProps/app.xml" Id="rId3" /></Relationships>'),
+        ("xl/workbook.xml",
+         f'<workbook xmlns:r="{_DOC_REL}" xmlns="{SPREADSHEET_NS}"><workbookPr /><workbookProtection /><bookViews><workbookView visibility="visible" minimized="0" '
+         'showHorizontalScroll="1" showVerticalScroll="1" showSheetTabs="1" tabRatio="600" firstSheet="0" activeTab="0" autoFilterDateGrouping="1" /></bookViews><sheets>'
+         + "".join(f'<sheet name="{_xml_attr(_sheet_name(name))}" sheetId="{i}" state="visible" r:id="rId{i}" />' for i, (name, _) in enumerate(sheets, 1))
+         + '</sheets><definedNames /><calcPr calcId="124519" fullCalcOnLoad="1" /></workbook>'),
+        ("xl/_rels/workbook.xml.rels",
+         f'<Relationships xmlns="{_REL_NS}">'
+         + "".join(f'<Relationship Type="{_DOC_REL}/worksheet" Target="/xl/worksheets/sheet{i}.xml" Id="rId{i}" />' for i in range(1, n + 1))
+         + f'<Relationship Type="{_DOC_REL}/styles" Target="styles.xml" Id="rId{n + 1}" /><Relationship Type="{_DOC_REL}/theme" Target="theme/theme1.xml" Id="rId{n + 2}" /></Relationships>'),
+        ("[Content_Types].xml",
+         '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml" />'
+         '<Default Extension="xml" ContentType="application/xml" /><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml" />'
+         '<Override PartName="/xl/theme/theme1.xml" ContentType="application/vnd.openxmlformats-officedocument.theme+xml" />'
+         '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml" />'
+         '<Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml" />'
+         + "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{sheet_type}" />' for i in range(1, n + 1))
+         + '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml" /></Types>'),
+    ]  # fmt: skip
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, xml in parts:
+            info = zipfile.ZipInfo(name, date_time=stamp.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            zf.writestr(info, xml.encode("utf-8"))
 
 
 def _sheet_name(name: str) -> str:
@@ -198,40 +371,101 @@ def _label(text: str, limit: int = STATA_LABEL_MAX) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# Stata 118 storage types, their missing value (".") and default display formats.
+_STATA_BYTE, _STATA_LONG, _STATA_DOUBLE = 65530, 65528, 65526
+_MISSING_BYTE, _MISSING_LONG = 101, 2147483621
+_MISSING_DOUBLE = struct.unpack("<d", b"\x00\x00\x00\x00\x00\x00\xe0\x7f")[0]
+_STATA_EPOCH = dt.date(1960, 1, 1)
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _stata_column(series: pl.Series) -> tuple[int, str, np.ndarray]:
+    """A column as Stata stores it: (type, display format, values), missing values as
+    Stata's "." (true/false as 1/0 bytes, dates as days and times as milliseconds since
+    1960, whole numbers as longs where they fit, text as UTF-8 of a fixed width)."""
+    dtype = series.dtype
+    values = series.to_list()  # tables are small: plain values beat a frame operation each
+    if dtype == pl.Boolean:
+        return _STATA_BYTE, "%8.0g", np.array([_MISSING_BYTE if v is None else int(v) for v in values], dtype="<i1")
+    present = [v for v in values if v is not None]
+    if dtype.is_integer() and (not present or (min(present) > -(2**31) + 27 and max(present) < 2**31 - 27)):
+        return _STATA_LONG, "%12.0g", np.array([_MISSING_LONG if v is None else v for v in values], dtype="<i4")
+    if dtype.is_float() or isinstance(dtype, pl.Decimal) or dtype.is_integer():
+        numbers = [_MISSING_DOUBLE if v is None else float(v) for v in values]
+        if any(math.isinf(v) for v in numbers):
+            raise ValueError(f"column {series.name} holds an infinite value, which Stata cannot store")
+        return _STATA_DOUBLE, "%10.0g", np.array(numbers, dtype="<f8")
+    if dtype == pl.Date:
+        return _STATA_DOUBLE, "%td", np.array([_MISSING_DOUBLE if v is None else float((v - _STATA_EPOCH).days) for v in values], dtype="<f8")
+    if isinstance(dtype, pl.Datetime):
+        epoch = dt.datetime(1960, 1, 1)
+
+        def ms(v: dt.datetime) -> float:
+            delta = v.replace(tzinfo=None) - epoch
+            return float((delta.days * 86_400_000_000 + delta.seconds * 1_000_000 + delta.microseconds) // 1000)
+
+        return _STATA_DOUBLE, "%tc", np.array([_MISSING_DOUBLE if v is None else ms(v) for v in values], dtype="<f8")
+    texts = [_stata_text(cell_text(v)).encode("utf-8") for v in values]
+    width = max([1, *map(len, texts)])
+    return width, f"%{width}s", np.array(texts, dtype=f"S{width}")
+
+
+def _padded(text: str, size: int) -> bytes:
+    raw = text.encode("utf-8")
+    return raw + b"\0" * (size - len(raw))
+
+
+def dta_bytes(frame: pl.DataFrame, names: dict[str, str], labels: dict[str, str], title: str, stamp: dt.datetime) -> bytes:
+    """A Stata 118 (Stata 14 and later) file of `frame`, written directly (the byte layout
+    pandas' `to_stata(version=118)` writes for the same frame): variables named `names`,
+    labelled `labels`, the file labelled `title` and dated `stamp`."""
+    columns = [_stata_column(frame[c]) for c in frame.columns]
+    nvar = len(columns)
+    label = _label(title).encode("utf-8")
+    when = f"{stamp.day:02d} {_MONTHS[stamp.month - 1]} {stamp.year:04d} {stamp.hour:02d}:{stamp.minute:02d}"
+    header = (
+        b"<release>118</release><byteorder>LSF</byteorder>"
+        + b"<K>" + struct.pack("<H", nvar) + b"</K>"
+        + b"<N>" + struct.pack("<Q", frame.height) + b"</N>"
+        + b"<label>" + struct.pack("<H", len(label)) + label + b"</label>"
+        + b"<timestamp>\x11" + when.encode("ascii") + b"</timestamp>"
+    )  # fmt: skip
+    if nvar:
+        records = np.empty(frame.height, dtype=[(f"v{i}", values.dtype) for i, (_, _, values) in enumerate(columns)])
+        for i, (_, _, values) in enumerate(columns):
+            records[f"v{i}"] = values
+        data = records.tobytes()
+    else:
+        data = b""
+    sections = [
+        ("variable_types", b"".join(struct.pack("<H", typ) for typ, _, _ in columns)),
+        ("varnames", b"".join(_padded(names[c][:32], 129) for c in frame.columns)),
+        ("sortlist", b"\0" * 2 * (nvar + 1)),
+        ("formats", b"".join(_padded(fmt, 57) for _, fmt, _ in columns)),
+        ("value_label_names", b"\0" * 129 * nvar),
+        ("variable_labels", b"".join(_padded(_label(labels.get(c, "")), 321) for c in frame.columns)),
+        ("characteristics", b""),
+        ("data", data),
+        ("strls", b""),
+        ("value_labels", b""),
+    ]
+    start = b"<stata_dta><header>" + header + b"</header>"
+    offsets = [0, len(start)]
+    position = len(start) + len(b"<map>") + 14 * 8 + len(b"</map>")
+    body = []
+    for tag, content in sections:
+        offsets.append(position)
+        chunk = b"<" + tag.encode() + b">" + content + b"</" + tag.encode() + b">"
+        body.append(chunk)
+        position += len(chunk)
+    offsets += [position, position + len(b"</stata_dta>")]
+    return start + b"<map>" + struct.pack("<14Q", *offsets) + b"</map>" + b"".join(body) + b"</stata_dta>"
+
+
 def write_dta(frame: pl.DataFrame, path: Path, names: dict[str, str], labels: dict[str, str], title: str, stamp: dt.datetime) -> None:
     """Stata format 118: names Stata-safe, variable labels, dates as Stata dates (%td / %tc),
     true/false as 1/0, strings cut to 2045 bytes; missing values stay missing."""
-    import pandas as pd
-
-    columns: dict[str, Any] = {}
-    convert: dict[str, str] = {}
-    for name, dtype in frame.schema.items():
-        s = frame[name]
-        target = names[name]
-        if dtype == pl.Boolean:
-            columns[target] = pd.array([None if v is None else int(v) for v in s.to_list()], dtype="Int8")
-        elif dtype.is_integer():
-            lo, hi = s.min(), s.max()
-            small = s.null_count() == s.len() or (lo is not None and lo > -(2**31) + 27 and hi < 2**31 - 27)
-            columns[target] = pd.array(s.to_list(), dtype="Int32") if small else s.cast(pl.Float64).to_numpy()
-        elif dtype.is_float() or isinstance(dtype, pl.Decimal):
-            columns[target] = s.cast(pl.Float64).to_numpy()
-        elif dtype == pl.Date or isinstance(dtype, pl.Datetime):
-            columns[target] = pd.to_datetime(pd.Series(s.to_list(), dtype="object"))
-            convert[target] = "td" if dtype == pl.Date else "tc"
-        else:
-            values = [_stata_text(cell_text(v)) for v in s.to_list()]
-            columns[target] = pd.Series(values, dtype="object")
-    df = pd.DataFrame(columns)
-    df.to_stata(
-        path,
-        version=118,
-        write_index=False,
-        convert_dates=convert,
-        variable_labels={names[c]: _label(labels.get(c, "")) for c in frame.columns},
-        data_label=_label(title),
-        time_stamp=stamp,
-    )
+    Path(path).write_bytes(dta_bytes(frame, names, labels, title, stamp))
 
 
 _STATA_RESERVED = {
@@ -315,13 +549,13 @@ def _write_codebook_md(path: Path, title: str, book: pl.DataFrame, notes: list[s
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def _zip(path: Path, files: list[Path], stamp: dt.datetime) -> None:
+def _zip(path: Path, files: dict[str, bytes], stamp: dt.datetime) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for f in files:
-            info = zipfile.ZipInfo(f.name, date_time=stamp.timetuple()[:6])
+        for name, data in files.items():
+            info = zipfile.ZipInfo(name, date_time=stamp.timetuple()[:6])
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            zf.writestr(info, f.read_bytes())
+            zf.writestr(info, data)
 
 
 def page_title(params: RegionParams, record: PageRecord, lang: str) -> str:
@@ -349,13 +583,15 @@ def write_page_downloads(record: PageRecord, found: list["Output"], out_dir: Pat
     tables = unique_names(tab for o in found for tab in o.tables)
     result: dict[str, list[tuple[str, Path]]] = {"page": []}
     csv_of: dict[str, Path] = {}
-    dta_of: dict[str, Path] = {}
+    csv_data: dict[str, bytes] = {}
+    dta_data: dict[str, bytes] = {}  # in the archive only
+    cells = {tab.name: _flat(tab.rounded()) for tab in tables}  # numeric cells (Stata, Excel)
     for tab in tables:
         csv_of[tab.name] = out_dir / f"{tab.name}.csv"
-        write_csv(tab, csv_of[tab.name])
+        csv_data[f"{tab.name}.csv"] = csv_text(tab.frame.columns, csv_cells(tab)).encode("utf-8")
+        csv_of[tab.name].write_bytes(csv_data[f"{tab.name}.csv"])
         names = stata_names(tab.frame.columns)
-        dta_of[tab.name] = out_dir / f"{tab.name}.dta"
-        write_dta(_flat(tab.rounded()), dta_of[tab.name], names, {c: tab.describe(c, lang) for c in tab.frame.columns}, tab.title, stamp)
+        dta_data[f"{tab.name}.dta"] = dta_bytes(cells[tab.name], names, {c: tab.describe(c, lang) for c in tab.frame.columns}, tab.title, stamp)
     charts = [o for o in found if o.spec is not None]
     for n, o in enumerate(charts, 1):
         result[f"chart-{n}"] = [(f"CSV ({tab.name})" if len(o.tables) > 1 else "CSV", csv_of[tab.name]) for tab in o.tables]
@@ -370,14 +606,12 @@ def write_page_downloads(record: PageRecord, found: list["Output"], out_dir: Pat
         "codebook": out_dir / "codebook.csv",
         "codebook_md": out_dir / "codebook.md",
     }
-    sheets = [(tab.name, _flat(tab.rounded())) for tab in tables]
+    sheets = [(tab.name, cells[tab.name]) for tab in tables]
     sheets.append(("codebook", book))
     sheets.append(("notes", pl.DataFrame({"note": notes}, schema={"note": pl.String})))
     write_xlsx(sheets, paths["xlsx"], stamp)
-    _zip(paths["csv"], list(csv_of.values()), stamp)
-    _zip(paths["dta"], list(dta_of.values()), stamp)
-    for f in dta_of.values():
-        f.unlink()  # in the archive only
+    _zip(paths["csv"], csv_data, stamp)
+    _zip(paths["dta"], dta_data, stamp)
     write_frame_csv(book, paths["codebook"])
     _write_codebook_md(paths["codebook_md"], title, book, notes, lang)
     result["page"] = [(t(PAGE_LABELS[k], lang), p) for k, p in paths.items()]
@@ -572,4 +806,34 @@ def write_bulk_export(params: RegionParams, release: ReleaseTables, out_dir: Pat
             info.external_attr = 0o644 << 16
             zf.writestr(info, files[name])
     result.append((BULK_LABELS["zip"], zip_path))
+    return result
+
+
+def cached_bulk_export(params: RegionParams, release: ReleaseTables, out_dir: Path, provenance: str, *, cache: Path, key: str) -> list[tuple[str, Path]]:
+    """`write_bulk_export`, its files kept in `cache` under `key` (a digest of everything they
+    are made of: the release tables, the params and the code) and copied from there while
+    those are unchanged."""
+    import json
+    import os
+    import shutil
+
+    kept = Path(cache) / key
+    index = kept / "_files.json"
+    if index.is_file():
+        os.utime(kept)  # used: kept by `report.prune`
+    else:
+        tmp = kept.with_name(f".{key}.{os.getpid()}.tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        pairs = write_bulk_export(params, release, tmp, provenance)
+        (tmp / "_files.json").write_text(json.dumps([[label, Path(path).name] for label, path in pairs]), encoding="utf-8")
+        shutil.rmtree(kept, ignore_errors=True)
+        tmp.rename(kept)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    result = []
+    from .report import place
+
+    for label, name in json.loads(index.read_text(encoding="utf-8")):
+        place(kept / name, out_dir / name)
+        result.append((label, out_dir / name))
     return result

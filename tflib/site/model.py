@@ -37,12 +37,13 @@ class PageRecord:
 
 @dataclass(frozen=True)
 class Release:
-    """Identity of a published release (for the cite page and the revision log)."""
+    """Identity of a published release (for the cite page and the revision log). Everything in
+    it comes from the data (never the clock): the same inputs give the same release."""
 
-    release_id: str  # e.g. "<region>-2026-09-30-r3"
+    release_id: str  # "<region>-<as_of>-<digest of the site's inputs>", e.g. "sica-2026-09-30-3f9a0c2b1d"
     region: str
     as_of: dt.date
-    built_on: dt.date
+    latest_report: dt.date  # its latest progress report (the release's date)
     tflib_version: str
     changed_pages: list[str] = field(default_factory=list)  # page ids re-run in this build
     previous_release: str | None = None

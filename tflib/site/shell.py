@@ -54,7 +54,7 @@ TEMPLATE_MESSAGES = (
     N_("failed"),
     N_("Download the data of this page"),
     N_("Data as of {date}"),
-    N_("Built on {date}"),
+    N_("Latest progress report: {date}"),
     N_("Methods and sources"),
     N_("How to cite"),
     N_("Revision log"),
@@ -150,11 +150,11 @@ class Site:
     records: dict[Address, PageRecord]
     tables: ReleaseTables
     env: jinja2.Environment
-    exporter: Any = None
+    context: Any = None  # tflib.site.report.RenderContext: what pages' content is made of, and its cache
     planned: set[str] = field(default_factory=set)
     bulk: list[tuple[str, str]] = field(default_factory=list)  # (label, path from the root)
     briefs: dict[tuple[str, str], str] = field(default_factory=dict)  # (lang, iso3) -> path
-    cache_dir: Path | None = None  # downloads of unchanged pages are reused from here
+    cache_dir: Path | None = None  # the build's cache (Vega bundle, page content, briefs, bulk export)
     failures: list[str] = field(default_factory=list)  # artefacts that could not be written
 
     @property
@@ -244,7 +244,7 @@ class Site:
             "region_name": self.region_name(lang),
             "release": self.release,
             "as_of": fmt_date(self.params.as_of, lang, "long"),
-            "built_on": fmt_date(self.release.built_on, lang, "long"),
+            "latest_report": fmt_date(self.release.latest_report, lang, "long"),
             "asset": lambda name: link(f"assets/{name}"),
             "root": link("index.html"),
             "home": link(pages.home_path(lang)),
