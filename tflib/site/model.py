@@ -40,7 +40,7 @@ class Release:
     """Identity of a published release (for the cite page and the revision log). Everything in
     it comes from the data (never the clock): the same inputs give the same release."""
 
-    release_id: str  # "<region>-<as_of>-<digest of the site's inputs>", e.g. "sica-2026-09-30-3f9a0c2b1d"
+    release_id: str  # "<region>-<as_of>-<digest of the site's inputs>"
     region: str
     as_of: dt.date
     latest_report: dt.date  # its latest progress report (the release's date)
