@@ -310,7 +310,7 @@ def _stamp(day: dt.date) -> dt.datetime:
 def write_xlsx(sheets: list[tuple[str, pl.DataFrame]], path: Path, stamp: dt.datetime) -> None:
     """An Excel workbook (SpreadsheetML, written directly), a sheet per frame, dated `stamp`
     in its properties and its entries, so equal data give equal files."""
-    from .theme import SPREADSHEET_THEME
+    from openpyxl.writer.theme import theme_xml as SPREADSHEET_THEME  # the Office theme openpyxl writes
 
     book = _Workbook()
     worksheets = [_sheet_xml(book, frame) for _, frame in sheets]
