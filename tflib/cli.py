@@ -362,6 +362,8 @@ def serve(
     rate: Annotated[int, typer.Option(help="Requests per minute per token (with --collect).", min=1)] = 60,
     rebuild: Annotated[bool, typer.Option(help="Rebuild the pages an accepted submission changes, then publish (with --collect).")] = True,
     debounce: Annotated[float, typer.Option(help="Seconds to wait after a submission for more before rebuilding (with --collect).", min=0)] = 0.5,
+    countries: Annotated[str | None, typer.Option("--countries", help="Live rebuilds only of these members' pages (comma-separated ISO3; with --collect).")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="Live rebuilds only of the pages in these languages (comma-separated; with --collect).")] = None,
 ) -> None:
     """Serve the published site on http://127.0.0.1:PORT; with --collect, the submission
     service too (one app: site, API, upload page)."""
@@ -388,10 +390,57 @@ def serve(
     from .service.app import Limits, create_app
     from .service.rebuild import Rebuilder
 
-    rebuilder = Rebuilder(proj, debounce=debounce) if rebuild else None
+    split = lambda text: [v.strip() for v in text.split(",") if v.strip()] if text else None  # noqa: E731
+    rebuilder = Rebuilder(proj, debounce=debounce, countries=split(countries), langs=split(lang)) if rebuild else None
     application = create_app(proj, Limits(max_bytes=max_bytes, per_minute=rate), site=folder, rebuilder=rebuilder)
     console.print(f"serving {folder} and the submission service on http://{host}:{port}/ (API: /api/v1, upload page: /collect/; Ctrl-C to stop)", markup=False)
     uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False, server_header=False)
+
+
+@app.command()
+def publish(
+    region: RegionOpt = None,
+    approve: Annotated[bool, typer.Option("--approve", help="Approve the staged submissions (all, or those given with --submission): store them, then build and publish.")] = False,
+    submission: Annotated[list[str] | None, typer.Option("--submission", help="A staged submission (sha256 or a unique prefix); repeat for several.")] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Who approves (default: the operating-system user).")] = None,
+    build_site: Annotated[bool, typer.Option("--build/--no-build", help="After approving, rebuild the pages that changed and publish.")] = True,
+) -> None:
+    """Review mode (`publish: review` in region.yaml): show what the staged submissions would
+    change; with --approve, store and publish them (the audit log records who approved)."""
+    import getpass
+
+    from .service.review import approve as approve_staged
+    from .service.review import changes, staged
+
+    params = _load(region)
+    proj = resolve(None)
+    queue = staged(proj, params.id)
+    if submission:
+        queue = [s for s in queue if any(s.submission.startswith(p.lower()) for p in submission)]
+    if not queue:
+        console.print(f"{params.id}: no staged submission{' matches --submission' if submission else ''} (publish: {params.region.publish})", markup=False)
+        if submission and approve:
+            raise typer.Exit(2)
+        return
+    table = Table("submission", "by", "kind", "country", "what", "date", "before", "after", title=f"{params.id}: what approving would change")
+    for row in changes(proj, params, queue).iter_rows():
+        table.add_row(*[str(v) for v in row])
+    console.print(table)
+    if not approve:
+        console.print(f"{len(queue)} staged submission(s); approve with: tflib publish --region {params.id} --approve", markup=False)
+        return
+    who = by or getpass.getuser()
+    try:
+        done = approve_staged(proj, params, who, [s.submission for s in queue])
+    except ValueError as exc:
+        _bad_input(exc)
+    for record in done:
+        console.print(f"approved {record['submission'][:12]} ({record['file']}, sent by {record['sent_by']}) by {who}: {record['outcome']}, {record['inserted']} new row(s)", markup=False)
+    if build_site and any(r["inserted"] for r in done):
+        from .build import build as run_build
+
+        report = run_build(params, project=proj)
+        console.print(f"published {report.release.release_id if report.release else params.id}: {len(report.ran)} page(s) re-ran", markup=False)
 
 
 # -- token: access to the submission service --------------------------------------------------

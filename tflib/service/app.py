@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from .. import ingest as ingest_mod
@@ -34,6 +34,7 @@ from ..paths import Project
 from ..rules import IngestResult
 from ..safety import safe_filename
 from .access import AuditLog, Grant, Tokens, access_dir
+from .collect import ASSETS, explain
 
 API = "/api/v1"
 SUBMISSION_FORMAT = "tflib-submission/1"
@@ -166,10 +167,10 @@ class Service:
                 others = sorted(set(checked.result.countries) - {grant.country})
                 if others:
                     raise Problem(403, "another_country", f"the file has rows for {', '.join(others)}; this token submits for {grant.country} only. Nothing was stored")
-                if getattr(params.region, "publish", "auto") == "review" and checked.result.outcome in ("accepted", "partial"):
+                if params.region.publish == "review" and checked.result.outcome in ("accepted", "partial"):
                     from .review import stage
 
-                    answer = stage(self.project, params, path, checked.result, grant)
+                    answer = stage(self.project, params, path, checked, grant)
                     status = STATUS[checked.result.outcome]
                 else:
                     (result,) = ingest_mod.ingest([path], params, self.project)
@@ -213,7 +214,7 @@ class Service:
             "inserted": result.inserted,
             "quarantined": result.quarantined,
             "problems": [
-                {"file": p.file, "row": p.row, "column": p.column, "rule": p.rule, "message": p.message, "text": str(p)}
+                {"file": p.file, "row": p.row, "column": p.column, "rule": p.rule, "message": p.message, "value": p.value, "text": str(p), **dict(zip(("explanation", "fix"), explain(p.rule, lang)))}
                 for p in result.problems
                 if p.rule != "already_ingested"
             ],
@@ -330,6 +331,10 @@ def create_app(project: Project | None = None, limits: Limits | None = None, sit
         if kept is None or not grant.may_read(kept.get("country") or ""):
             audited(request, region, grant, 404, sha256=sha256)
             raise Problem(404, "unknown_submission", "no submission with this sha256 that this token may read")
+        approved = access_dir(proj, region) / "approved" / kept["submission"] / "approved.json"
+        if (kept.get("publish") or {}).get("state") == "staged" and approved.is_file():
+            record = json.loads(approved.read_text(encoding="utf-8"))
+            kept.update(inserted=record["inserted"], publish={"state": "approved", "approved_by": record["approved_by"]})
         if service.rebuilder is not None and kept.get("inserted"):
             kept["publish"] = service.rebuilder.state_of(region, kept["submission"])
         audited(request, region, grant, 200, sha256=sha256)
@@ -371,11 +376,86 @@ def create_app(project: Project | None = None, limits: Limits | None = None, sit
         audited(request, region, grant, 200, country=code)
         return {"region": region, "country": code, "language": lang, "as_of": state.params.as_of.isoformat(), "warnings": rows}
 
+    def secretariat(region: str, request: Request) -> tuple[RegionState, Grant]:
+        state, grant = authorised(region, request)
+        if grant.role != "secretariat":
+            audited(request, region, grant, 403, refused="not_secretariat")
+            raise Problem(403, "not_secretariat", "only the secretariat's token reviews staged submissions")
+        return state, grant
+
+    @app.get(f"{API}/regions/{{region}}/staged", summary="Staged submissions and what approving them would change (review mode; secretariat)")
+    def staged_list(region: str, request: Request):
+        from .review import changes, staged
+
+        state, grant = secretariat(region, request)
+        queue = staged(proj, region)
+        audited(request, region, grant, 200)
+        return {
+            "region": region,
+            "publish": state.params.region.publish,
+            "staged": [{"submission": s.submission, "file": s.meta["file"], "by": s.meta["by"], "received_at": s.meta["answer"]["received_at"], "accepted": s.meta["answer"]["accepted"]} for s in queue],
+            "changes": _frame_json(changes(proj, state.params, queue)),
+        }
+
+    @app.post(f"{API}/regions/{{region}}/staged/approve", summary="Approve staged submissions (all, or those listed); they are then stored and published")
+    async def staged_approve(region: str, request: Request):
+        from starlette.concurrency import run_in_threadpool
+
+        from .review import approve
+
+        state, grant = secretariat(region, request)
+        try:
+            body = await request.json() if (request.headers.get("content-type") or "").startswith("application/json") else {}
+        except ValueError:
+            raise Problem(400, "unreadable", "the body is not JSON: send {\"submissions\": [sha256, ...]} or nothing") from None
+        wanted = body.get("submissions") if isinstance(body, dict) else None
+        by = (body.get("by") if isinstance(body, dict) else None) or (grant.label or grant.token_id)
+        try:
+            done = await run_in_threadpool(approve, proj, state.params, str(by), wanted)
+        except ValueError as exc:
+            raise Problem(404, "unknown_submission", str(exc)) from None
+        for record in done:
+            if record["inserted"] and service.rebuilder is not None:
+                record["publish"] = service.rebuilder.request(region, record["submission"])
+        audited(request, region, grant, 200, approved=[r["submission"] for r in done])
+        return {"region": region, "approved": done}
+
     @app.get(f"{API}/regions/{{region}}/me", summary="What this token may do")
     def me(region: str, request: Request):
         state, grant = authorised(region, request)
         lang = state.params.country(grant.country).language if grant.country else state.params.region.default_language
         return {"region": region, "role": grant.role, "country": grant.country, "language": lang}
+
+    # Scripts and styles of this origin only; the token never leaves for another.
+    csp = "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
+
+    @app.get("/collect/", include_in_schema=False)
+    def collect_index():
+        regions = available_regions(proj)
+        if len(regions) == 1:
+            return RedirectResponse(f"/collect/{regions[0]}/")
+        links = "".join(f'<li><a href="/collect/{r}/">{service.region(r).params.text(service.region(r).params.region.name, service.region(r).params.region.default_language)}</a></li>' for r in regions)
+        return HTMLResponse(f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>tflib</title><link rel="stylesheet" href="/collect/assets/collect.css"></head><body><main><h1>tflib</h1><ul>{links}</ul></main></body></html>', headers={"content-security-policy": csp})
+
+    @app.get("/collect/assets/{name}", include_in_schema=False)
+    def collect_asset(name: str):
+        path = ASSETS / name
+        if name not in ("collect.js", "collect.css") or not path.is_file():
+            raise Problem(404, "not_found", "no such file")
+        return FileResponse(path, media_type="text/javascript; charset=utf-8" if name.endswith(".js") else "text/css; charset=utf-8", headers={"cache-control": "no-cache"})
+
+    @app.get("/collect/{region}/", include_in_schema=False)
+    def collect_region(region: str):
+        return RedirectResponse(f"/collect/{region}/{service.region(region).params.region.default_language}/")
+
+    @app.get("/collect/{region}/{lang}/", include_in_schema=False)
+    def collect_page(region: str, lang: str):
+        from .collect import page
+
+        params = service.region(region).params
+        if lang not in params.languages:
+            raise Problem(404, "unknown_language", f"{region} is published in {', '.join(params.languages)}")
+        return HTMLResponse(page(params, lang), headers={"content-security-policy": csp, "cache-control": "no-store", "referrer-policy": "no-referrer"})
 
     folder = site or sites_dir(proj)
     folder.mkdir(parents=True, exist_ok=True)

@@ -36,8 +36,9 @@ class Rebuilder:
     """One thread; builds one region at a time, each `debounce` seconds after its last
     submission (so ten files in a burst make one build)."""
 
-    def __init__(self, project: Project, debounce: float = 0.5, build: Callable[..., Any] | None = None, workers: int = 2):
+    def __init__(self, project: Project, debounce: float = 0.5, build: Callable[..., Any] | None = None, workers: int = 2, countries: list[str] | None = None, langs: list[str] | None = None):
         self.project, self.debounce, self.workers = project, debounce, workers
+        self.selection = {"countries": countries, "langs": langs}  # None: every page of the region
         self._build = build
         self._regions: dict[str, _Region] = {}
         self._cond = threading.Condition()
@@ -126,7 +127,7 @@ class Rebuilder:
             return
         from ..build import build
 
-        report = build(region, project=self.project, workers=self.workers)
+        report = build(region, project=self.project, workers=self.workers, **self.selection)
         failures = getattr(report, "failures", None)
         if failures:
             log.warning("rebuild of %s: %d page(s) failed", region, len(failures))
