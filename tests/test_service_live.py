@@ -182,3 +182,47 @@ def test_publish_approve_on_the_command_line(tmp_path):
     done = subprocess.run([sys.executable, "-m", "tflib", "publish", "--region", "sica", "--approve", "--by", "ana", "--no-build"], env=env, capture_output=True, text=True, check=True)
     assert "by ana: accepted, 1 new row(s)" in done.stdout
     assert tflib.counts("sica", proj)["progress_updates"] == 1
+
+
+def test_watch_ingests_files_dropped_in_a_folder(tmp_path):
+    import os
+
+    from projects import make_project
+    from test_service import csv_bytes as rows_csv
+
+    from tflib.plan import allocate
+
+    proj = make_project(tmp_path / "proj")
+    params = tflib.region("sica", proj)
+    plan = allocate(params)
+    items = plan.filter(plan["country"] == "SLV")["item_id"].to_list()
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "before.csv").write_bytes(rows_csv([["SLV", items[0], "2026-09-30", "pilot", "4", "dropped while nobody watched"]]))
+    env = {**os.environ, "TFLIB_ROOT": str(proj.root), "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-m", "tflib", "watch", "--region", "sica", "--folder", str(inbox), "--no-rebuild"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        def count() -> int:
+            try:
+                return tflib.counts("sica", proj)["progress_updates"]
+            except FileNotFoundError:
+                return 0
+
+        def until(n: int) -> int:
+            deadline = time.monotonic() + 60
+            while count() < n and time.monotonic() < deadline and proc.poll() is None:
+                time.sleep(0.3)
+            return count()
+
+        assert until(1) == 1
+        tmp = inbox / ".copying.csv"
+        tmp.write_bytes(rows_csv([["SLV", items[1], "2026-09-30", "partial", "15", "dropped"], ["SLV", items[2], "2026-09-30", "partial", "140", "bad row"]]))
+        tmp.rename(inbox / "after.csv")
+        assert until(2) == 2
+        time.sleep(1.5)
+        assert count() == 2  # the bad row quarantined, nothing doubled
+        assert list((proj.quarantine_dir / "sica").glob("after-*.csv"))
+    finally:
+        proc.terminate()
+        out = proc.communicate(timeout=30)[0]
+    assert "after.csv:3:pct_complete" in out

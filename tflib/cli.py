@@ -443,6 +443,36 @@ def publish(
         console.print(f"published {report.release.release_id if report.release else params.id}: {len(report.ran)} page(s) re-ran", markup=False)
 
 
+@app.command()
+def watch(
+    region: RegionOpt = None,
+    folder: Annotated[Path | None, typer.Option(help="The folder to watch (default data/submissions/<region>/inbox).")] = None,
+    rebuild: Annotated[bool, typer.Option(help="Rebuild the pages that changed after each accepted file, then publish.")] = True,
+) -> None:
+    """Watch a folder for submission files: ingest each as `tflib ingest` does, then rebuild
+    and publish the pages it changed (Ctrl-C stops)."""
+    from .service.rebuild import Rebuilder
+    from .service.watch import watch as watch_folder
+
+    params = _load(region)
+    proj = resolve(None)
+    where = folder or proj.submissions_dir / params.id / "inbox"
+    rebuilder = Rebuilder(proj) if rebuild else None
+    console.print(f"watching {where} for {params.id} submissions (Ctrl-C stops)", markup=False)
+
+    def report(results) -> None:
+        _print_results(results, verbose=True)
+
+    try:
+        watch_folder(params, proj, where, rebuilder=rebuilder, on_results=report)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if rebuilder is not None:
+            rebuilder.wait_idle(timeout=600)
+            rebuilder.stop()
+
+
 # -- token: access to the submission service --------------------------------------------------
 
 token_app = typer.Typer(no_args_is_help=True, help="Tokens of the submission service: create, list, revoke.")
