@@ -326,3 +326,21 @@ def test_the_openapi_document_validates(service):
     assert {"201", "207", "400", "401", "403", "413", "415", "422", "429"} <= set(post_op["responses"])
     assert {"application/json", "text/csv", XLSX, "multipart/form-data"} <= set(post_op["requestBody"]["content"])
     assert httpx.get(f"{service}/docs").status_code == 404  # no docs UI: it would load a CDN
+
+
+def test_the_example_client_needs_only_the_standard_library(service, project, tokens, tmp_path):
+    script = REPO / "tflib" / "service" / "example_client.py"
+    imports = {line.split()[1].split(".")[0] for line in script.read_text(encoding="utf-8").splitlines() if line.startswith(("import ", "from ")) and not line.startswith("from __future__")}
+    assert imports <= set(sys.stdlib_module_names), imports - set(sys.stdlib_module_names)
+    item = items_of(project, "HND")[5]
+    path = tmp_path / "hnd.csv"
+    path.write_bytes(csv_bytes([["HND", item, "2026-09-30", "partial", "22", "from a national system"]]))
+    before = stored(project)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "TFLIB_ROOT")}
+    run = subprocess.run([sys.executable, "-I", str(script), str(path), "--url", service, "--region", "sica", "--token", tokens["HND"]], env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert json.loads(run.stdout)["status"] == 201 and stored(project) == before + 1
+    again = subprocess.run([sys.executable, "-I", str(script), str(path), "--url", service, "--region", "sica"], env={**env, "TFLIB_TOKEN": tokens["HND"]}, capture_output=True, text=True)
+    assert again.returncode == 0 and json.loads(again.stdout)["duplicate"] is True and stored(project) == before + 1
+    refused = subprocess.run([sys.executable, "-I", str(script), str(path), "--url", service, "--region", "sica", "--token", tokens["GTM"]], env=env, capture_output=True, text=True)
+    assert refused.returncode == 2 and json.loads(refused.stdout)["status"] == 403

@@ -155,6 +155,8 @@ class Service:
         with state.locks[sha]:  # the same file twice at once: one ingest, one repeat
             kept = self.result_of(state, sha)
             if kept is not None:
+                if kept.get("country") != grant.country:  # another country's file: its answer is not this token's to read
+                    raise Problem(403, "another_country", f"this file was sent for another country; this token submits for {grant.country} only. Nothing was stored")
                 return kept["status"], {**kept, "duplicate": True}
             params = state.params
             incoming = access_dir(self.project, params.id) / "incoming" / sha
