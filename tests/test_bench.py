@@ -83,13 +83,19 @@ def test_a_quick_bench_runs_the_anchor_and_tflib_on_the_same_pages(tmp_path):
     assert expected[0].member == sub.member and own_progress in changed
     assert changed <= {a.page_id for a in expected}
     assert result.kernels.pages == 2
+    # The service: a submission posted over HTTP reached the member's page; concurrent ones all landed.
+    svc = result.service
+    assert svc.latency is not None and svc.status == 201
+    served = (result.full.report.site / registry.Address("sica", "progress", svc.member, "es").html).read_text(encoding="utf-8")
+    assert f'"item_id":"{svc.item_id}"' in served and f'"pct":{svc.pct!r}' in served
+    assert svc.landed == svc.concurrent == 10 and svc.rows_stored == svc.rows_sent > 0
 
     lines = result.lines()
     text = "\n".join(progress + lines)
     assert f"{os.cpu_count()} cores" in text and "all 2 pages run, not sampled" in text
     assert f"pages re-ran: {len(changed)} ({', '.join(sorted(changed))})" in text
     assert f"{result.site_bytes / 1e6 / 2:.2f} MB/page" in text
-    for target in ("warm page median", "publishing", "no-op rebuild", "site <"):
+    for target in ("warm page median", "publishing", "no-op rebuild", "site <", "submission to published"):
         assert any(target in line and ("✓" in line or "✗" in line) for line in lines), target
     check_last_line(lines)
     assert lines[-1] == f"speed-up over naive papermill+nbconvert: {result.anchor.per_page / result.tflib_per_page:.1f}×"

@@ -223,3 +223,32 @@ def test_restore_refuses_a_file_that_is_not_a_store_of_the_region(project, tmp_p
     assert "region 'asean'" in res.stderr and len(res.stderr.strip().splitlines()) == 1, res.stderr
     assert store_path("sica", project).read_bytes() == before  # nothing swapped in
     assert not [p for p in store_path("sica", project).parent.iterdir() if ".restore" in p.name]
+
+
+def test_threads_of_one_process_read_and_write_at_once(project, tmp_path):
+    """A service answers requests on threads: ingests and reads of one store at the same
+    time, in one process (DuckDB refuses a read-only and a read-write connection to the same
+    file within a process; the store waits for the other thread as it does for a process)."""
+    files = []
+    for n, code in enumerate(["CRI", "GTM", "HND", "SLV", "PAN", "NIC"] * 2):
+        item = tflib.action_items("sica", country=code, project=project)["item_id"][n]
+        files.append(write_csv(tmp_path / f"t{n}.csv", ["country", "item_id", "reported_on", "status", "pct_complete", "note"], [[code, item, f"2026-09-1{n % 10}", "partial", 10 + n, f"thread {n}"]]))
+    errors: list[BaseException] = []
+    outcomes: list[str] = []
+
+    def send(path: Path) -> None:
+        try:
+            (res,) = ingest([path], "sica", project)
+            outcomes.append(res.outcome)
+            tflib.progress("sica", country="CRI", project=project)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=send, args=(f,)) for f in files]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    assert outcomes == ["accepted"] * len(files)
+    assert tflib.counts("sica", project)["progress_updates"] == len(files)

@@ -41,6 +41,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -519,6 +520,7 @@ class BenchResult:
     site_files: int
     ingest: list[str] = field(default_factory=list)
     ingest_rows: int = 0
+    service: Any = None  # tflib.service.bench.ServiceBench
 
     @property
     def tflib_per_page(self) -> float:
@@ -547,6 +549,8 @@ class BenchResult:
             ("no-op rebuild re-runs no page", f"{noop.pages_run} re-ran", noop.pages_run == 0),
             (f"site < {SITE_MB_TARGET} MB per page", f"{self.site_mb_per_page:.2f} MB/page", self.site_mb_per_page < SITE_MB_TARGET),
         ]
+        if self.service is not None:
+            rows.append(self.service.target())
         if self.anchor is not None:
             rows.append(("anchor pages equal tflib's (cell outputs)", f"{len(self.same_outputs)} of {len(self.same_outputs) + len(self.differing_outputs)}", not self.differing_outputs))
         return rows
@@ -589,6 +593,8 @@ class BenchResult:
         ]
         for address, error in [*f.report.failures, *self.after_submission.report.failures]:
             out.append(f"  FAILED {address.page_id}: {error}")
+        if self.service is not None:
+            out += self.service.lines()
         if self.kernels is not None:
             k = self.kernels
             out.append(
@@ -690,11 +696,16 @@ def _run(region: str, workers: int, n: int | None, with_anchor: bool, ingest_row
     members = list(dict.fromkeys([a.member for a in selection if a.member] + list(params.region.member_codes)))
     submission = submit_progress(params, proj, members, root / "submission")
     after = timed_build(params, proj, workers, scheduler, page_ids)
+    out("the submission service: one submission, then concurrent ones …")
+    from .build import build
+    from .service import bench as service_bench
+
+    service = service_bench.run(params, proj, selection, lambda rid: build(params, project=proj, workers=workers, scheduler=scheduler, page_ids=page_ids), out)
     lines: list[str] = []
     if ingest_rows:
         out(f"ingest benchmark ({ingest_rows:,} rows) …")
         lines = ingest_lines(ingest_rows, root / "ingest")
-    return BenchResult(region, workers, selection, quick, anchor_run, full, noop, submission, after, kernels, same, differ, site_bytes, site_files, lines, ingest_rows)
+    return BenchResult(region, workers, selection, quick, anchor_run, full, noop, submission, after, kernels, same, differ, site_bytes, site_files, lines, ingest_rows, service)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -354,23 +354,184 @@ def bench(
 
 @app.command()
 def serve(
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (1-65535).", min=1, max=65535)] = 8000,
+    port: Annotated[int, typer.Option(help="Port (1-65535).", min=1, max=65535)] = 8000,
     site: Annotated[Path | None, typer.Option(help="Site folder (default reports/_site: every region).")] = None,
+    collect: Annotated[bool, typer.Option("--collect", help="Also run the submission service: the API under /api/v1 and the upload page under /collect/.")] = False,
+    host: Annotated[str, typer.Option(help="Address to bind (with --collect). Keep 127.0.0.1 behind a TLS reverse proxy: see README, Collecting submissions.")] = "127.0.0.1",
+    max_bytes: Annotated[int, typer.Option(help="Largest request accepted, in bytes (with --collect; never above the region's max_submission_bytes).", min=1)] = 16 * 1024 * 1024,
+    rate: Annotated[int, typer.Option(help="Requests per minute per token (with --collect).", min=1)] = 60,
+    rebuild: Annotated[bool, typer.Option(help="Rebuild the pages an accepted submission changes, then publish (with --collect).")] = True,
+    debounce: Annotated[float, typer.Option(help="Seconds to wait after a submission for more before rebuilding (with --collect).", min=0)] = 0.5,
+    countries: Annotated[str | None, typer.Option("--countries", help="Live rebuilds only of these members' pages (comma-separated ISO3; with --collect).")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="Live rebuilds only of the pages in these languages (comma-separated; with --collect).")] = None,
 ) -> None:
-    """Serve the published site on http://127.0.0.1:PORT (static files only)."""
+    """Serve the published site on http://127.0.0.1:PORT; with --collect, the submission
+    service too (one app: site, API, upload page)."""
     from .pages import sites_dir
     from .site.serve import make_server
     from .site.serve import serve as serve_site
 
-    folder = site or sites_dir(resolve(None))
-    if not (folder / "index.html").exists():
-        _refuse("--site", f"no site at {folder}; run `tflib build` first")
+    proj = resolve(None)
+    folder = site or sites_dir(proj)
+    if not collect:
+        if host != "127.0.0.1":
+            _refuse("--host", "the static server binds 127.0.0.1 only; the submission service (--collect) takes --host")
+        if not (folder / "index.html").exists():
+            _refuse("--site", f"no site at {folder}; run `tflib build` first")
+        try:
+            make_server(folder, port).server_close()  # the port is free and ours to bind
+        except OSError as exc:
+            _refuse("--port", f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}")
+        console.print(f"serving {folder} on http://127.0.0.1:{port}/ (Ctrl-C to stop)", markup=False)
+        serve_site(folder, port)
+        return
+    import uvicorn
+
+    from .service.app import Limits, create_app
+    from .service.rebuild import Rebuilder
+
+    split = lambda text: [v.strip() for v in text.split(",") if v.strip()] if text else None  # noqa: E731
+    rebuilder = Rebuilder(proj, debounce=debounce, countries=split(countries), langs=split(lang)) if rebuild else None
+    application = create_app(proj, Limits(max_bytes=max_bytes, per_minute=rate), site=folder, rebuilder=rebuilder)
+    console.print(f"serving {folder} and the submission service on http://{host}:{port}/ (API: /api/v1, upload page: /collect/; Ctrl-C to stop)", markup=False)
+    uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False, server_header=False)
+
+
+@app.command()
+def publish(
+    region: RegionOpt = None,
+    approve: Annotated[bool, typer.Option("--approve", help="Approve the staged submissions (all, or those given with --submission): store them, then build and publish.")] = False,
+    submission: Annotated[list[str] | None, typer.Option("--submission", help="A staged submission (sha256 or a unique prefix); repeat for several.")] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Who approves (default: the operating-system user).")] = None,
+    build_site: Annotated[bool, typer.Option("--build/--no-build", help="After approving, rebuild the pages that changed and publish.")] = True,
+) -> None:
+    """Review mode (`publish: review` in region.yaml): show what the staged submissions would
+    change; with --approve, store and publish them (the audit log records who approved)."""
+    import getpass
+
+    from .service.review import approve as approve_staged
+    from .service.review import changes, staged
+
+    params = _load(region)
+    proj = resolve(None)
+    queue = staged(proj, params.id)
+    if submission:
+        queue = [s for s in queue if any(s.submission.startswith(p.lower()) for p in submission)]
+    if not queue:
+        console.print(f"{params.id}: no staged submission{' matches --submission' if submission else ''} (publish: {params.region.publish})", markup=False)
+        if submission and approve:
+            raise typer.Exit(2)
+        return
+    table = Table("submission", "by", "kind", "country", "what", "date", "before", "after", title=f"{params.id}: what approving would change")
+    for row in changes(proj, params, queue).iter_rows():
+        table.add_row(*[str(v) for v in row])
+    console.print(table)
+    if not approve:
+        console.print(f"{len(queue)} staged submission(s); approve with: tflib publish --region {params.id} --approve", markup=False)
+        return
+    who = by or getpass.getuser()
     try:
-        make_server(folder, port).server_close()  # the port is free and ours to bind
-    except OSError as exc:
-        _refuse("--port", f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}")
-    console.print(f"serving {folder} on http://127.0.0.1:{port}/ (Ctrl-C to stop)", markup=False)
-    serve_site(folder, port)
+        done = approve_staged(proj, params, who, [s.submission for s in queue])
+    except ValueError as exc:
+        _bad_input(exc)
+    for record in done:
+        console.print(f"approved {record['submission'][:12]} ({record['file']}, sent by {record['sent_by']}) by {who}: {record['outcome']}, {record['inserted']} new row(s)", markup=False)
+    if build_site and any(r["inserted"] for r in done):
+        from .build import build as run_build
+
+        report = run_build(params, project=proj)
+        console.print(f"published {report.release.release_id if report.release else params.id}: {len(report.ran)} page(s) re-ran", markup=False)
+
+
+@app.command()
+def watch(
+    region: RegionOpt = None,
+    folder: Annotated[Path | None, typer.Option(help="The folder to watch (default data/submissions/<region>/inbox).")] = None,
+    rebuild: Annotated[bool, typer.Option(help="Rebuild the pages that changed after each accepted file, then publish.")] = True,
+) -> None:
+    """Watch a folder for submission files: ingest each as `tflib ingest` does, then rebuild
+    and publish the pages it changed (Ctrl-C stops)."""
+    from .service.rebuild import Rebuilder
+    from .service.watch import watch as watch_folder
+
+    params = _load(region)
+    proj = resolve(None)
+    where = folder or proj.submissions_dir / params.id / "inbox"
+    rebuilder = Rebuilder(proj) if rebuild else None
+    console.print(f"watching {where} for {params.id} submissions (Ctrl-C stops)", markup=False)
+
+    def report(results) -> None:
+        _print_results(results, verbose=True)
+
+    try:
+        watch_folder(params, proj, where, rebuilder=rebuilder, on_results=report)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if rebuilder is not None:
+            rebuilder.wait_idle(timeout=600)
+            rebuilder.stop()
+
+
+# -- token: access to the submission service --------------------------------------------------
+
+token_app = typer.Typer(no_args_is_help=True, help="Tokens of the submission service: create, list, revoke.")
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("create")
+def token_create(
+    region: RegionOpt = None,
+    country: Annotated[str | None, typer.Option("--country", help="The member this token submits and reads for (ISO3).")] = None,
+    role: Annotated[str, typer.Option("--role", help="country, or secretariat (reads every country).")] = "country",
+    label: Annotated[str | None, typer.Option("--label", help="Who holds it (kept with the token, shown by `token list`).")] = None,
+) -> None:
+    """Issue a token. It is printed once: only its argon2 hash is kept."""
+    from .service.access import TokenError, Tokens
+
+    params = _load(region)
+    if role not in ("country", "secretariat"):
+        _refuse("--role", f"{role!r}: give country or secretariat")
+    code = country.upper() if country else None
+    if code is not None and code not in params.region.member_codes:
+        _refuse("--country", f"{country!r} is not a member of {params.id} ({', '.join(params.region.member_codes)})")
+    try:
+        token, grant = Tokens(resolve(None), params.id).create(role, code, label)  # type: ignore[arg-type]
+    except TokenError as exc:
+        _refuse("--role" if role == "secretariat" else "--country", str(exc))
+    err_console.print(f"token {grant.token_id} for {grant.who} in {params.id}: shown once, keep it safe", markup=False)
+    print(token)
+
+
+@token_app.command("list")
+def token_list(region: RegionOpt = None, fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table") -> None:
+    """The region's tokens (never the tokens themselves): id, holder, created, revoked."""
+    from dataclasses import asdict
+
+    from .service.access import Tokens
+
+    params = _load(region)
+    grants = Tokens(resolve(None), params.id).list()
+    if _format(fmt) == "json":
+        print(json.dumps([asdict(g) for g in grants], ensure_ascii=False, indent=1))
+        return
+    table = Table("id", "role", "country", "label", "created", "revoked")
+    for g in grants:
+        table.add_row(g.token_id, g.role, g.country or "", g.label or "", g.created_at, g.revoked_at or "")
+    console.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: Annotated[str, typer.Argument(help="The token's id (see `tflib token list`).")], region: RegionOpt = None) -> None:
+    """Revoke a token: the service refuses it from the next request on."""
+    from .service.access import TokenError, Tokens
+
+    params = _load(region)
+    try:
+        grant = Tokens(resolve(None), params.id).revoke(token_id)
+    except TokenError as exc:
+        _bad_input(exc)
+    console.print(f"revoked {grant.token_id} ({grant.who}) at {grant.revoked_at}", markup=False)
 
 
 def _date_opt(value: str | None, option: str = "--as-of") -> dt.date | None:

@@ -199,6 +199,9 @@ class Region(Strict):
     percent_scale: Literal["percent", "fraction"] | None = None
     # Larger submissions are refused before they are read.
     max_submission_bytes: int = Field(default=256 * 1024 * 1024, gt=0)
+    # What the submission service does with an accepted submission: publish it at once
+    # (auto), or stage it until the secretariat approves it (review: `tflib publish --approve`).
+    publish: Literal["auto", "review"] = "auto"
     illustrative: IllustrativeSettings = Field(default_factory=IllustrativeSettings)
     # The regional maps: an optional frame overriding the one around the members, and notes.
     map: MapSettings = Field(default_factory=MapSettings)

@@ -461,6 +461,12 @@ def _connect(path: Path, read_only: bool, deadline: float, wait: float) -> duckd
             except duckdb.IOException as exc:
                 if "lock" not in str(exc).lower():
                     raise
+            except duckdb.ConnectionException as exc:
+                # Another thread of this process has the file open the other way (reading
+                # while this one would write, or the reverse): DuckDB refuses that within a
+                # process as the OS lock does between processes; wait for it likewise.
+                if "different configuration" not in str(exc):
+                    raise
         if time.monotonic() >= deadline:
             holder = _holder(lock_path(path))
             who = f"held by a writer ({holder})" if holder else "another process has it open"

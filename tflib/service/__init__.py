@@ -1,0 +1,1 @@
+"""The submission service (`tflib serve --collect`): tokens, the API, live rebuilds, review."""
