@@ -7,29 +7,21 @@ from __future__ import annotations
 import functools
 import http.server
 import re
-import shutil
 import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+from tflib import screens
+
+CHROMIUM = str(screens.chromium_path())
 pytestmark = [
     pytest.mark.xdist_group("site"),
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"),
 ]
-# Chromium's own background traffic is switched off; without these flags it tries to reach
-# Google's hosts at start, which is noise, not the site's requests.
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+# Chromium's own background traffic is switched off (tflib.screens says why).
+ARGS = list(screens.CHROMIUM_ARGS)
 
 
 @pytest.fixture(scope="module")

@@ -534,6 +534,52 @@ def token_revoke(token_id: Annotated[str, typer.Argument(help="The token's id (s
     console.print(f"revoked {grant.token_id} ({grant.who}) at {grant.revoked_at}", markup=False)
 
 
+@app.command()
+def screens(
+    region: RegionOpt = None,
+    kinds: Annotated[list[str] | None, typer.Option("--kinds", help="Page kinds: home, country, progress, ..., methods, cite, changes, search (default: every kind the site has).")] = None,
+    lang: Annotated[list[str] | None, typer.Option("--lang", help="Languages (default: all of the region's).")] = None,
+) -> None:
+    """Screenshot one page of each kind of the built site, full page, at 1300 and 390 px wide,
+    in each language: reports/screens/<region>/<lang>/<kind>-<width>.png (Debian's chromium)."""
+    from . import screens as screens_mod
+
+    name = _region_id(region)
+    known = available_regions()
+    if name not in known:
+        _refuse("--region", f"no region {name!r} (known: {', '.join(known) or 'none'})")
+    try:
+        params = load_region(name)
+    except ParamsError as exc:
+        err_console.print(f"[red]params error[/red]\n{escape(str(exc))}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+    split = lambda values: [v.strip() for item in (values or []) for v in item.split(",") if v.strip()] or None  # noqa: E731
+    langs = split(lang)
+    for code in langs or []:
+        _language(params, code)
+    try:
+        site = screens_mod.built_site(params)
+        if not screens_mod.sample_pages(params, site, langs, split(kinds)):
+            _refuse("--kinds", f"the site at {site} has no page of those kinds")
+    except screens_mod.ScreensError as exc:
+        err_console.print(str(exc), markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    except ValueError as exc:
+        _refuse("--kinds", str(exc))
+
+    def said(path: Path, shot) -> None:
+        notes = shot.notes()
+        note = f"  ({'; '.join(notes)})" if notes else ""
+        console.print(f"{path}  {shot.sample.path} at {shot.width} px{note}", markup=False, highlight=False)
+
+    try:
+        files = screens_mod.take(params, langs=langs, kinds=split(kinds), on_file=said)
+    except screens_mod.ScreensError as exc:
+        err_console.print(str(exc), markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    console.print(f"{len(files)} screenshot(s) in {screens_mod.screens_dir(params)}", markup=False, highlight=False)
+
+
 def _date_opt(value: str | None, option: str = "--as-of") -> dt.date | None:
     if value is None:
         return None
