@@ -21,9 +21,15 @@
         holder.classList.add("tf-chart-error");
         return;
       }
+      // Vega names its SVG after the spec's description ("Vega visualization" without one):
+      // the chart's title stands in, so an exported SVG is named too.
+      if (!spec.description) {
+        spec.description = holder.getAttribute("aria-label") || "";
+      }
       var fallback = holder.innerHTML;
       holder.innerHTML = "";
       window.vegaEmbed(holder, spec, { actions: false, renderer: "svg" }).then(function (result) {
+        keepName(holder);
         enableExports(figure, result.view);
       }).catch(function (err) {
         holder.innerHTML = fallback;
@@ -32,6 +38,16 @@
           window.console.error(err);
         }
       });
+    });
+  }
+
+  // The box keeps the chart's accessible name (its title, role img) and its description (the
+  // summary under it); the drawn SVG, whose marks would be read one by one, is hidden from
+  // assistive technology: the data table under the chart holds the values.
+  function keepName(holder) {
+    holder.querySelectorAll("svg").forEach(function (svg) {
+      svg.setAttribute("aria-hidden", "true");
+      svg.setAttribute("focusable", "false");
     });
   }
 
@@ -86,17 +102,35 @@
     return options;
   }
 
+  // Pagefind's input carries only a title and a placeholder: it gets a label of its own.
+  function labelInput(box, id, text, hidden) {
+    var input = box.querySelector("input.pagefind-ui__search-input");
+    if (!input || !text) {
+      return;
+    }
+    input.id = id;
+    input.removeAttribute("title");
+    var label = document.createElement("label");
+    label.htmlFor = id;
+    label.textContent = text;
+    label.className = hidden ? "tf-visually-hidden" : "tf-search-label";
+    box.insertBefore(label, box.firstChild);
+  }
+
   function startHeaderSearch() {
     var holder = document.querySelector(".tf-header-search[data-pagefind-path]");
     if (!holder || !served()) {
       return;
     }
+    var old = holder.querySelector("label");
+    var text = old ? old.textContent : "";
     var box = document.createElement("div");
     box.id = "tf-header-pagefind";
     box.className = "tf-header-pagefind";
     holder.innerHTML = "";
     holder.appendChild(box);
     new window.PagefindUI(pagefindOptions(holder, "#tf-header-pagefind", { showSubResults: false, pageSize: 5 }));
+    labelInput(box, "tf-header-q", text, true);
   }
 
   function startSearchPage() {
@@ -112,6 +146,7 @@
       return;
     }
     var ui = new window.PagefindUI(pagefindOptions(box, "#tf-search", { showSubResults: true }));
+    labelInput(box, "tf-search-q", box.getAttribute("data-label"), false);
     var query = new URLSearchParams(location.search).get("q");
     if (query) {
       ui.triggerSearch(query);
