@@ -92,8 +92,8 @@ def chart_summary(spec: dict[str, Any], title: str) -> str:
     return title
 
 
-# A chart's data table shows at most this many cells: beyond it the page would carry a bulk
-# download (the whole table is in the chart's downloads), not a table to read.
+# A chart's data table shows at most this many cells (its first rows): a longer table is one
+# to open from the chart's downloads, which hold it whole, not to carry in every page view.
 TABLE_CELLS = 4000
 
 
@@ -386,8 +386,7 @@ def outputs(nb: Any) -> list[Output]:
         for o in cell.get("outputs", []):
             data = o.get("data", {})
             key = chart_mime(data)
-            payload = data.get(TABLE_MIME)
-            tables = [Table.from_payload(p) for p in (payload or {}).get("tables", [])]
+            tables = _tables_of(data)
             if key or tables:
                 out.append(Output(data[key] if key else None, tables))
     return out

@@ -21,18 +21,20 @@
         holder.classList.add("tf-chart-error");
         return;
       }
-      // Vega names its SVG after the spec's description ("Vega visualization" without one):
-      // the chart's title stands in, so an exported SVG is named too.
+      // Vega names what it draws after the spec's description ("Vega visualization" without
+      // one): the chart's title stands in, so an exported SVG is named too.
+      var name = holder.getAttribute("aria-label") || "";
       if (!spec.description) {
-        spec.description = holder.getAttribute("aria-label") || "";
+        spec.description = name;
       }
       var fallback = holder.innerHTML;
       holder.innerHTML = "";
       window.vegaEmbed(holder, spec, { actions: false, renderer: "svg" }).then(function (result) {
-        keepName(holder);
+        keepName(holder, name);
         enableExports(figure, result.view);
       }).catch(function (err) {
         holder.innerHTML = fallback;
+        keepName(holder, name);
         holder.classList.add("tf-chart-error");
         if (window.console) {
           window.console.error(err);
@@ -42,9 +44,14 @@
   }
 
   // The box keeps the chart's accessible name (its title, role img) and its description (the
-  // summary under it); the drawn SVG, whose marks would be read one by one, is hidden from
-  // assistive technology: the data table under the chart holds the values.
-  function keepName(holder) {
+  // summary under it): Vega makes the box it draws into a "graphics-document" named after the
+  // spec's description, so the page's attributes are put back once it has drawn. The drawn
+  // SVG, whose marks would be read one by one, is hidden from assistive technology: the data
+  // table under the chart holds the values.
+  function keepName(holder, name) {
+    holder.setAttribute("role", "img");
+    holder.setAttribute("aria-label", name);
+    holder.removeAttribute("aria-roledescription");
     holder.querySelectorAll("svg").forEach(function (svg) {
       svg.setAttribute("aria-hidden", "true");
       svg.setAttribute("focusable", "false");
