@@ -22,6 +22,7 @@ import re
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -81,23 +82,122 @@ def _attr(value: str) -> str:
     return html.escape(value, quote=False).replace('"', "&quot;")
 
 
-def figure_html(spec: dict[str, Any], n: int, links: list[tuple[str, str]], lang: str, fallback: str = "") -> str:
-    """A chart as the page shows it: an empty box site.js draws into, its spec, and its
-    downloads: the chart as SVG and PNG (made in the browser once it is drawn) and the
-    data of its tables. Attributes are in name order and text escaped as nbconvert's
-    serialiser leaves them, so both body renderers give the same bytes."""
+def chart_summary(spec: dict[str, Any], title: str) -> str:
+    """The chart's one-sentence summary in the page language: its top-level description
+    (which Vega also reads), else the summary the chart carries in its metadata, else its title."""
+    meta = (spec.get("usermeta") or {}).get("tflib") or {}
+    for text in (spec.get("description"), meta.get("summary") if isinstance(meta, dict) else None):
+        if isinstance(text, str) and text.strip():
+            return text.strip()
+    return title
+
+
+# A chart's data table shows at most this many cells (its first rows): a longer table is one
+# to open from the chart's downloads, which hold it whole, not to carry in every page view.
+TABLE_CELLS = 4000
+
+
+def _cell(tab: Table, column: str, dtype: Any, value: Any, row: dict[str, Any], lang: str) -> tuple[str, bool]:
+    """(text, is a number) of one cell: decimals at the table's precision in the page's
+    format, dates in the page's language, no data as the translated "no data"."""
+    from ..i18n import fmt_date, fmt_number, gettext
+
+    numeric = dtype.is_numeric()
+    if value is None:
+        return gettext("no data", lang), numeric
+    if isinstance(value, bool):
+        return (gettext("Yes", lang) if value else gettext("No", lang)), False
+    if isinstance(value, float):
+        return fmt_number(value, lang, tab.digits(column, {**row, column: value})), True
+    if isinstance(value, Decimal):
+        return fmt_number(value, lang, max(0, -int(value.as_tuple().exponent))), True
+    if isinstance(value, int):
+        return str(value), True  # counts and years as the source writes them (no grouping)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ", timespec="minutes"), False
+    if isinstance(value, dt.date):
+        return fmt_date(value, lang), False
+    if isinstance(value, (list, tuple)):
+        return "; ".join("" if v is None else str(v) for v in value), False
+    return str(value), False
+
+
+def scroll_box(inner: str, label: str) -> str:
+    """A box that scrolls wide content inside itself: focusable and named, so a keyboard
+    user can reach it and scroll it with the arrow keys."""
+    return f'<div aria-label="{_attr(label)}" class="tf-scroll" role="region" tabindex="0">{inner}</div>'
+
+
+def data_table_html(tab: Table, lang: str) -> str:
+    """A release table as an HTML table to read: caption (title and unit), a header per
+    column (its description in the page language, else its name), numbers right-aligned."""
+    from ..i18n import fmt_number
+
+    frame = tab.frame
+    shown = max(1, TABLE_CELLS // max(1, frame.width))
+    schema = frame.schema
+    head = "".join(
+        ('<th class="tf-num" scope="col">' if d.is_numeric() else '<th scope="col">') + f"{_text(tab.describe(c, lang) or c)}</th>"
+        for c, d in schema.items()
+    )
+    body = []
+    for row in frame.head(shown).iter_rows(named=True):
+        cells = []
+        for c, d in schema.items():
+            text, num = _cell(tab, c, d, row[c], row, lang)
+            classes = " ".join(x for x in ("tf-num" if num else "", "tf-nodata" if row[c] is None else "") if x)
+            cells.append(f'<td class="{classes}">{_text(text)}</td>' if classes else f"<td>{_text(text)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    unit = f' <span class="tf-unit">({_text(tab.unit)})</span>' if tab.unit else ""
+    table = (
+        f'<table class="tf-table tf-data"><caption>{_text(tab.title)}{unit}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
+    note = ""
+    if frame.height > shown:
+        text = t("The first {shown} of {n} rows: the whole table is in the downloads.", lang, shown=fmt_number(shown, lang, 0), n=fmt_number(frame.height, lang, 0))
+        note = f'<p class="tf-meta">{_text(text)}</p>'
+    return scroll_box(table, t("Data table: {title}", lang, title=tab.title)) + note
+
+
+def data_tables_html(tables: list[Table], lang: str, title: str) -> str:
+    """A chart's data, as tables in a disclosure under it: the keyboard and screen-reader
+    alternative to reading values off the chart or its tooltips."""
+    from ..i18n import tn
+
+    if not tables:
+        return ""
+    summary = _text(tn("Data table", "Data tables", len(tables), lang))
+    named = f'<span class="tf-visually-hidden">: {_text(title)}</span>' if title else ""
+    inner = "".join(data_table_html(tab, lang) for tab in tables)
+    return f'<details class="tf-chart-data" data-pagefind-ignore=""><summary>{summary}{named}</summary>{inner}</details>'
+
+
+def figure_html(
+    spec: dict[str, Any], n: int, links: list[tuple[str, str]], lang: str, fallback: str = "", tables: list[Table] | None = None
+) -> str:
+    """A chart as the page shows it: an empty box site.js draws into, named by the chart's
+    title and described by its one-sentence summary (shown as the caption), its spec, its
+    downloads (the chart as SVG and PNG, made in the browser once it is drawn, and the data
+    of its tables) and, after the figure, its tables to read. Attributes are in name order
+    and text escaped as nbconvert's serialiser leaves them, so both body renderers give the
+    same bytes."""
     title = chart_title(spec, fallback)
+    summary = chart_summary(spec, title)
     exports = " ".join(
         f'<button class="tf-export" data-format="{fmt}" disabled="" type="button">{fmt.upper()}</button>' for fmt in ("svg", "png")
     )
     items = " ".join(f'<a download="" href="{_attr(href)}">{_text(label)}</a>' for label, href in links)
     label = _text(t("Download", lang))
-    caption = f'<figcaption class="tf-downloads" data-pagefind-ignore=""><span>{label}:</span> {exports} {items}</figcaption>'
+    caption = (
+        f'<figcaption class="tf-chart-caption"><p class="tf-chart-summary" id="chart-{n}-summary">{_text(summary)}</p>'
+        f'<p class="tf-downloads" data-pagefind-ignore=""><span>{label}:</span> {exports} {items}</p></figcaption>'
+    )
     return (
         f'<figure class="tf-chart" id="chart-{n}">'
-        f'<div aria-label="{_attr(title)}" class="tf-vega" role="img"><p class="tf-chart-fallback">{_text(title)}</p></div>'
+        f'<div aria-describedby="chart-{n}-summary" aria-label="{_attr(title)}" class="tf-vega" role="img"><p class="tf-chart-fallback">{_text(title)}</p></div>'
         f'<script class="tf-spec" type="application/json">{spec_json(spec)}</script>'
-        f"{caption}</figure>"
+        f"{caption}</figure>{data_tables_html(list(tables or []), lang, title)}"
     )
 
 
@@ -111,9 +211,23 @@ def _joined(text: Any) -> str:
     return "".join(text) if isinstance(text, list) else str(text)
 
 
+def _tables_of(data: dict[str, Any]) -> list[Table]:
+    return [Table.from_payload(p) for p in (data.get(TABLE_MIME) or {}).get("tables", [])]
+
+
 def _figure_output(data: dict[str, Any], key: str, n: int, captions: dict[int, list[tuple[str, str]]], lang: str) -> str:
     fallback = _joined(data.get("text/plain", "")).removeprefix("[chart] ")
-    return figure_html(data[key], n, captions.get(n, []), lang, fallback)
+    return figure_html(data[key], n, captions.get(n, []), lang, fallback, _tables_of(data))
+
+
+def _html_output(data: dict[str, Any]) -> str:
+    """An HTML output as the page shows it: a page table (an output carrying its release
+    table) in a box of its own that scrolls it, named by the table's title."""
+    text = _joined(data["text/html"])
+    titles = [p.get("title") or "" for p in (data.get(TABLE_MIME) or {}).get("tables", [])]
+    if titles and "<table" in text:
+        return scroll_box(text, titles[0])
+    return text
 
 
 def prepare_notebook(nb: Any, captions: dict[int, list[tuple[str, str]]], lang: str) -> Any:
@@ -134,6 +248,8 @@ def prepare_notebook(nb: Any, captions: dict[int, list[tuple[str, str]]], lang: 
                 if key:
                     n += 1
                     out = nbformat.v4.new_output("display_data", data={"text/html": _figure_output(out["data"], key, n, captions, lang)})
+                elif "text/html" in out.get("data", {}):
+                    out = {**out, "data": {**out["data"], "text/html": _html_output(out["data"])}}
                 outputs.append(out)
             if not outputs:
                 continue
@@ -172,7 +288,7 @@ def _fast_cells(nb: Any, captions: dict[int, list[tuple[str, str]]], lang: str) 
                 n += 1
                 shown.append(("display_data", _figure_output(data, key, n, captions, lang)))
             elif isinstance(data.get("text/html"), (str, list)):
-                shown.append((out["output_type"], _joined(data["text/html"])))
+                shown.append((out["output_type"], _html_output(data)))
             else:
                 return None
         if shown:
@@ -270,8 +386,7 @@ def outputs(nb: Any) -> list[Output]:
         for o in cell.get("outputs", []):
             data = o.get("data", {})
             key = chart_mime(data)
-            payload = data.get(TABLE_MIME)
-            tables = [Table.from_payload(p) for p in (payload or {}).get("tables", [])]
+            tables = _tables_of(data)
             if key or tables:
                 out.append(Output(data[key] if key else None, tables))
     return out

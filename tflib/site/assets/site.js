@@ -21,17 +21,40 @@
         holder.classList.add("tf-chart-error");
         return;
       }
+      // Vega names what it draws after the spec's description ("Vega visualization" without
+      // one): the chart's title stands in, so an exported SVG is named too.
+      var name = holder.getAttribute("aria-label") || "";
+      if (!spec.description) {
+        spec.description = name;
+      }
       var fallback = holder.innerHTML;
       holder.innerHTML = "";
       window.vegaEmbed(holder, spec, { actions: false, renderer: "svg" }).then(function (result) {
+        keepName(holder, name);
         enableExports(figure, result.view);
       }).catch(function (err) {
         holder.innerHTML = fallback;
+        keepName(holder, name);
         holder.classList.add("tf-chart-error");
         if (window.console) {
           window.console.error(err);
         }
       });
+    });
+  }
+
+  // The box keeps the chart's accessible name (its title, role img) and its description (the
+  // summary under it): Vega makes the box it draws into a "graphics-document" named after the
+  // spec's description, so the page's attributes are put back once it has drawn. The drawn
+  // SVG, whose marks would be read one by one, is hidden from assistive technology: the data
+  // table under the chart holds the values.
+  function keepName(holder, name) {
+    holder.setAttribute("role", "img");
+    holder.setAttribute("aria-label", name);
+    holder.removeAttribute("aria-roledescription");
+    holder.querySelectorAll("svg").forEach(function (svg) {
+      svg.setAttribute("aria-hidden", "true");
+      svg.setAttribute("focusable", "false");
     });
   }
 
@@ -86,17 +109,35 @@
     return options;
   }
 
+  // Pagefind's input carries only a title and a placeholder: it gets a label of its own.
+  function labelInput(box, id, text, hidden) {
+    var input = box.querySelector("input.pagefind-ui__search-input");
+    if (!input || !text) {
+      return;
+    }
+    input.id = id;
+    input.removeAttribute("title");
+    var label = document.createElement("label");
+    label.htmlFor = id;
+    label.textContent = text;
+    label.className = hidden ? "tf-visually-hidden" : "tf-search-label";
+    box.insertBefore(label, box.firstChild);
+  }
+
   function startHeaderSearch() {
     var holder = document.querySelector(".tf-header-search[data-pagefind-path]");
     if (!holder || !served()) {
       return;
     }
+    var old = holder.querySelector("label");
+    var text = old ? old.textContent : "";
     var box = document.createElement("div");
     box.id = "tf-header-pagefind";
     box.className = "tf-header-pagefind";
     holder.innerHTML = "";
     holder.appendChild(box);
     new window.PagefindUI(pagefindOptions(holder, "#tf-header-pagefind", { showSubResults: false, pageSize: 5 }));
+    labelInput(box, "tf-header-q", text, true);
   }
 
   function startSearchPage() {
@@ -112,6 +153,7 @@
       return;
     }
     var ui = new window.PagefindUI(pagefindOptions(box, "#tf-search", { showSubResults: true }));
+    labelInput(box, "tf-search-q", box.getAttribute("data-label"), false);
     var query = new URLSearchParams(location.search).get("q");
     if (query) {
       ui.triggerSearch(query);
