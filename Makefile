@@ -12,8 +12,12 @@ site: $(STAMP)
 	@test -n "$(REGIONS)" || { echo "no region under params/regions/ (see README: Adding a region)"; exit 2; }
 	set -e; for region in $(REGIONS); do $(VENV)/bin/tflib build --region $$region; done
 
-test: $(STAMP)
+test: $(STAMP) node_modules/.package-lock.json
 	$(VENV)/bin/pytest -q -n 2 --dist loadgroup
+
+# axe-core for the accessibility tests, at the version package-lock.json pins (where npm is installed).
+node_modules/.package-lock.json: package-lock.json
+	if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund; else echo "npm not found: the accessibility tests will say so"; fi
 
 env: $(STAMP)
 
