@@ -177,7 +177,7 @@ def test_glossary_defines_every_term_and_explains_item_codes(sites, region, lang
     country = next(c for c in params.region.parties if items.filter(pl.col("country") == c).height)
     row = items.filter(pl.col("country") == country).row(0, named=True)
     assert row["item_id"] == item_id(country, row["measure_id"], row["step_id"])
-    assert row["item_id"] in page.text and params.name_of(country, lang) in page.text
+    assert row["item_id"] in page.text and params.in_country(country, lang) in page.text
     measure = next(m for m in params.measures if m.id == row["measure_id"])
     assert params.text(measure.name, lang) in page.text
     # Every measure code is defined, with its name.

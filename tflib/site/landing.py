@@ -239,12 +239,13 @@ def methods(site: Site, lang: str) -> None:
         t("A party's implementation score is its points as a share of its maximum points. Parties are ranked by score; equal scores share a rank. Only parties to the strategy are scored; the other members are tracked and compared.", lang),
         t("The implementation rate (WTO TFA style) is the share of a party's commitments that are fully implemented; the on-time rate is the share of the commitments already due that were implemented by their deadline.", lang),
     ]
+    caveat = {key: t(text, lang) for key, text in CAVEATS.items()}
     caveats = [
-        t(CAVEATS["lpi"], lang),
+        caveat["lpi"],
         t("In the copy of the LPI data this tracker reads, the timeliness and the tracking and tracing scores of the 2010 and 2012 waves were in each other's place; they are shown here as the World Bank published them.", lang),
-        t(CAVEATS["doing_business"], lang),
-        t(CAVEATS["boundaries"], lang),
-        t(CAVEATS["descriptive"], lang),
+        caveat["doing_business"],
+        caveat["boundaries"],
+        caveat["descriptive"],
     ]
     tracker = {
         "author": "", "year": "", "title": "",
@@ -284,9 +285,9 @@ def _example_item(site: Site, lang: str) -> dict[str, str] | None:
             return {
                 "code": code,
                 "text": t(
-                    "{code} is step {step} (“{step_name}”) of the measure {measure} ({measure_name}) in {country} ({iso3}).",
+                    "{code} is step {step} (“{step_name}”) of the measure {measure} ({measure_name}) {in_country} ({iso3}).",
                     lang, code=code, step=row["step_id"], step_name=row["step_name"], measure=row["measure_id"],
-                    measure_name=site.params.text(measure.name, lang), country=site.params.name_of(iso3, lang), iso3=iso3,
+                    measure_name=site.params.text(measure.name, lang), in_country=site.params.in_country(iso3, lang), iso3=iso3,
                 ),
             }
     return None
