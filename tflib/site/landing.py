@@ -156,19 +156,19 @@ def landing(site: Site, lang: str, iso3: str) -> None:
 def _reference_sources(lang: str) -> list[dict[str, Any]]:
     return [
         {
-            "author": "World Bank", "year": "2023",
+            "author": t("World Bank", lang), "year": "2023",
             "title": "Connecting to Compete 2023: Trade Logistics in an Uncertain Global Economy — The Logistics Performance Index and Its Indicators",
             "text": t("Washington, DC: World Bank. Logistics Performance Index, waves 2010 to 2023; licence: Creative Commons Attribution 4.0 (CC BY 4.0).", lang),
             "links": [("lpi.worldbank.org", EXTERNAL_LINKS["lpi"]), ("CC BY 4.0", EXTERNAL_LINKS["cc_by"])],
         },
         {
-            "author": "World Bank", "year": "2010–2018",
+            "author": t("World Bank", lang), "year": "2010–2018",
             "title": "Connecting to Compete: Trade Logistics in the Global Economy — The Logistics Performance Index and Its Indicators",
             "text": t("Editions 2010, 2012, 2014, 2016 and 2018: the earlier waves of the index.", lang),
             "links": [],
         },
         {
-            "author": "World Bank", "year": "2016–2020",
+            "author": t("World Bank", lang), "year": "2016–2020",
             "title": "Doing Business 2016 to Doing Business 2020 (Doing Business 2020: Comparing Business Regulation in 190 Economies)",
             "text": t("Washington, DC: World Bank. Indicators of trading across borders (time and cost to export and import), national figures.", lang),
             "links": [],
@@ -180,7 +180,7 @@ def _reference_sources(lang: str) -> list[dict[str, Any]]:
             "links": [("naturalearthdata.com", EXTERNAL_LINKS["natural_earth"])],
         },
         {
-            "author": "United Nations, UN-OHRLLS", "year": "",
+            "author": t("United Nations, UN-OHRLLS", lang), "year": "",
             "title": "List of Landlocked Developing Countries",
             "text": t("The landlocked developing countries the corridors page compares with.", lang),
             "links": [],
@@ -194,10 +194,10 @@ def _impact_sources(site: Site, lang: str) -> list[dict[str, Any]]:
     from ..analysis.impact import load_impact
 
     imp = load_impact(site.params, check_file=False)
-    out = [{"author": "", "year": "", "title": imp.method.citation, "text": t("The value of a day in transit used by the impact estimate.", lang), "links": []}]
+    out = [{"author": "", "year": "", "title": "", "text": t("Value of a day in transit, in the impact estimate: {citation}.", lang, citation=imp.method.citation.rstrip(".")), "links": []}]
     if imp.trade is not None:
         source = imp.trade.source if isinstance(imp.trade.source, str) else site.params.text(imp.trade.source, lang)
-        out.append({"author": "", "year": "", "title": source, "text": t("The trade values of the impact estimate ({title}).", lang, title=site.params.text(imp.trade.title, lang)), "links": [], "same_language": True})
+        out.append({"author": "", "year": "", "title": "", "text": t("Trade values of the impact estimate ({title}): {source}.", lang, title=site.params.text(imp.trade.title, lang), source=source), "links": []})
     return out
 
 
@@ -309,7 +309,7 @@ def glossary(site: Site, lang: str) -> None:
         (status.label("pilot", lang), t("work has begun, less than {partial} complete.", lang, partial=partial)),
         (status.label("not_started", lang), t("steps are reported, none of them begun.", lang)),
         (status.label("not_applicable", lang), t("the measure does not apply to the country; it is left out of its maximum points.", lang)),
-        (t("no data", lang), t("no step of the measure has been reported: it earns no points but still counts in the maximum.", lang)),
+        (sentence(t("no data", lang)), t("no step of the measure has been reported: it earns no points but still counts in the maximum.", lang)),
     ]
     period = t("month", lang) if region.submission_period == "month" else t("quarter", lang)
     warning_text = {
