@@ -325,7 +325,6 @@ def glossary(site: Site, lang: str) -> None:
         rel_path,
         shell,
         heading=title,
-        strategy=params.text(params.strategy.name, lang),
         statuses=statuses,
         warnings=[(k, monitor.kind_label(k, lang), warning_text[k]) for k in monitor.KINDS],
         example=_example_item(site, lang),

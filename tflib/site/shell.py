@@ -99,7 +99,6 @@ TEMPLATE_MESSAGES = (
     N_("All tables (ZIP)"),
     N_("Every release's data stays downloadable at its own address, so a cited release can be found again."),
     N_("What the figures, terms and codes of this site mean."),
-    N_("The points a party earns on the measures of the strategy ({strategy}), as a share of the most it could earn: 3 points for a measure fully implemented, 2 for one partially implemented, 1 at pilot stage and 0 when not started. Measures that do not apply to the country are left out; a measure with no report earns nothing but still counts in the maximum. Only parties to the strategy are scored."),
     N_("The parties ordered by implementation score, highest first; equal scores share a rank."),
     N_("The share of a party's commitments (the measures that apply to it) that are fully implemented, counted as the WTO counts the implementation of the Trade Facilitation Agreement. Unlike the score, it gives no credit for partial progress, so it is often lower."),
     N_("On-time rate"),
@@ -133,6 +132,7 @@ TEMPLATE_MESSAGES = (
     N_("Data"),
     N_("this release"),
     N_("not kept"),
+    N_("The points a party earns on the measures of the strategy, as a share of the most it could earn: 3 points for a measure fully implemented, 2 for one partially implemented, 1 at pilot stage and 0 when not started. Measures that do not apply to the country are left out; a measure with no report earns nothing but still counts in the maximum. Only parties to the strategy are scored."),
 )
 
 
