@@ -25,6 +25,8 @@ import pandas as pd
 import polars as pl
 import pytest
 
+from tflib import pages
+
 from planted import (
     CONFIDENTIAL_MEMBER,
     CONFIDENTIAL_NOTE,
@@ -147,7 +149,7 @@ def test_public_markers_are_found_wherever_such_values_are_published(outputs):
     assert any(f.startswith("pdf: ") and f"/{HOSTILE_MEMBER}/brief.pdf" in f for f in found["value"])  # the missed target
     assert any(f.startswith("csv: downloads/") for f in found["value"])  # the bulk export
     assert any(f.startswith("csv: downloads/") for f in found["note"]), sorted(found["note"])
-    assert any(f.startswith("zip: downloads/") for f in found["note"])
+    assert any(f.startswith(f"zip: {pages.RELEASES_DIR}/") for f in found["note"])  # the release's archive
 
 
 def test_confidential_values_and_notes_are_in_no_output(outputs):

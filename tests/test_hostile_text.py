@@ -91,16 +91,17 @@ def sources(planted_site):
 
 def _csv_files(site: Path):
     """(where, folder, file name, bytes) of every CSV of the site, loose or inside a ZIP
-    archive (whose folder is the archive's)."""
+    archive (whose folder is the archive's; a release's archive holds the bulk export)."""
     for path in sorted(site.rglob("*")):
         rel = path.relative_to(site).as_posix()
         if path.suffix == ".csv":
             yield rel, path.parent.relative_to(site).as_posix(), path.name, path.read_bytes()
         elif path.suffix == ".zip":
+            folder = pages.BULK_DIR if rel.startswith(pages.RELEASES_DIR + "/") else path.parent.relative_to(site).as_posix()
             with zipfile.ZipFile(path) as zf:
                 for name in zf.namelist():
                     if name.endswith(".csv"):
-                        yield f"{rel}!{name}", path.parent.relative_to(site).as_posix(), Path(name).name, zf.read(name)
+                        yield f"{rel}!{name}", folder, Path(name).name, zf.read(name)
 
 
 def test_every_csv_cell_is_its_table_cell_and_no_text_opens_as_a_formula(planted_site, sources):

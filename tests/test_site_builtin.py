@@ -18,6 +18,7 @@ import re
 import threading
 import urllib.parse
 import urllib.request
+import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -117,7 +118,7 @@ def test_index_pages_exist_for_every_language(built):
     root = (site / "index.html").read_text(encoding="utf-8")
     assert 'url=es/index.html' in root and 'href="en/index.html"' in root
     for lang in LANGS:
-        for name in ("index", "methods", "cite", "changes", "search"):
+        for name in ("index", "methods", "glossary", "cite", "changes", "search"):
             assert (site / lang / f"{name}.html").exists(), (lang, name)
         for iso3 in params.region.member_codes:
             assert (site / lang / iso3 / "index.html").exists(), (lang, iso3)
@@ -300,10 +301,12 @@ def test_illustrative_badge_and_methods_page(built):
         if m.illustrative:
             assert f"<code>{m.id}</code>" in methods
     assert "CC BY 4.0" in methods and "Natural Earth" in methods and "Doing Business" in methods
-    assert "lpi_2010_2023.csv" in methods  # the provenance text, escaped
-    assert "<script" not in methods.split('class="tf-provenance"', 1)[1].split("</main>", 1)[0]
+    # The reference data's developer provenance stays in the bulk archive, off the reader's page.
+    assert "lpi_2010_2023.csv" not in methods and 'class="tf-provenance"' not in methods
+    with zipfile.ZipFile(site / pages.release_archive_path("sica-2026-09-30-5e1f0c2a9b")) as zf:
+        assert "lpi_2010_2023.csv" in zf.read("sica-2026-09-30-5e1f0c2a9b/reference-provenance.md").decode("utf-8")
     cite = (site / "es" / "cite.html").read_text(encoding="utf-8")
-    assert "sica-2026-09-30-5e1f0c2a9b" in cite and params.region.secretariat in cite and "[URL]" in cite
+    assert "sica-2026-09-30-5e1f0c2a9b" in cite and params.region.secretariat in cite and "[URL]" not in cite
     changes = (site / "en" / "changes.html").read_text(encoding="utf-8")
     assert "sica-2026-09-30-0d4c7a1e33" in changes and "5 page(s) re-run (CRI; es)" in changes
     # The release's date is its latest progress report, never the day it was built.
@@ -382,7 +385,7 @@ def test_downloads_and_briefs_are_linked_from_the_pages(small):
     assert (site / "en" / "CRI" / "brief.pdf").exists()
     assert not (site / "es" / "BLZ" / "brief.pdf").exists()  # no pages for BLZ in this build
     home = (site / "en" / "index.html").read_text(encoding="utf-8")
-    assert 'href="../downloads/sica-2026-09-30-data.zip"' in home
+    assert 'href="../releases/sica-2026-09-30-7a7a7a7a7a/sica-2026-09-30-7a7a7a7a7a-data.zip"' in home
 
 
 def test_a_failing_publish_keeps_the_previous_site(small, monkeypatch):
@@ -488,13 +491,6 @@ def test_spec_json_cannot_end_its_script():
     text = report.spec_json(spec)
     assert "<" not in text and ">" not in text and "&" not in text
     assert json.loads(text) == spec
-
-
-def test_provenance_text_is_escaped():
-    out = landing.text_blocks("# Title\n\nSome `code` and <script>alert(1)</script>\n- item <b>\n  continued\n")
-    assert "<script>" not in out and "&lt;script&gt;" in out
-    assert "<h3>Title</h3>" in out and "<code>code</code>" in out
-    assert "<li>item &lt;b&gt; continued</li>" in out
 
 
 def test_template_messages_reach_the_catalogs():

@@ -383,6 +383,7 @@ def _release(params: RegionParams, manifest: dict, rid: str | None, dated: dt.da
         previous_release=releases[-2]["release_id"] if len(releases) > 1 else None,
         # Newest first: "<region>-2026-09-30-3f9a0c2b1d (2026-09-28): 4 page(s) re-run (<ISO3>; <lang>)".
         changes=[f"{r['release_id']} ({_dated(r)}): " + "; ".join(r["notes"]) for r in reversed(releases)],
+        releases=list({r["release_id"]: (r["release_id"], dt.date.fromisoformat(_dated(r))) for r in reversed(releases)}.values()),
     )
 
 

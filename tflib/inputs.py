@@ -237,7 +237,7 @@ def _fund(data: RegionData, lang: str) -> Table:
         # The amount is illustrative, and so is every share when the scores rest on illustrative reports.
         frame = frame.with_columns(illustrative=pl.lit(True))
     return Table(
-        "fund", frame, title="Incentive fund", source="computed by tflib from the scores and the formula in region.yaml",
+        "fund", frame, title="Incentive fund", source="computed by tflib from the implementation scores and the allocation rules of the incentive fund",
         illustrative=True, precision={"score": 4, "score_before": 4, "improvement": 4, "share": 6},
         description="The incentive fund shared among the parties: floor, score and improvement terms, with each share explained. The amount is illustrative.",
     )
@@ -294,7 +294,7 @@ def _trade(data: RegionData, lang: str) -> Table:
     if spec is None:
         frame = pl.DataFrame(schema={"year": pl.Int64, "indicator": pl.String, "value": pl.Float64, "unit": pl.String, "source": pl.String})
         return Table("trade", frame, title="Trade values", source="", precision={"value": 2},
-                     description="No trade values: the region's impact.yaml names no trade file.")
+                     description="No trade values: no sourced trade values are held for this region.")
     frame = reference.trade(spec.file, data.project)
     digits = {ind: decimals_of(frame.filter(pl.col("indicator") == ind)["value"].to_list()) for ind in frame["indicator"].unique(maintain_order=True).to_list()}
     per_member = "country" in frame.columns

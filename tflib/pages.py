@@ -33,7 +33,7 @@ from .paths import Project
 Scope = Literal["member", "region"]
 REGION_FOLDER = "region"
 # Site pages that are not report pages (one per language).
-SITE_PAGES = ("methods", "cite", "changes", "search")
+SITE_PAGES = ("methods", "glossary", "cite", "changes", "search")
 
 
 def _always(params: RegionParams, iso3: str) -> bool:
@@ -278,6 +278,12 @@ def brief_path(lang: str, iso3: str) -> str:
 
 # The bulk export of a release, at the root of the region's site.
 BULK_DIR = "downloads"
+# Every release's bulk archive, kept from site to site so that a cited release still resolves.
+RELEASES_DIR = "releases"
+
+
+def release_archive_path(release_id: str) -> str:
+    return f"{RELEASES_DIR}/{release_id}/{release_id}-data.zip"
 
 
 def in_language(path: str, lang: str) -> str:

@@ -175,6 +175,9 @@ class Region(Strict):
     id: Slug
     name: Text
     secretariat: str
+    # Where the region's site is published (http or https), for its citation; unset: the
+    # citation gives no address.
+    site_url: str | None = None
     languages: list[Language] = Field(min_length=1)
     # A listed language without an interface catalog (tflib/locale) is refused unless it is
     # mapped here to one that has a catalog; its pages then say the interface is in that one.
@@ -205,6 +208,21 @@ class Region(Strict):
     illustrative: IllustrativeSettings = Field(default_factory=IllustrativeSettings)
     # The regional maps: an optional frame overriding the one around the members, and notes.
     map: MapSettings = Field(default_factory=MapSettings)
+
+    @field_validator("site_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from pydantic import AnyHttpUrl, TypeAdapter
+
+        try:
+            url = TypeAdapter(AnyHttpUrl).validate_python(value)
+        except ValueError:
+            raise ValueError(f"site_url must be an http(s) address, not {value!r}") from None
+        if url.scheme not in ("http", "https") or not url.host or any(c.isspace() for c in value):
+            raise ValueError(f"site_url must be an http(s) address, not {value!r}")
+        return value.rstrip("/")
 
     @field_validator("language_fallbacks")
     @classmethod

@@ -41,7 +41,7 @@ INPUT_PRECISION = {"first_value": 1, "latest_value": 1, "hours_saved": 1, "days_
 REGION_PRECISION = {"flow_value": 2, "share": 2, "affected": 2, "days_saved": 2, "low": 1, "high": 1}
 NATIONAL_PRECISION = REGION_PRECISION
 # Source line (translated where shown: t(SOURCE, lang)).
-SOURCE = N_("tflib estimate from the tracker's indicators and the assumptions in impact.yaml")
+SOURCE = N_("tracker estimate from its indicators, by the method of Hummels and Schaur (2013)")
 # The only unit of trade values the estimate reads.
 TRADE_UNIT = "USD million"
 
@@ -126,15 +126,6 @@ def impact_path(params: RegionParams) -> Path:
 
 def _project(params: RegionParams) -> Project:
     return Project(params.folder.parent.parent.parent)  # params/regions/<id> -> project root
-
-
-def params_file(ctx: Context) -> str:
-    """Where the assumptions live, relative to the project (for the page's source line)."""
-    path = impact_path(ctx.params)
-    try:
-        return str(path.relative_to(ctx.project.root))
-    except ValueError:
-        return f"params/defaults/{IMPACT_FILE}" if path.parent.name == "defaults" else str(path)
 
 
 def load_impact(params: RegionParams, check_file: bool = True) -> ImpactParams:
@@ -493,11 +484,11 @@ def assumption_table(ctx: Context, imp: ImpactParams, region: pl.DataFrame) -> T
         )
     amount = fmt_number(imp.per_trade_value_usd, lang, 0)
     if imp.trade is None:
-        trade_row = (t("Trade values", lang), t("none configured in impact.yaml, so estimates are per USD {amount} of affected trade only", lang, amount=amount), t("none", lang))
+        trade_row = (t("Trade values", lang), t("no sourced trade values for this region, so estimates are per USD {amount} of affected trade only", lang, amount=amount), t("none", lang))
     elif by_member(ctx):
-        trade_row = (t("Trade values", lang), t("{file}, values per member; country estimates are also given per USD {amount} of affected trade", lang, file=imp.trade.file, amount=amount), trade_source(ctx, imp))
+        trade_row = (t("Trade values", lang), t("{trade}, values per member; country estimates are also given per USD {amount} of affected trade", lang, trade=ctx.text(imp.trade.title), amount=amount), trade_source(ctx, imp))
     else:
-        trade_row = (t("Trade values", lang), t("{file}, region totals only, so country estimates are per USD {amount} of affected trade", lang, file=imp.trade.file, amount=amount), trade_source(ctx, imp))
+        trade_row = (t("Trade values", lang), t("{trade}, region totals only, so country estimates are per USD {amount} of affected trade", lang, trade=ctx.text(imp.trade.title), amount=amount), trade_source(ctx, imp))
     rows += [
         trade_row,
         (
@@ -510,7 +501,7 @@ def assumption_table(ctx: Context, imp: ImpactParams, region: pl.DataFrame) -> T
         (t("Overlap between channels", lang), t("not added up: goods cleared at a border post would be counted twice", lang), t("method of this page", lang)),
     ]
     frame = pl.DataFrame(rows, schema=["assumption", "value", "source"], orient="row")
-    return release_table(ctx, "assumptions", frame, title=t("Assumptions", lang), source=params_file(ctx), illustrative=True)
+    return release_table(ctx, "assumptions", frame, title=t("Assumptions", lang), source="; ".join(s for s in (imp.method.citation, trade_source(ctx, imp), t("other assumptions: illustrative", lang)) if s), illustrative=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -660,11 +651,11 @@ def _national_sentences(ctx: Context, imp: ImpactParams, national: pl.DataFrame 
     """The member's national range, or why there is none."""
     lang, country = ctx.lang, ctx.country_name
     if imp.trade is None:
-        return [t("No sourced trade values are configured for this region in impact.yaml, so the estimate for {country} is given per USD {amount} of affected trade, not as a national total.", lang, country=country, amount=amount)]
+        return [t("No sourced trade values are held for this region, so the estimate for {country} is given per USD {amount} of affected trade, not as a national total.", lang, country=country, amount=amount)]
     if not by_member(ctx):
-        return [t("The trade file named in impact.yaml ({file}) holds region totals only, so the estimate for {country} is given per USD {amount} of affected trade, not as a national total.", lang, file=imp.trade.file, country=country, amount=amount)]
+        return [t("The sourced trade values ({source}) are region totals only, so the estimate for {country} is given per USD {amount} of affected trade, not as a national total.", lang, source=trade_source(ctx, imp), country=country, amount=amount)]
     if national is None:
-        return [t("The trade file named in impact.yaml ({file}) has no values for {country}, so its estimate is given per USD {amount} of affected trade, not as a national total.", lang, file=imp.trade.file, country=country, amount=amount)]
+        return [t("The sourced trade values ({source}) hold none for {country}, so its estimate is given per USD {amount} of affected trade, not as a national total.", lang, source=trade_source(ctx, imp), country=country, amount=amount)]
     out = []
     for r in national.iter_rows(named=True):
         flow = ctx.text(imp.trade.flows[r["flow"]]).lower()
@@ -682,7 +673,7 @@ def _national_sentences(ctx: Context, imp: ImpactParams, national: pl.DataFrame 
 def region_sentences(ctx: Context, imp: ImpactParams, region: pl.DataFrame, flows: pl.DataFrame) -> list[str]:
     lang = ctx.lang
     if imp.trade is None:
-        return [t("No sourced trade values are configured for this region in impact.yaml, so no value of the time saved is estimated for the region; the estimates above are per USD {amount} of affected trade.", lang,
+        return [t("No sourced trade values are held for this region, so no value of the time saved is estimated for the region; the estimates above are per USD {amount} of affected trade.", lang,
                   amount=fmt_number(imp.per_trade_value_usd, lang, 0))]
     out = []
     totals = _flow_totals(ctx, imp)

@@ -223,12 +223,13 @@ def brief_content(
         sources[0] += " " + t("In this release these figures are illustrative (made by a seeded generator), not real.", lang)
     return {
         "lang": lang,
-        "author": params.region.secretariat,
+        # Illustrative tracker data is not the secretariat's: the brief names no author then.
+        "author": [] if illustrative else [params.region.secretariat],
         "title": capitalised(name),
         "kicker": kicker,
         "meta": [region, t("Data as of {date}", lang, date=fmt_date(ctx.as_of, lang, "long")), t("Release {release}", lang, release=release)],
         "party_note": party_note,
-        "footer": f"{params.region.secretariat} · {kicker}: {name} · {release}",
+        "footer": f"{kicker}: {name} · {release}" if illustrative else f"{params.region.secretariat} · {kicker}: {name} · {release}",
         "notice": {
             "illustrative": illustrative,
             "heading": gettext("Illustrative data", lang) if illustrative else t("Tracker data", lang),

@@ -11,8 +11,10 @@ a region's site, from the page registry (`tflib.pages`), with relative links onl
     <lang>/<ISO3>/index.html            member landing: score, rank, warnings, its pages, brief
     <lang>/<ISO3>/<kind>.html           report pages (downloads in <ISO3>/downloads/<kind>/)
     <lang>/region/overview.html         the regional overview page
-    <lang>/methods.html, cite.html, changes.html, search.html
+    <lang>/methods.html, glossary.html, cite.html, changes.html, search.html
     assets/  pagefind/  downloads/
+    releases/<release id>/<release id>-data.zip   every release's bulk archive, kept from the
+                                        previous site, so a cited release still resolves
 
 Publishing is atomic (`tflib.site.atomic`); search is a Pagefind index over the finished site.
 A download, brief or export that cannot be written is listed in the returned failures (the
@@ -29,6 +31,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -127,10 +130,11 @@ class _Contents:
         self.running = []
 
 
-def build_site(params: RegionParams, records: list[PageRecord], out: Path, release: Release, work: Path, project: Project, workers: int = 1) -> list[str]:
+def build_site(params: RegionParams, records: list[PageRecord], out: Path, release: Release, work: Path, project: Project, workers: int = 1, previous: Path | None = None) -> list[str]:
     """Write the whole site into the empty folder `out` (no search index, no swap); return
     the artefacts that could not be written. Report pages' content, briefs and the bulk
-    export are taken from the build's cache when their inputs are unchanged."""
+    export are taken from the build's cache when their inputs are unchanged. The archives of
+    earlier releases are taken from the `previous` site."""
     tables = ReleaseTables(work)
     cache = work / "cache"
     cache.mkdir(parents=True, exist_ok=True)
@@ -154,8 +158,16 @@ def build_site(params: RegionParams, records: list[PageRecord], out: Path, relea
                 shutil.copyfile(asset, out / "assets" / asset.name)
 
         provenance = (release_dir(work) / PROVENANCE).read_text(encoding="utf-8")
+        site.archives = keep_archives(previous, out, release.release_id)
         try:
-            pairs = downloads.cached_bulk_export(params, tables, out / pages.BULK_DIR, provenance, cache=cache / "bulk", key=_bulk_key(site, work))
+            pairs = downloads.cached_bulk_export(params, tables, out / pages.BULK_DIR, provenance, cache=cache / "bulk", key=_bulk_key(site, work), release_id=release.release_id)
+            archive = out / pages.release_archive_path(release.release_id)
+            archive.parent.mkdir(parents=True, exist_ok=True)
+            for n, (label, path) in enumerate(pairs):
+                if Path(path).suffix == ".zip":  # the release's archive, at its own address
+                    os.replace(path, archive)
+                    pairs[n] = (label, archive)
+                    site.archives[release.release_id] = site.rel_of(archive)
             site.bulk = [(str(label), site.rel_of(Path(path))) for label, path in pairs]
         except Exception as exc:  # noqa: BLE001 - the site is published without it; the build fails
             site.failures.append(f"bulk export: {type(exc).__name__}: {exc}")
@@ -181,7 +193,8 @@ def build_site(params: RegionParams, records: list[PageRecord], out: Path, relea
         landing.home(site, lang)
         for iso3 in site.members:
             landing.landing(site, lang, iso3)
-        landing.methods(site, lang, provenance)
+        landing.methods(site, lang)
+        landing.glossary(site, lang)
         landing.cite(site, lang)
         landing.changes(site, lang)
         landing.search(site, lang)
@@ -207,7 +220,31 @@ def _bulk_key(site: Site, work: Path) -> str:
 
     folder = release_dir(work)
     files = fingerprint.digest_files([p for p in folder.rglob("*") if p.is_file()], folder)
-    return fingerprint.combine({"release": files, "params": site.context.params_digest, "code": site.context.code})
+    return fingerprint.combine({"release": files, "params": site.context.params_digest, "code": site.context.code, "release_id": site.release.release_id})
+
+
+# A release id as `tflib.build.release_id` makes them: nothing else is taken from a previous site.
+_RELEASE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*-\d{4}-\d{2}-\d{2}-[0-9a-f]{10}$")
+
+
+def keep_archives(previous: Path | None, out: Path, current: str) -> dict[str, str]:
+    """The bulk archives of the earlier releases in the `previous` site, put at the same
+    address in the site being written (`out`); only the archive of each release is kept, not
+    its pages. Returns {release id: path from the site's root}."""
+    kept: dict[str, str] = {}
+    folder = previous / pages.RELEASES_DIR if previous is not None else None
+    if folder is None or not folder.is_dir():
+        return kept
+    for entry in sorted(folder.iterdir()):
+        rid = entry.name
+        source = previous / pages.release_archive_path(rid)
+        if rid == current or not _RELEASE_ID.match(rid) or source.is_symlink() or not source.is_file():
+            continue
+        target = out / pages.release_archive_path(rid)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        report.place(source, target)
+        kept[rid] = pages.release_archive_path(rid)
+    return kept
 
 
 def publish(params: RegionParams, records: list[PageRecord], site_dir: Path, release: Release, *, work: Path, project: Project | str | Path | None = None, workers: int = 1) -> list[str]:
@@ -222,7 +259,7 @@ def publish(params: RegionParams, records: list[PageRecord], site_dir: Path, rel
         atomic.recover(site_dir)
         tmp = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.new-", dir=site_dir.parent))
         try:
-            failures = build_site(params, records, tmp, release, work, proj, workers)
+            failures = build_site(params, records, tmp, release, work, proj, workers, previous=site_dir if site_dir.is_dir() else None)
             index_search(tmp)
             tmp.chmod(0o755)  # mkdtemp makes it private; a published site is readable
             atomic.swap(tmp, site_dir)

@@ -711,7 +711,7 @@ def bulk_codebook(params: Any, tables: dict[str, Table]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={k: pl.String for k in ("table", "column", "type", "decimals", "description")})
 
 
-def _bulk_readme(params: Any, tables: dict[str, Table]) -> str:
+def _bulk_readme(params: Any, tables: dict[str, Table], release_id: str | None = None) -> str:
     from .. import __version__
 
     region = params.text(params.region.name, "en")
@@ -721,6 +721,7 @@ def _bulk_readme(params: Any, tables: dict[str, Table]) -> str:
         "=" * 72,
         "",
         f"Region: {params.id} (secretariat: {params.region.secretariat})",
+        *([f"Release: {release_id}"] if release_id else []),
         f"Data as of: {params.as_of.isoformat()}",
         f"tflib version: {__version__}",
         "",
@@ -741,7 +742,8 @@ def _bulk_readme(params: Any, tables: dict[str, Table]) -> str:
         "",
         "No tracker data (action-item progress, national indicators) is public. The tracker",
         "tables of this release (" + ", ".join(TRACKER_TABLES) + ")",
-        "hold an ILLUSTRATIVE data set made by a seeded generator: they are not real figures.",
+        "hold an ILLUSTRATIVE data set made by the tracker's seeded generator: they are not real",
+        f"figures, and not data of {params.region.secretariat} or its members.",
         "Every tracker table has an 'illustrative' column (true = generated); figures derived",
         "from illustrative data (status, scores, warnings) are illustrative too. Measures marked",
         "illustrative are not documented in the strategy's sources; they were drawn from WTO Trade",
@@ -773,10 +775,11 @@ def _bulk_readme(params: Any, tables: dict[str, Table]) -> str:
     return "\n".join(lines)
 
 
-def write_bulk_export(params: RegionParams, release: ReleaseTables, out_dir: Path, provenance: str) -> list[tuple[str, Path]]:
+def write_bulk_export(params: RegionParams, release: ReleaseTables, out_dir: Path, provenance: str, release_id: str | None = None) -> list[tuple[str, Path]]:
     """Write the release's tables as tidy CSV files, a codebook, a README and one ZIP of them
-    all into `out_dir`. Returns (label, path) pairs; labels are English messages, so a page
-    shows them with ``t(label, lang)``."""
+    all into `out_dir`; the README and the ZIP name the release `release_id` when given.
+    Returns (label, path) pairs; labels are English messages, so a page shows them with
+    ``t(label, lang)``."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     tables = bulk_tables(params, release)
@@ -790,15 +793,15 @@ def write_bulk_export(params: RegionParams, release: ReleaseTables, out_dir: Pat
     codebook_path = out_dir / "codebook.csv"
     write_frame_csv(bulk_codebook(params, tables), codebook_path)
     readme_path = out_dir / "README.txt"
-    readme_path.write_text(_bulk_readme(params, tables), encoding="utf-8")
+    readme_path.write_text(_bulk_readme(params, tables, release_id), encoding="utf-8")
     files["codebook.csv"] = codebook_path.read_bytes()
     files["README.txt"] = readme_path.read_bytes()
     files["reference-provenance.md"] = provenance.encode("utf-8")
     result += [(BULK_LABELS["codebook"], codebook_path), (BULK_LABELS["readme"], readme_path)]
 
-    zip_path = out_dir / f"{params.id}-{params.as_of.isoformat()}-data.zip"
+    folder = release_id or f"{params.id}-{params.as_of.isoformat()}"
+    zip_path = out_dir / f"{folder}-data.zip"
     stamp = _stamp(params.as_of).timetuple()[:6]
-    folder = f"{params.id}-{params.as_of.isoformat()}"
     with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as zf:
         for name in ["README.txt", "codebook.csv", *sorted(n for n in files if n not in ("README.txt", "codebook.csv"))]:
             info = zipfile.ZipInfo(f"{folder}/{name}", date_time=stamp)
@@ -809,10 +812,10 @@ def write_bulk_export(params: RegionParams, release: ReleaseTables, out_dir: Pat
     return result
 
 
-def cached_bulk_export(params: RegionParams, release: ReleaseTables, out_dir: Path, provenance: str, *, cache: Path, key: str) -> list[tuple[str, Path]]:
+def cached_bulk_export(params: RegionParams, release: ReleaseTables, out_dir: Path, provenance: str, *, cache: Path, key: str, release_id: str | None = None) -> list[tuple[str, Path]]:
     """`write_bulk_export`, its files kept in `cache` under `key` (a digest of everything they
-    are made of: the release tables, the params and the code) and copied from there while
-    those are unchanged."""
+    are made of: the release tables, the params, the code and the release id) and copied from
+    there while those are unchanged."""
     import json
     import os
     import shutil
@@ -824,7 +827,7 @@ def cached_bulk_export(params: RegionParams, release: ReleaseTables, out_dir: Pa
     else:
         tmp = kept.with_name(f".{key}.{os.getpid()}.tmp")
         shutil.rmtree(tmp, ignore_errors=True)
-        pairs = write_bulk_export(params, release, tmp, provenance)
+        pairs = write_bulk_export(params, release, tmp, provenance, release_id)
         (tmp / "_files.json").write_text(json.dumps([[label, Path(path).name] for label, path in pairs]), encoding="utf-8")
         shutil.rmtree(kept, ignore_errors=True)
         tmp.rename(kept)

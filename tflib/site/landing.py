@@ -7,65 +7,16 @@ and early warnings are never computed again here.
 
 from __future__ import annotations
 
-import html
 import re
 from typing import Any
 
 import polars as pl
-from markupsafe import Markup
 
 from .. import monitor, pages
 from ..i18n import fmt_date, fmt_number, fmt_percent, sentence, t
 from ..params import RegionParams
 from ..page import CAVEATS
 from .shell import EXTERNAL_LINKS, Link, Site, language_name, relative
-
-def text_blocks(text: str) -> str:
-    """Markdown-like text (the reference provenance) as escaped HTML: headings, bullet lists,
-    paragraphs and `code`. Everything is escaped first; no markup from the text survives."""
-
-    def inline(s: str) -> str:
-        s = html.escape(s, quote=True)
-        return re.sub(r"`([^`]+)`", r"<code>\1</code>", s)
-
-    out: list[str] = []
-    para: list[str] = []
-    items: list[str] = []
-
-    def flush() -> None:
-        if para:
-            out.append("<p>" + inline(" ".join(para)) + "</p>")
-            para.clear()
-        if items:
-            out.append("<ul>" + "".join(f"<li>{inline(i)}</li>" for i in items) + "</ul>")
-            items.clear()
-
-    for raw in text.splitlines():
-        line = raw.rstrip()
-        stripped = line.strip()
-        if not stripped:
-            flush()
-            continue
-        heading = re.match(r"^(#{1,6})\s+(.*)$", stripped)
-        if heading:
-            flush()
-            level = min(len(heading.group(1)) + 2, 6)  # under the page's h1 and section h2
-            out.append(f"<h{level}>{inline(heading.group(2))}</h{level}>")
-        elif re.match(r"^[-*]\s+", stripped):
-            if para:
-                flush()
-            items.append(re.sub(r"^[-*]\s+", "", stripped))
-        elif items and raw.startswith((" ", "\t")):
-            items[-1] += " " + stripped  # continuation of a list item
-        else:
-            if items:
-                flush()
-            para.append(stripped)
-    flush()
-    return "\n".join(out)
-
-
-
 
 def _score_row(site: Site, iso3: str) -> dict[str, Any] | None:
     rows = site.scores.filter(pl.col("country") == iso3).to_dicts()
@@ -156,6 +107,7 @@ def home(site: Site, lang: str) -> None:
         matrix=matrix,
         warnings_total=warnings_total(site.params, total, lang),
         bulk=[(t(label, lang), relative(rel_path, target)) for label, target in site.bulk],
+        definitions={anchor: text for anchor, _, text in _definitions(lang)},
     )
 
 
@@ -194,15 +146,89 @@ def landing(site: Site, lang: str, iso3: str) -> None:
         report_pages=_page_links(site, lang, rel_path, iso3),
         missing_pages=pages.missing_page_notes(site.params, iso3, lang, name),
         brief=relative(rel_path, brief) if brief else None,
+        definitions={anchor: text for anchor, _, text in _definitions(lang)},
+        score_and_rate=t("The score counts partial progress too; the rate counts only measures fully implemented, so it is often lower.", lang),
     )
 
 
-def methods(site: Site, lang: str, provenance: str) -> None:
+# The reference data's publications: the tracker reads these files (tflib.reference); each is
+# cited as its publisher asks. Titles stay in the language they were published in.
+def _reference_sources(lang: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "author": t("World Bank", lang), "year": "2023",
+            "title": "Connecting to Compete 2023: Trade Logistics in an Uncertain Global Economy — The Logistics Performance Index and Its Indicators",
+            "text": t("Washington, DC: World Bank. Logistics Performance Index, waves 2010 to 2023; licence: Creative Commons Attribution 4.0 (CC BY 4.0).", lang),
+            "links": [("lpi.worldbank.org", EXTERNAL_LINKS["lpi"]), ("CC BY 4.0", EXTERNAL_LINKS["cc_by"])],
+        },
+        {
+            "author": t("World Bank", lang), "year": "2010–2018",
+            "title": "Connecting to Compete: Trade Logistics in the Global Economy — The Logistics Performance Index and Its Indicators",
+            "text": t("Editions 2010, 2012, 2014, 2016 and 2018: the earlier waves of the index.", lang),
+            "links": [],
+        },
+        {
+            "author": t("World Bank", lang), "year": "2016–2020",
+            "title": "Doing Business 2016 to Doing Business 2020 (Doing Business 2020: Comparing Business Regulation in 190 Economies)",
+            "text": t("Washington, DC: World Bank. Indicators of trading across borders (time and cost to export and import), national figures.", lang),
+            "links": [],
+        },
+        {
+            "author": "Natural Earth", "year": "",
+            "title": "Admin 0 – Countries, version 5.1.2 (1:50m and 1:110m)",
+            "text": t("Country boundaries of the maps; public domain.", lang),
+            "links": [("naturalearthdata.com", EXTERNAL_LINKS["natural_earth"])],
+        },
+        {
+            "author": t("United Nations, UN-OHRLLS", lang), "year": "",
+            "title": "List of Landlocked Developing Countries",
+            "text": t("The landlocked developing countries the corridors page compares with.", lang),
+            "links": [],
+        },
+    ]
+
+
+def _impact_sources(site: Site, lang: str) -> list[dict[str, Any]]:
+    """The region's impact estimate: the method's publication and its trade figures' source
+    (both from the region's parameters)."""
+    from ..analysis.impact import load_impact
+
+    imp = load_impact(site.params, check_file=False)
+    out = [{"author": "", "year": "", "title": "", "text": t("Value of a day in transit, in the impact estimate: {citation}.", lang, citation=imp.method.citation.rstrip(".")), "links": []}]
+    if imp.trade is not None:
+        source = imp.trade.source if isinstance(imp.trade.source, str) else site.params.text(imp.trade.source, lang)
+        out.append({"author": "", "year": "", "title": "", "text": t("Trade values of the impact estimate ({title}): {source}.", lang, title=site.params.text(imp.trade.title, lang), source=source), "links": []})
+    return out
+
+
+def tracker_data_note(site: Site, lang: str, illustrative: bool) -> str:
+    """Who made the tracker figures: the seeded generator (illustrative) or the members."""
+    if illustrative:
+        return t(
+            "The tracker figures of this site (action items, progress reports, national indicators, and the scores, ranks and early warnings computed from them) "
+            "are illustrative: they were made by the tracker's seeded generator, not reported by the members. The reference data (World Bank, Natural Earth) is real and published.",
+            lang,
+        )
+    return t("The tracker figures of this site come from the members' progress and indicator reports to {secretariat}.", lang, secretariat=site.params.region.secretariat)
+
+
+def _definitions(lang: str) -> list[tuple[str, str, str]]:
+    """(anchor in the glossary, term, short definition) of the figures the pages show most."""
+    return [
+        ("implementation-score", t("Implementation score", lang), t("Implementation score: the points a party earns on the strategy's measures, as a share of the most it could earn.", lang)),
+        ("implementation-rate", t("Implementation rate", lang), t("Implementation rate: the share of its commitments fully implemented.", lang)),
+        ("on-time-rate", t("On-time rate", lang), t("On-time rate: the share of the commitments already due that were implemented by their deadline.", lang)),
+        ("early-warnings", t("Early warnings", lang), t("Early warnings: action items that are late or may be, and reports that are missing or show a worsening.", lang)),
+    ]
+
+
+def methods(site: Site, lang: str) -> None:
     rel_path = pages.site_page_path(lang, "methods")
     title = t("Methods and sources", lang)
     shell = site.shell(rel_path, lang, title=title, crumbs=[(site.region_name(lang), pages.home_path(lang)), (title, None)])
+    illustrative = _tracker_illustrative(site)
     measures = [
-        {"id": m.id, "name": site.params.text(m.name, lang)}
+        {"id": m.id, "name": site.params.text(m.name, lang), "href": f"{relative(rel_path, pages.site_page_path(lang, 'glossary'))}#measure-{m.id}"}
         for m in site.params.measures
         if m.illustrative
     ]
@@ -214,32 +240,118 @@ def methods(site: Site, lang: str, provenance: str) -> None:
         t("The implementation rate (WTO TFA style) is the share of a party's commitments that are fully implemented; the on-time rate is the share of the commitments already due that were implemented by their deadline.", lang),
     ]
     caveat = {key: t(text, lang) for key, text in CAVEATS.items()}
-    licences = [
-        {
-            "text": t("Logistics Performance Index: World Bank, licensed under Creative Commons Attribution 4.0 (CC BY 4.0).", lang),
-            "links": [("lpi.worldbank.org", EXTERNAL_LINKS["lpi"]), ("CC BY 4.0", EXTERNAL_LINKS["cc_by"])],
-        },
-        {"text": t("Doing Business, Trading across borders: World Bank, editions DB2016 to DB2020.", lang) + " " + caveat["doing_business"], "links": []},
-        {"text": t("Country boundaries: Natural Earth (public domain).", lang) + " " + caveat["boundaries"], "links": [("naturalearthdata.com", EXTERNAL_LINKS["natural_earth"])]},
+    caveats = [
+        caveat["lpi"],
+        t("In the copy of the LPI data this tracker reads, the timeliness and the tracking and tracing scores of the 2010 and 2012 waves were in each other's place; they are shown here as the World Bank published them.", lang),
+        caveat["doing_business"],
+        caveat["boundaries"],
+        caveat["descriptive"],
     ]
+    tracker = {
+        "author": "", "year": "", "title": "",
+        "text": t("Action items, progress and national indicators: illustrative data made by the tracker's seeded generator (not real figures).", lang)
+        if illustrative
+        else t("Action items, progress and national indicators: the members' reports to {secretariat}.", lang, secretariat=site.params.region.secretariat),
+        "links": [],
+    }
+    glossary_href = relative(rel_path, pages.site_page_path(lang, "glossary"))
     site.render(
         "methods.html.j2",
         rel_path,
         shell,
         heading=title,
-        illustrative_text=t(
-            "No tracker data is public. The tracker figures of this site (action items, progress reports, national indicators, "
-            "and the scores, ranks and early warnings computed from them) are ILLUSTRATIVE: they were made by a seeded generator "
-            "and are not real figures. The reference data (World Bank LPI, Doing Business, Natural Earth boundaries) is real and published.",
-            lang,
-        ),
+        illustrative_text=tracker_data_note(site, lang, illustrative),
         measures=measures,
         scoring=scoring,
-        caveats=[text for key, text in caveat.items() if key != "illustrative"],
-        licences=licences,
-        provenance=Markup(text_blocks(provenance)),
-        provenance_in_english=lang != "en",
+        caveats=caveats,
+        sources=[tracker, *_reference_sources(lang), *_impact_sources(site, lang)],
+        definitions=[(label, f"{glossary_href}#{anchor}", text) for anchor, label, text in _definitions(lang)],
     )
+
+
+def _example_item(site: Site, lang: str) -> dict[str, str] | None:
+    """A real action item of the region, its code read from its parts (`tflib.plan.item_id`):
+    the first item of the first party with a plan."""
+    from ..plan import item_id
+
+    items = site.tables.frame("action_items", lang)
+    for iso3 in site.params.region.parties:
+        mine = items.filter(pl.col("country") == iso3)
+        if mine.height:
+            row = mine.row(0, named=True)
+            measure = next(m for m in site.params.measures if m.id == row["measure_id"])
+            code = item_id(iso3, row["measure_id"], row["step_id"])
+            assert code == row["item_id"], (code, row["item_id"])  # the code is its parts
+            return {
+                "code": code,
+                "text": t(
+                    "{code} is step {step} (“{step_name}”) of the measure {measure} ({measure_name}) {in_country} ({iso3}).",
+                    lang, code=code, step=row["step_id"], step_name=row["step_name"], measure=row["measure_id"],
+                    measure_name=site.params.text(measure.name, lang), in_country=site.params.in_country(iso3, lang), iso3=iso3,
+                ),
+            }
+    return None
+
+
+def glossary(site: Site, lang: str) -> None:
+    """What the terms, figures and codes of the site mean, each at an anchor pages link to."""
+    from .. import scores, status
+
+    rel_path = pages.site_page_path(lang, "glossary")
+    title = t("Glossary", lang)
+    shell = site.shell(rel_path, lang, title=title, crumbs=[(site.region_name(lang), pages.home_path(lang)), (title, None)])
+    params = site.params
+    region = params.region
+    partial = fmt_percent(scores.PARTIAL_FROM / 100, lang, 0)
+    statuses = [
+        (status.label("full", lang), t("every step of the measure is fully implemented (100 % complete).", lang)),
+        (status.label("partial", lang), t("at least {partial} of the measure is complete.", lang, partial=partial)),
+        (status.label("pilot", lang), t("work has begun, less than {partial} complete.", lang, partial=partial)),
+        (status.label("not_started", lang), t("steps are reported, none of them begun.", lang)),
+        (status.label("not_applicable", lang), t("the measure does not apply to the country; it is left out of its maximum points.", lang)),
+        (sentence(t("no data", lang)), t("no step of the measure has been reported: it earns no points but still counts in the maximum.", lang)),
+    ]
+    period = t("month", lang) if region.submission_period == "month" else t("quarter", lang)
+    warning_text = {
+        "overdue": t("the action item's due date has passed and it is not fully implemented.", lang),
+        "at_risk": t("the action item is not yet due, but at the pace reported so far it would be completed after its due date.", lang),
+        "stalled": t("work on the action item should be under way, but nothing has been reported for more than {days} days.", lang, days=fmt_number(region.stall_days, lang, 0)),
+        "missing_submission": t("a reporting period (a {period}) passed with no progress report from the member.", lang, period=period),
+        "regression": t("a national indicator is worse than in the previous period by more than {tolerance}.", lang, tolerance=fmt_percent(region.regression_tolerance, lang, 0)),
+        "target_missed": t("the date of a national target has passed and the latest value does not meet it.", lang),
+    }
+    site.render(
+        "glossary.html.j2",
+        rel_path,
+        shell,
+        heading=title,
+        statuses=statuses,
+        warnings=[(k, monitor.kind_label(k, lang), warning_text[k]) for k in monitor.KINDS],
+        example=_example_item(site, lang),
+        measures=[{"id": m.id, "name": params.text(m.name, lang), "pillar": params.text(p.name, lang), "illustrative": m.illustrative} for p in params.strategy.pillars for m in p.measures],
+        illustrative_text=tracker_data_note(site, lang, _tracker_illustrative(site)),
+        partial=partial,
+        stall_days=fmt_number(region.stall_days, lang, 0),
+    )
+
+
+def release_list(site: Site, lang: str, from_page: str) -> list[dict[str, Any]]:
+    """Every release, newest first, with the link to its archive where the site keeps it."""
+    release = site.release
+    known = list(getattr(release, "releases", []) or [(release.release_id, release.latest_report)])
+    if release.release_id not in {rid for rid, _ in known}:
+        known.insert(0, (release.release_id, release.latest_report))
+    ids = {rid for rid, _ in known}
+    known += [(rid, None) for rid in sorted(set(site.archives) - ids, reverse=True)]
+    return [
+        {
+            "id": rid,
+            "date": fmt_date(day, lang, "long") if day else "",
+            "href": relative(from_page, site.archives[rid]) if rid in site.archives else None,
+            "current": rid == release.release_id,
+        }
+        for rid, day in known
+    ]
 
 
 def cite(site: Site, lang: str) -> None:
@@ -248,26 +360,47 @@ def cite(site: Site, lang: str) -> None:
     shell = site.shell(rel_path, lang, title=title, crumbs=[(site.region_name(lang), pages.home_path(lang)), (title, None)])
     work = t("Trade Facilitation Reform Tracker: {region}", lang, region=site.region_name(lang))
     release = site.release
-    citation = t(
-        "{secretariat}. {title}. Release {release}, data as of {date}. [URL]",
-        lang,
-        secretariat=site.params.region.secretariat,
-        title=work,
-        release=release.release_id,
-        date=fmt_date(release.as_of, lang, "long"),
+    url = site.params.region.site_url
+    secretariat = site.params.region.secretariat
+    illustrative = _tracker_illustrative(site)
+    parts = [
+        # Illustrative tracker data is not the secretariat's: the work is cited by its title.
+        t("{title} ({year}).", lang, title=work, year=release.as_of.year) if illustrative else t("{author} ({year}). {title}.", lang, author=secretariat, year=release.as_of.year, title=work),
+        t("Release {release}, data as of {date}.", lang, release=release.release_id, date=fmt_date(release.as_of, lang, "long")),
+    ]
+    note = ""
+    if illustrative:
+        note = t(
+            "The tracker figures of this release (action items, progress, indicators, and the scores and warnings computed from them) were made by the tracker's seeded generator: "
+            "they are illustrative, not data of {secretariat} or its members.",
+            lang, secretariat=secretariat,
+        )
+        parts.append(note)
+    if url:
+        parts.append(t("Available at {url}", lang, url=url))
+    fields = [f"@misc{{{re.sub(r'[^A-Za-z0-9_-]', '_', release.release_id)},"]
+    if not illustrative:
+        fields.append(f"  author = {{{{{secretariat}}}}},")
+    fields += [
+        f"  title = {{{work}}},",
+        f"  year = {{{release.as_of.year}}},",
+        "  note = {" + t("Release {release}, data as of {date}.", lang, release=release.release_id, date=release.as_of.isoformat()) + (f" {note}" if note else "") + "},",
+    ]
+    if url:
+        fields.append(f"  url = {{{url}}},")
+    fields[-1] = fields[-1].rstrip(",")
+    archive = site.archives.get(release.release_id)
+    site.render(
+        "cite.html.j2",
+        rel_path,
+        shell,
+        heading=title,
+        citation=" ".join(parts),
+        bibtex="\n".join([*fields, "}"]),
+        archive=relative(rel_path, archive) if archive else None,
+        archive_url=f"{url}/{archive}" if url and archive else None,
+        releases=release_list(site, lang, rel_path),
     )
-    bibtex = "\n".join(
-        [
-            f"@misc{{{re.sub(r'[^A-Za-z0-9_-]', '_', release.release_id)},",
-            f"  author = {{{{{site.params.region.secretariat}}}}},",
-            f"  title = {{{work}}},",
-            f"  year = {{{release.as_of.year}}},",
-            f"  note = {{Release {release.release_id}, data as of {release.as_of.isoformat()}}},",
-            "  url = {[URL]}",
-            "}",
-        ]
-    )
-    site.render("cite.html.j2", rel_path, shell, heading=title, citation=citation, bibtex=bibtex)
 
 
 def changes(site: Site, lang: str) -> None:
@@ -297,6 +430,7 @@ def changes(site: Site, lang: str) -> None:
         notes=list(release.changes),
         notes_in_english=lang != "en" and bool(release.changes),
         changed=changed,
+        releases=release_list(site, lang, rel_path),
     )
 
 

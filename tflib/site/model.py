@@ -48,3 +48,5 @@ class Release:
     changed_pages: list[str] = field(default_factory=list)  # page ids re-run in this build
     previous_release: str | None = None
     changes: list[str] = field(default_factory=list)  # human-readable revision notes (English)
+    # Every release of the region so far, newest first: (release id, its latest progress report).
+    releases: list[tuple[str, dt.date]] = field(default_factory=list)
