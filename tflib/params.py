@@ -420,7 +420,9 @@ def text_in(value: str | dict[str, str], lang: str) -> str:
     """A params text in `lang`: the same text for all, or the language's, else English."""
     if isinstance(value, str):
         return value
-    return value.get(lang) or value.get("en") or next(iter(value.values()))
+    if value.get(lang):
+        return i18n.mark(value[lang])
+    return value.get("en") or next(iter(value.values()))
 
 
 class IndicatorCatalogue(Strict):
@@ -613,8 +615,9 @@ class RegionParams(Strict):
             raise KeyError(f"{iso3!r} is not a member of region {self.id!r}") from None
 
     def text(self, value: dict[str, str], lang: str) -> str:
-        """Text in `lang`, falling back to the region's first language."""
-        return value.get(lang) or value[self.region.default_language]
+        """Text in `lang`, falling back to the region's first language (a pseudo-locale build
+        marks only the first: a fallback is a text the reader gets in another language)."""
+        return i18n.mark(value[lang]) if value.get(lang) else value[self.region.default_language]
 
     # The one home of members' names in a language: pages (tflib.page.Context), landing
     # pages, briefs, the site navigation, downloads and work plans all ask here.
