@@ -103,7 +103,8 @@ class BorderCrossing(Strict):
     countries: tuple[ISO3, ISO3]
     # Named posts on each side, keyed by ISO3.
     posts: dict[ISO3, str] = Field(default_factory=dict)
-    corridor: str | None = None
+    # The corridor's name in every language of the region (none: on no named corridor).
+    corridor: Text | None = None
 
     @model_validator(mode="after")
     def _posts_on_crossing(self) -> "BorderCrossing":
@@ -233,9 +234,16 @@ class Region(Strict):
         _require_languages(self.name, self.languages, "name")
         return self
 
-    def check_map_notes(self, path: Path) -> None:
-        """Each map note has a text in every listed language and none in others (checked once
-        the languages are known to have catalogs: that problem is reported first)."""
+    def check_texts(self, path: Path) -> None:
+        """Each corridor is named, and each map note has a text, in every listed language (a
+        note in no other; checked once the languages are known to have catalogs: that problem
+        is reported first)."""
+        for crossing in self.border_crossings:
+            if crossing.corridor is not None:
+                try:
+                    _require_languages(crossing.corridor, self.languages, f"border_crossings.{crossing.id}.corridor")
+                except ValueError as exc:
+                    raise ParamsError(f"{path}: {exc}") from None
         for i, note in enumerate(self.map.notes):
             try:
                 _require_languages(note.text, self.languages, f"map.notes.{i}.text")
@@ -737,7 +745,7 @@ def load_region(region: str | None = None, project: Project | str | Path | None 
     if reg.id != region:
         raise ParamsError(f"{region_path}: id: {reg.id!r} does not match the folder name {region!r}")
     _check_catalogs(reg, region_path)
-    reg.check_map_notes(region_path)
+    reg.check_texts(region_path)
 
     strategy_path = folder / "strategy.yaml"
     strategy: Strategy = _validate(Strategy, strategy_path, _read_yaml(strategy_path))

@@ -364,7 +364,7 @@ def crossings(ctx: Context) -> pl.DataFrame:
                 "neighbour_iso3": neighbour,
                 "neighbour": ctx.short_name_of(neighbour),
                 "post": c.posts.get(ctx.country),
-                "corridor": c.corridor,
+                "corridor": ctx.text(c.corridor) if c.corridor else None,
                 "crossing_label": f"{c.name} ({ctx.short_name_of(neighbour)})",
                 "_order": order,
             }
