@@ -308,7 +308,7 @@ def test_illustrative_badge_and_methods_page(built):
     assert "sica-2026-09-30-0d4c7a1e33" in changes and "sica-2026-09-30-5e1f0c2a9b (September 28, 2026): 3 pages updated, about Costa Rica and Central American Integration System (SICA), in English and Spanish." in changes
     # The revision log is written in the page's language, like every other text.
     spanish = (site / "es" / "changes.html").read_text(encoding="utf-8")
-    assert "(28 de septiembre de 2026): 3 páginas" in spanish and "en inglés y español" in spanish
+    assert "(28 de septiembre de 2026): se actualizaron 3 páginas, sobre Costa Rica y Sistema de la Integración Centroamericana (SICA), en inglés y español." in spanish
     # The release's date is its latest progress report, never the day it was built.
     assert t("Latest progress report: {date}", "en", date=fmt_date(dt.date(2026, 9, 28), "en", "long")) in changes
     assert 'href="CRI/progress.html"' in changes

@@ -311,7 +311,7 @@ def revision_note(site: Site, revision: Revision, lang: str) -> str:
     """One release of the revision log in `lang`: its id, date and the pages it re-ran."""
     changed = [pages.Address.from_page_id(site.params.id, p) for p in revision.changed_pages]
     members = sorted({a.member for a in changed if a.member})
-    who = [site.params.short_name_of(m, lang) for m in members] + ([site.region_name(lang)] if any(a.member is None for a in changed) else [])
+    who = sorted(site.params.short_name_of(m, lang) for m in members) + ([site.region_name(lang)] if any(a.member is None for a in changed) else [])
     values = dict(release=revision.release_id, date=fmt_date(revision.latest_report, lang, "long"))
     if not changed:
         return t("{release} ({date}): no page updated.", lang, **values)
