@@ -18,7 +18,10 @@ reused) and carries no marker.
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -66,16 +69,18 @@ LETTERS = re.compile(r"[^\W\d_]+")
 
 @pytest.fixture(scope="module")
 def sites(tmp_path_factory):
-    """region -> (params, project, site folder, work folder): a pseudo-locale build of MEMBERS."""
+    """region -> (params, project, site folder, work folder): a pseudo-locale build of MEMBERS.
+    Each build runs in a process of its own (`tflib build`), as a pseudo build is meant to: no
+    marked text is left in this process's caches for the tests that follow."""
     out = {}
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(i18n.PSEUDO_ENV, "1")
-        for region, members in MEMBERS.items():
-            proj = make_project(tmp_path_factory.mktemp(f"pseudo-{region}") / "proj", with_submissions=True)
-            ingest([proj.submissions_dir / region], region, proj)
-            report = build(region, countries=members, project=proj, workers=2)
-            assert report.exit_code == 0, (report.failures, report.artefact_failures)
-            out[region] = (load_region(region, proj), proj, pages.site_dir(proj, region), pages.work_dir(proj, region))
+    for region, members in MEMBERS.items():
+        proj = make_project(tmp_path_factory.mktemp(f"pseudo-{region}") / "proj", with_submissions=True)
+        ingest([proj.submissions_dir / region], region, proj)
+        env = {**os.environ, "TFLIB_ROOT": str(proj.root), i18n.PSEUDO_ENV: "1"}
+        done = subprocess.run([sys.executable, "-m", "tflib", "build", "--region", region, "--countries", ",".join(members), "--workers", "2"],
+                              capture_output=True, text=True, timeout=900, env=env)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        out[region] = (load_region(region, proj), proj, pages.site_dir(proj, region), pages.work_dir(proj, region))
     return out
 
 
