@@ -148,7 +148,7 @@ def write_small_region(root: Path, region_id: str = "uemoa_test", languages: tup
                     "name": "Ouangolodougou – Niangoloko",
                     "countries": ["CIV", "BFA"],
                     "posts": {"CIV": "Ouangolodougou", "BFA": "Niangoloko"},
-                    "corridor": "Corridor Abidjan–Ouagadougou",
+                    "corridor": t(fr="Corridor Abidjan–Ouagadougou", en="Abidjan–Ouagadougou Corridor", es="Corredor Abiyán–Uagadugú"),
                 }
             ],
             "illustrative": {"seed": 7, "start": "2025-01-01"},

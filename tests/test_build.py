@@ -206,4 +206,4 @@ def test_releases_are_named_by_content_and_dated_by_the_data(project):
     assert second.published and second.release.release_id not in (rid, None)
     assert second.release.previous_release == rid and second.release.latest_report == params.as_of
     changes = (site / "en" / "changes.html").read_text(encoding="utf-8")
-    assert changes.index(second.release.release_id) < changes.index(f"{rid} ({latest.isoformat()})")
+    assert changes.index(second.release.release_id) < changes.index(f"{rid} ({fmt_date(latest, 'en', 'long')})")

@@ -90,9 +90,9 @@ def _inputs(days: float):
 @pytest.mark.parametrize(
     "lang, days, expected",
     [
-        ("en", 1.0, "Clearance: Clearance time (median) went from 48.0 h in 2025-Q1 to 24.0 h in 2026-Q3; days saved per shipment: 1.00; on each USD 1,000,000 of affected trade that time is worth USD 6,000 to USD 21,000."),
-        ("en", -0.5, "Clearance: Clearance time (median) went from 48.0 h in 2025-Q1 to 60.0 h in 2026-Q3; days lost per shipment: 0.50; on each USD 1,000,000 of affected trade that costs USD 3,000 to USD 10,500."),
-        ("fr", 1.0, "Clearance : Clearance time (median) est passé de 48,0 h en 2025-Q1 à 24,0 h en 2026-Q3 ; jours gagnés par envoi : 1,00 ; pour 1 000 000 USD de commerce concerné, ce temps vaut de 6 000 USD à 21 000 USD."),
+        ("en", 1.0, "Clearance: Clearance time (median) went from 48.0 h in Q1 2025 to 24.0 h in Q3 2026; days saved per shipment: 1.00; on each USD 1,000,000 of affected trade that time is worth USD 6,000 to USD 21,000."),
+        ("en", -0.5, "Clearance: Clearance time (median) went from 48.0 h in Q1 2025 to 60.0 h in Q3 2026; days lost per shipment: 0.50; on each USD 1,000,000 of affected trade that costs USD 3,000 to USD 10,500."),
+        ("fr", 1.0, "Clearance : Clearance time (median) est passé de 48,0 h en T1 2025 à 24,0 h en T3 2026 ; jours gagnés par envoi : 1,00 ; pour 1 000 000 USD de commerce concerné, ce temps vaut de 6 000 USD à 21 000 USD."),
     ],
 )
 def test_impact_days_are_a_label(proj, lang, days, expected):

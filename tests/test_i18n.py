@@ -123,3 +123,42 @@ def test_status_labels_parse_back_in_every_language():
             assert parse_status(label(code, lang).upper()) == code
     with pytest.raises(ValueError, match="not on the status scale"):
         parse_status("almost done")
+
+
+@pytest.mark.parametrize(
+    "lang, regression, missing",
+    [
+        ("es", "Tiempo de permanencia de la carga en puerto (mediana) empeoró a 5,2 días en T3 2026, desde 1,0 día en el período anterior.",
+         "No se recibió informe de avance para mar 2026."),
+        ("en", "Port cargo dwell time (median) worsened to 5.2 days in Q3 2026, from 1.0 days the period before.",
+         "No progress report was received for Mar 2026."),
+    ],
+)
+def test_a_warning_writes_its_unit_and_period_in_the_language(lang, regression, missing):
+    """A Spanish progress page once said "5,2 days en 2026-Q3": the unit and the period code
+    as the catalogue and the store write them."""
+    from tflib import monitor
+    from tflib.params import load_region
+
+    params = load_region("sica")
+    row = {"kind": "regression", "indicator_id": "port_dwell_time", "statistic": "median", "crossing_id": None, "direction": None,
+           "value": 5.2, "reference": 1.0, "period": "2026-Q3"}
+    assert monitor.warning_message(row, lang, params) == regression
+    assert monitor.warning_message({"kind": "missing_submission", "period": "2026-03"}, lang, params) == missing
+
+
+@pytest.mark.parametrize(
+    "unit, value, digits, expected",
+    [
+        ("days", 1, 0, {"en": "1 day", "es": "1 día", "fr": "1 jour"}),
+        ("days", 1.5, 1, {"en": "1.5 days", "es": "1,5 días", "fr": "1,5 jour"}),
+        ("operators", 46, 0, {"en": "46 operators", "es": "46 operadores", "fr": "46 opérateurs"}),
+        ("agencies", 1, 0, {"en": "1 agency", "es": "1 institución", "fr": "1 administration"}),
+        ("h", 22, 1, {"en": "22.0 h", "es": "22,0 h", "fr": "22,0 h"}),
+    ],
+)
+def test_units_agree_with_the_number_as_written(unit, value, digits, expected):
+    from tflib import units
+
+    assert {lang: units.amount(value, unit, lang, digits) for lang in expected} == expected
+    assert units.amount(None, unit, "fr") == "pas de données"

@@ -165,6 +165,13 @@ def test_missing_language_in_measure_name(project):
     expect_error(project, "strategy.yaml", "measures.RFID.name", "en")
 
 
+def test_a_corridor_is_named_in_every_language(project):
+    loaded = {c.id: c.corridor for c in load_region("sica", project=project).region.border_crossings}
+    assert loaded["penas-blancas"] == {"es": "Corredor Pacífico", "en": "Pacific Corridor"}
+    edit(project, "region.yaml", lambda d: d["border_crossings"][0].update(corridor={"es": "Corredor Pacífico"}))
+    expect_error(project, "region.yaml", "border_crossings.tecun-uman-ciudad-hidalgo.corridor", "en")
+
+
 def test_country_iso3_mismatch(project):
     edit(project, "countries/CRI.yaml", lambda d: d.update(iso3="PAN"))
     expect_error(project, "CRI.yaml", "iso3", "PAN")

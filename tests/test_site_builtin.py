@@ -32,7 +32,7 @@ from tflib.inputs import public
 from tflib.params import load_region
 from tflib.scores import scores
 from tflib.site import atomic, builtin, landing, report, serve, shell
-from tflib.site.model import PageRecord, Release
+from tflib.site.model import PageRecord, Release, Revision
 
 KINDS = ["progress", "logistics", "overview"]
 COUNTRIES = ["CRI", "BLZ"]
@@ -94,7 +94,7 @@ def built(site_build, tmp_path_factory):
         tflib_version="0.1.0",
         changed_pages=[r.page_id for r in records],
         previous_release="sica-2026-09-30-0d4c7a1e33",
-        changes=["5 page(s) re-run (CRI; es)"],
+        revisions=[Revision("sica-2026-09-30-5e1f0c2a9b", dt.date(2026, 9, 28), ("es/CRI/progress", "es/CRI/logistics", "en/region/overview"))],
     )
     site = tmp / "_site" / "sica"
     failures = builtin.publish(params, records, site, release, work=work, project=proj)
@@ -308,7 +308,10 @@ def test_illustrative_badge_and_methods_page(built):
     cite = (site / "es" / "cite.html").read_text(encoding="utf-8")
     assert "sica-2026-09-30-5e1f0c2a9b" in cite and params.region.secretariat in cite and "[URL]" not in cite
     changes = (site / "en" / "changes.html").read_text(encoding="utf-8")
-    assert "sica-2026-09-30-0d4c7a1e33" in changes and "5 page(s) re-run (CRI; es)" in changes
+    assert "sica-2026-09-30-0d4c7a1e33" in changes and "sica-2026-09-30-5e1f0c2a9b (September 28, 2026): 3 pages updated, about Costa Rica and Central American Integration System (SICA), in English and Spanish." in changes
+    # The revision log is written in the page's language, like every other text.
+    spanish = (site / "es" / "changes.html").read_text(encoding="utf-8")
+    assert "(28 de septiembre de 2026): se actualizaron 3 páginas, sobre Costa Rica y Sistema de la Integración Centroamericana (SICA), en inglés y español." in spanish
     # The release's date is its latest progress report, never the day it was built.
     assert t("Latest progress report: {date}", "en", date=fmt_date(dt.date(2026, 9, 28), "en", "long")) in changes
     assert 'href="CRI/progress.html"' in changes
@@ -365,7 +368,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 def small(built, tmp_path_factory):
     params, proj = built["params"], built["proj"]
     records = [r for r in built["records"] if r.page_id == "es/CRI/progress"]
-    release = dataclasses.replace(built["release"], release_id="sica-2026-09-30-7a7a7a7a7a", changed_pages=[], changes=[])
+    release = dataclasses.replace(built["release"], release_id="sica-2026-09-30-7a7a7a7a7a", changed_pages=[], revisions=[])
     return params, proj, records, release, tmp_path_factory.mktemp("small") / "sica", built["work"]
 
 

@@ -42,7 +42,7 @@ from .pages import Address
 from .params import RegionParams, load_region
 from .paths import Project, resolve
 from .runner import Job, JobResult, failed_path, run_jobs, settle
-from .site.model import PageRecord, Release
+from .site.model import PageRecord, Release, Revision
 
 MANIFEST = "manifest.json"
 PUBLISHED = "published.json"
@@ -381,8 +381,7 @@ def _release(params: RegionParams, manifest: dict, rid: str | None, dated: dt.da
         tflib_version=__version__,
         changed_pages=entry["changed_pages"],
         previous_release=releases[-2]["release_id"] if len(releases) > 1 else None,
-        # Newest first: "<region>-2026-09-30-3f9a0c2b1d (2026-09-28): 4 page(s) re-run (<ISO3>; <lang>)".
-        changes=[f"{r['release_id']} ({_dated(r)}): " + "; ".join(r["notes"]) for r in reversed(releases)],
+        revisions=[Revision(r["release_id"], dt.date.fromisoformat(_dated(r)), tuple(r.get("changed_pages", ()))) for r in reversed(releases)],
         releases=list({r["release_id"]: (r["release_id"], dt.date.fromisoformat(_dated(r))) for r in reversed(releases)}.values()),
     )
 

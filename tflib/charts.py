@@ -235,8 +235,10 @@ def bar_compare(
     sort_descending: bool = True,
     value_format: str = ",.1f",
     label: str | None = None,
+    category_title: str | None = None,
 ) -> alt.Chart:
-    """Horizontal bars, one per category, the focus in the accent, comparators in amber."""
+    """Horizontal bars, one per category, the focus in the accent, comparators in amber.
+    The tooltip names the category `category_title` and the value `value_title`."""
     colour: Any = alt.value(PEER)
     if role is not None:
         colour = alt.Color(
@@ -250,7 +252,7 @@ def bar_compare(
     base = alt.Chart(df).encode(
         y=alt.Y(f"{label_field}:N", sort=alt.EncodingSortField(field=value, order="descending" if sort_descending else "ascending"), title=None),
         x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=value_format)),
-        tooltip=[alt.Tooltip(label_field), alt.Tooltip(value, format=value_format)],
+        tooltip=[alt.Tooltip(label_field, title=category_title or ""), alt.Tooltip(value, format=value_format, title=value_title)],
     )
     bars = base.mark_bar().encode(color=colour)
     text = base.mark_text(align="left", dx=3, fontSize=10, color="#333").encode(text=alt.Text(f"{value}:Q", format=value_format))

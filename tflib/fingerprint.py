@@ -47,8 +47,12 @@ def code_digest() -> str:
 
 
 def catalogs_digest() -> str:
-    """The message catalogs: every word a page shows in its language."""
-    return digest_files(_package_files(CATALOG_SUFFIXES), PACKAGE)
+    """The message catalogs: every word a page shows in its language. A pseudo-locale build
+    (`i18n.pseudo`) shows other words, so its pages and site are never reused by a real one."""
+    from .i18n import pseudo
+
+    found = digest_files(_package_files(CATALOG_SUFFIXES), PACKAGE)
+    return digest_bytes(f"pseudo:{found}".encode()) if pseudo() else found
 
 
 def params_digest(params: RegionParams, project: Project) -> str:

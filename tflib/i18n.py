@@ -6,12 +6,20 @@ Babel's CLDR data, so a page in Spanish shows 3,34 and a page in English 3.34.
 
 A message missing from a catalog falls back to English; a test fails if any message used
 in the code is missing from a catalog, so the fallback never reaches a page unnoticed.
+
+With ``TFLIB_PSEUDO=1`` in the environment (a pseudo-locale build, for tests only), every
+translated text is shown between the markers ⟦ and ⟧: the literal parts of a message (its
+``{placeholders}`` stay outside, so the values filled in are checked on their own) and the
+per-language texts of the params (`mark`). Any word of a built page outside the markers that is
+not a data value then reached the reader without a translation (tests/test_pseudo_locale.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
+import string
 from collections.abc import Callable
 from gettext import c2py
 from pathlib import Path
@@ -113,6 +121,36 @@ def _plurals(lang: str) -> tuple[dict[tuple[str, str], tuple[str, ...]], Callabl
     return forms, c2py(catalog.plural_expr)
 
 
+PSEUDO_ENV = "TFLIB_PSEUDO"
+OPEN, CLOSE = "\u27e6", "\u27e7"  # ⟦ ⟧: in no catalog and no data
+
+
+def pseudo() -> bool:
+    """Whether this is a pseudo-locale build (read each time: a test sets it for one build)."""
+    return os.environ.get(PSEUDO_ENV, "") not in ("", "0")
+
+
+def mark(text: str) -> str:
+    """A translated text between the pseudo-locale markers (unchanged outside a pseudo build)."""
+    return f"{OPEN}{text}{CLOSE}" if pseudo() and text.strip() else text
+
+
+def _marked(message: str) -> str:
+    """`message` with each literal part between markers and its placeholders left outside."""
+    if not pseudo():
+        return message
+    try:
+        parts = list(string.Formatter().parse(message))
+    except ValueError:  # not a template: the whole text is literal
+        return mark(message)
+    out = []
+    for literal, name, spec, conversion in parts:
+        out.append(mark(literal.replace("{", "{{").replace("}", "}}")))
+        if name is not None:
+            out.append("{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}")
+    return "".join(out)
+
+
 def N_(message: str) -> str:
     """Mark a message for the catalogs without translating it yet (translated where shown)."""
     return message
@@ -130,7 +168,7 @@ def _languages() -> tuple[str, ...]:
 
 def gettext(message: str, lang: str) -> str:
     """`message` (English) in `lang`."""
-    return _catalog(_FALLBACKS.get(lang, lang)).get(message, message)
+    return _marked(_catalog(_FALLBACKS.get(lang, lang)).get(message, message))
 
 
 def t(message: str, lang: str, **values: object) -> str:
@@ -145,8 +183,8 @@ def ngettext(singular: str, plural: str, n: int, lang: str) -> str:
     forms, rule = _plurals(_FALLBACKS.get(lang, lang))
     found = forms.get((singular, plural))
     if found:
-        return found[min(rule(int(n)), len(found) - 1)]
-    return singular if n == 1 else plural
+        return _marked(found[min(rule(int(n)), len(found) - 1)])
+    return _marked(singular if n == 1 else plural)
 
 
 def tn(singular: str, plural: str, n: int, lang: str, /, **values: object) -> str:

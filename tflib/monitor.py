@@ -24,7 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
-from . import periods
+from . import periods, units
 from .i18n import N_, fmt_date, fmt_number, t, tn
 from .params import DIRECTION_LABELS, STATISTIC_LABELS, RegionParams, load_region
 from .paths import Project
@@ -247,7 +247,7 @@ def warning_message(row: dict, lang: str, params: RegionParams) -> str:
             return t("{item} ({agency}) should be under way but has never been reported on.", lang, item=row["item_id"], agency=row["agency_name"] or "-")
         return tn("{item} ({agency}) has had no progress report for {days} day (last on {last}).", "{item} ({agency}) has had no progress report for {days} days (last on {last}).", row["days"], lang, item=row["item_id"], agency=row["agency_name"] or "-", days=n(row["days"]), last=fmt_date(row["last_reported"], lang))
     if kind == "missing_submission":
-        return t("No progress report was received for {period}.", lang, period=row["period"])
+        return t("No progress report was received for {period}.", lang, period=periods.label(row["period"], lang))
     ind = params.indicators.get(row["indicator_id"])
     name = params.text(ind.name, lang)
     if row["statistic"]:
@@ -256,9 +256,10 @@ def warning_message(row: dict, lang: str, params: RegionParams) -> str:
         crossing = next((c.name for c in params.region.border_crossings if c.id == row["crossing_id"]), row["crossing_id"])
         name = f"{name}, {crossing} ({t(DIRECTION_LABELS[row['direction']], lang)})"
     digits = 0 if float(row["value"]).is_integer() and float(row["reference"]).is_integer() else 1
+    value, reference, period = units.amount(row["value"], ind.unit, lang, digits), units.amount(row["reference"], ind.unit, lang, digits), periods.label(row["period"], lang)
     if kind == "target_missed":
-        return t("{indicator} was {value} {unit} in {period}: the national target of {target} {unit} set for {by} was missed.", lang, indicator=name, value=fmt_number(row["value"], lang, digits), unit=ind.unit, period=row["period"], target=fmt_number(row["reference"], lang, digits), by=fmt_date(row["due"], lang))
-    return t("{indicator} worsened to {value} {unit} in {period}, from {previous} {unit} the period before.", lang, indicator=name, value=fmt_number(row["value"], lang, digits), unit=ind.unit, period=row["period"], previous=fmt_number(row["reference"], lang, digits))
+        return t("{indicator} was {value} in {period}: the national target of {target} set for {by} was missed.", lang, indicator=name, value=value, period=period, target=reference, by=fmt_date(row["due"], lang))
+    return t("{indicator} worsened to {value} in {period}, from {previous} the period before.", lang, indicator=name, value=value, period=period, previous=reference)
 
 
 def kind_label(kind: str, lang: str) -> str:

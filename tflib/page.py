@@ -18,7 +18,7 @@ from typing import Any
 
 import polars as pl
 
-from . import charts, pages
+from . import charts, pages, periods
 from .i18n import N_, fmt_date, fmt_number, gettext, sentence, t  # noqa: F401 - t is re-exported for notebooks
 from .inputs import Loader, RegionData, standard_precision
 from .params import RegionParams, load_region
@@ -384,9 +384,12 @@ def table(
         df = df.with_columns(
             pl.Series(c, [None if r[c] is None else fmt_number(r[c], ctx.lang, tab.digits(c, r)) for r in rows], dtype=pl.String) for c in varying
         )
-    # Dates in the page's language.
+    # Dates in the page's language, and reporting periods as readers write them (T3 2026, not 2026-Q3).
     df = df.with_columns(
         pl.col(c).map_elements(lambda d: fmt_date(d, ctx.lang), return_dtype=pl.String) for c, d in df.schema.items() if d == pl.Date
+    ).with_columns(
+        pl.col(c).map_elements(lambda p: periods.label(p, ctx.lang), return_dtype=pl.String)
+        for c, d in df.schema.items() if d == pl.String and (c == "period" or c.endswith("_period"))
     )
     # A stable id (great-tables draws a random one) so equal pages are equal files.
     digest = hashlib.sha1(f"{list(columns.items())}{tab.title}{df.write_csv()}".encode()).hexdigest()[:10]

@@ -103,7 +103,8 @@ class BorderCrossing(Strict):
     countries: tuple[ISO3, ISO3]
     # Named posts on each side, keyed by ISO3.
     posts: dict[ISO3, str] = Field(default_factory=dict)
-    corridor: str | None = None
+    # The corridor's name in every language of the region (none: on no named corridor).
+    corridor: Text | None = None
 
     @model_validator(mode="after")
     def _posts_on_crossing(self) -> "BorderCrossing":
@@ -254,9 +255,16 @@ class Region(Strict):
         _require_languages(self.name, self.languages, "name")
         return self
 
-    def check_map_notes(self, path: Path) -> None:
-        """Each map note has a text in every listed language and none in others (checked once
-        the languages are known to have catalogs: that problem is reported first)."""
+    def check_texts(self, path: Path) -> None:
+        """Each corridor is named, and each map note has a text, in every listed language (a
+        note in no other; checked once the languages are known to have catalogs: that problem
+        is reported first)."""
+        for crossing in self.border_crossings:
+            if crossing.corridor is not None:
+                try:
+                    _require_languages(crossing.corridor, self.languages, f"border_crossings.{crossing.id}.corridor")
+                except ValueError as exc:
+                    raise ParamsError(f"{path}: {exc}") from None
         for i, note in enumerate(self.map.notes):
             try:
                 _require_languages(note.text, self.languages, f"map.notes.{i}.text")
@@ -441,7 +449,9 @@ def text_in(value: str | dict[str, str], lang: str) -> str:
     """A params text in `lang`: the same text for all, or the language's, else English."""
     if isinstance(value, str):
         return value
-    return value.get(lang) or value.get("en") or next(iter(value.values()))
+    if value.get(lang):
+        return i18n.mark(value[lang])
+    return value.get("en") or next(iter(value.values()))
 
 
 class IndicatorCatalogue(Strict):
@@ -634,8 +644,9 @@ class RegionParams(Strict):
             raise KeyError(f"{iso3!r} is not a member of region {self.id!r}") from None
 
     def text(self, value: dict[str, str], lang: str) -> str:
-        """Text in `lang`, falling back to the region's first language."""
-        return value.get(lang) or value[self.region.default_language]
+        """Text in `lang`, falling back to the region's first language (a pseudo-locale build
+        marks only the first: a fallback is a text the reader gets in another language)."""
+        return i18n.mark(value[lang]) if value.get(lang) else value[self.region.default_language]
 
     # The one home of members' names in a language: pages (tflib.page.Context), landing
     # pages, briefs, the site navigation, downloads and work plans all ask here.
@@ -755,7 +766,7 @@ def load_region(region: str | None = None, project: Project | str | Path | None 
     if reg.id != region:
         raise ParamsError(f"{region_path}: id: {reg.id!r} does not match the folder name {region!r}")
     _check_catalogs(reg, region_path)
-    reg.check_map_notes(region_path)
+    reg.check_texts(region_path)
 
     strategy_path = folder / "strategy.yaml"
     strategy: Strategy = _validate(Strategy, strategy_path, _read_yaml(strategy_path))

@@ -282,6 +282,7 @@ def new(
     first, second = codes[0], (codes[1] if len(codes) > 1 else codes[0])
 
     files: dict[Path, str] = {}
+    corridor_example = ", ".join(f"{lang}: TODO corridor name" for lang in langs)
     member_lines = "\n".join(f"  - {{iso3: {c}, party: true}}  # {_country_name(c)}" for c in codes)
     files[folder / "region.yaml"] = f"""\
 # Region {region}, written by `tflib region new`. Replace every TODO, then run
@@ -312,7 +313,7 @@ comparators: []
 #     name: TODO crossing name
 #     countries: [{first}, {second}]
 #     posts: {{{first}: TODO post, {second}: TODO post}}
-#     corridor: TODO corridor name (optional)
+#     corridor: {{{corridor_example}}}  # optional; a name in each language
 border_crossings: []
 
 # An open action item with no progress update for this many days counts as stalled.

@@ -161,7 +161,7 @@ def over_time_chart(ctx: Context, times: pl.DataFrame) -> Figure:
             color=alt.Color("crossing_label:N", title=None, legend=alt.Legend(orient="bottom", columns=2, labelLimit=320)),
             detail="_line:N",
             row=alt.Row("direction_label:N", title=None, sort=[_direction(d, ctx.lang) for d in DIRECTION_LABELS], header=alt.Header(labelFontWeight="bold", labelAngle=0, labelAlign="left")),
-            tooltip=[alt.Tooltip("crossing_label:N"), alt.Tooltip("direction_label:N"), alt.Tooltip("period:N"), alt.Tooltip("value:Q", format=",.1f", title=hours)],
+            tooltip=[alt.Tooltip("crossing_label:N", title=t("Crossing", ctx.lang)), alt.Tooltip("direction_label:N", title=t("Direction", ctx.lang)), alt.Tooltip("period_start:T", format="%b %Y", title=t("Month", ctx.lang)), alt.Tooltip("value:Q", format=",.1f", title=hours)],
         )
         .properties(width=charts.WIDTH - 60, height=170)
     )
@@ -228,7 +228,7 @@ def latest_chart(ctx: Context, times: pl.DataFrame) -> Figure:
     y = alt.Y("crossing_label:N", title=None, sort=summary["crossing_label"].unique(maintain_order=True).to_list(), axis=alt.Axis(labelLimit=340))
     y_off = alt.YOffset("direction_label:N", sort=[_direction(d, ctx.lang) for d in DIRECTION_LABELS])
     colour = alt.Color("direction_label:N", title=None, sort=[_direction(d, ctx.lang) for d in DIRECTION_LABELS], scale=alt.Scale(range=[charts.ACCENT, charts.COMPARATOR]))
-    tip = [alt.Tooltip("crossing_label:N"), alt.Tooltip("direction_label:N"), alt.Tooltip("statistic_label:N"), alt.Tooltip("value:Q", format=",.1f", title=hours)]
+    tip = [alt.Tooltip("crossing_label:N", title=t("Crossing", ctx.lang)), alt.Tooltip("direction_label:N", title=t("Direction", ctx.lang)), alt.Tooltip("statistic_label:N", title=t("Statistic", ctx.lang)), alt.Tooltip("value:Q", format=",.1f", title=hours)]
     base = alt.Chart(cur)
     bars = base.transform_filter(alt.datum.statistic == "median").mark_bar(height=9).encode(
         y=y, yOffset=y_off, x=alt.X("value:Q", title=hours, axis=alt.Axis(format=",.0f")), color=colour, tooltip=tip
@@ -367,7 +367,7 @@ def measure_chart(ctx: Context, status: pl.DataFrame) -> Figure:
     y = alt.Y("measure:N", title=None, sort=status["measure"].to_list(), axis=alt.Axis(labelLimit=440))
     base = alt.Chart(df).encode(
         y=y,
-        tooltip=[alt.Tooltip("measure:N"), alt.Tooltip("status_label:N"), alt.Tooltip("completion:Q", format=",.0f"), alt.Tooltip("deadline:T")],
+        tooltip=[alt.Tooltip("measure:N", title=t("Measure", ctx.lang)), alt.Tooltip("status_label:N", title=t("Status", ctx.lang)), alt.Tooltip("completion:Q", format=",.0f", title=t("% complete", ctx.lang)), alt.Tooltip("deadline:T", title=t("Deadline", ctx.lang))],
     )
     bars = base.mark_bar(height=14).encode(
         x=alt.X("completion:Q", title=pct, scale=alt.Scale(domain=[0, 100]), axis=alt.Axis(format=",.0f")),
@@ -465,7 +465,7 @@ def db_latest_chart(ctx: Context, db: pl.DataFrame, kind: str) -> Figure:
     bars = base.mark_bar().encode(
         x=alt.X("value:Q", title=value_title, axis=alt.Axis(format=unit_fmt)),
         color=colour,
-        tooltip=[alt.Tooltip("name:N"), alt.Tooltip("measure_label:N"), alt.Tooltip("value:Q", format=unit_fmt, title=value_title)],
+        tooltip=[alt.Tooltip("name:N", title=t("Country", ctx.lang)), alt.Tooltip("measure_label:N", title=t("Measure", ctx.lang)), alt.Tooltip("value:Q", format=unit_fmt, title=value_title)],
     )
     text = base.mark_text(align="left", dx=3, fontSize=10, color="#333").encode(
         x=alt.X("_x:Q"), text="_label:N"
@@ -507,7 +507,7 @@ def db_trend_chart(ctx: Context, db: pl.DataFrame) -> Figure:
     expr = charts.vega_map({f: f"{labels[f]} ({units[f]})" for f in cols}, "measure")
     x = alt.X("report_year:O", title=t("Report year (DB2020 = data for 2019)", ctx.lang), axis=alt.Axis(labelAngle=0))
     y = alt.Y("value:Q", title=None, axis=alt.Axis(format=",.0f"))
-    tip = [alt.Tooltip("name:N"), alt.Tooltip("report_year:O"), alt.Tooltip("measure_label:N"), alt.Tooltip("value:Q", format=",.0f")]
+    tip = [alt.Tooltip("name:N", title=t("Country", ctx.lang)), alt.Tooltip("report_year:O", title=t("Report year", ctx.lang)), alt.Tooltip("measure_label:N", title=t("Measure", ctx.lang)), alt.Tooltip("value:Q", format=",.0f", title=t("Value", ctx.lang))]
     highlighted = [ctx.country, *landlocked_comparators(ctx)]
     names = [ctx.name_of(c) for c in highlighted]
     peers = alt.Chart().transform_filter(alt.datum.role == "peer").mark_line(color=charts.PEER, strokeWidth=1, opacity=0.6).encode(x=x, y=y, detail="name:N", tooltip=tip)

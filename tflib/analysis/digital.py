@@ -203,11 +203,11 @@ def readiness_frame(ctx: Context, data: DigitalData) -> tuple[pl.DataFrame, pl.D
                 shade = 1 - shade
             cells.append({
                 "country": row["country"], "name": row["name"], "indicator_id": ind_id, "statistic": row["statistic"],
-                "period": row["period"], "value": row["value"], "column": column,
+                "period": row["period"], "period_label": periods.label(row["period"], lang), "value": row["value"], "column": column,
                 "_text": dim.fmt_value(row["value"], lt.indicator.unit, lang), "_shade": shade,
             })
     schema_cells = {"country": pl.String, "name": pl.String, "indicator_id": pl.String, "statistic": pl.String, "period": pl.String,
-                    "value": pl.Float64, "column": pl.String, "_text": pl.String, "_shade": pl.Float64}
+                    "period_label": pl.String, "value": pl.Float64, "column": pl.String, "_text": pl.String, "_shade": pl.Float64}
     schema_gaps = {"country": pl.String, "name": pl.String, "indicator_id": pl.String, "column": pl.String, "_no_data": pl.String}
     return pl.DataFrame(cells, schema=schema_cells), pl.DataFrame(gaps, schema=schema_gaps), columns
 
@@ -239,7 +239,7 @@ def readiness_view(ctx: Context, data: DigitalData) -> Figure | Block:
                             labelPadding=4 + 12 * (depth - 1), labelLineHeight=12, labelFontSize=10, labelLimit=0, domain=False, ticks=False))
     y = alt.Y("name:N", sort=rows, scale=alt.Scale(domain=rows), title=None,
               axis=alt.Axis(domain=False, ticks=False, labelFontWeight=alt.ExprRef(expr=f"datum.value == {charts.js_string(focus)} ? 'bold' : 'normal'")))
-    tip = [alt.Tooltip("name:N", title=t("Country", lang)), alt.Tooltip("_text:N", title=t("Value", lang)), alt.Tooltip("period:N", title=t("Period", lang))]
+    tip = [alt.Tooltip("name:N", title=t("Country", lang)), alt.Tooltip("_text:N", title=t("Value", lang)), alt.Tooltip("period_label:N", title=t("Period", lang))]
     rect = alt.Chart(cells).mark_rect(stroke="white", strokeWidth=2).encode(
         x=x, y=y, color=alt.Color("_shade:Q", scale=alt.Scale(scheme="tealblues", domain=[0, 1]), legend=None), tooltip=tip
     )

@@ -22,8 +22,8 @@ from typing import Any
 import altair as alt
 import polars as pl
 
-from .. import charts, periods
-from ..i18n import N_, fmt_date, fmt_money, fmt_number, fmt_percent, gettext, sentence, t, tn
+from .. import charts, periods, units
+from ..i18n import N_, fmt_date, fmt_number, fmt_percent, gettext, sentence, t, tn
 from ..page import Block, Context, Figure, figure, no_data, show
 from ..params import DIRECTION_LABELS, STATISTIC_LABELS, Dimension, Indicator, text_in
 from ..status import STATUSES, label
@@ -80,15 +80,7 @@ def require_country(ctx: Context) -> str:
 
 def fmt_value(value: float | None, unit: str, lang: str, digits: int = 1) -> str:
     """A value with its unit, in the page's language (no data stays no data)."""
-    if value is None:
-        return gettext("no data", lang)
-    if unit == "%":
-        return fmt_percent(value / 100, lang, digits)
-    if unit == "USD":
-        return fmt_money(value, "USD", lang)
-    if unit == "h":
-        return t("{value} h", lang, value=fmt_number(value, lang, digits))
-    return f"{fmt_number(value, lang, digits)} {unit}"
+    return units.amount(value, unit, lang, digits)
 
 
 def fmt_signed_percent(value: float | None, lang: str) -> str:
@@ -111,7 +103,7 @@ def unit_label(indicator: Indicator, lang: str) -> str:
         "%": t("% (share)", lang),
         "USD": t("US dollars per shipment", lang),
         "h": t("hours", lang),
-    }.get(indicator.unit, indicator.unit)
+    }.get(indicator.unit) or units.label(indicator.unit, lang)
 
 
 def source_of(ctx: Context, indicator: Indicator) -> str:
@@ -372,7 +364,7 @@ def crossings(ctx: Context) -> pl.DataFrame:
                 "neighbour_iso3": neighbour,
                 "neighbour": ctx.short_name_of(neighbour),
                 "post": c.posts.get(ctx.country),
-                "corridor": c.corridor,
+                "corridor": ctx.text(c.corridor) if c.corridor else None,
                 "crossing_label": f"{c.name} ({ctx.short_name_of(neighbour)})",
                 "_order": order,
             }

@@ -28,7 +28,7 @@ import altair as alt
 import polars as pl
 from pydantic import Field, model_validator
 
-from .. import charts, reference
+from .. import charts, periods, reference
 from ..i18n import N_, fmt_number, fmt_percent, gettext, t, tn
 from ..page import Context, Figure, figure, release_table
 from ..tables import Table
@@ -531,7 +531,7 @@ def _range_chart(ctx: Context, df: pl.DataFrame, *, million: bool, x_title: str)
     fmt = ",.0f"
     y = alt.Y("channel:N", title=None, sort=df["channel"].to_list(), axis=alt.Axis(labelLimit=240))
     base = alt.Chart(data).encode(y=y)
-    tip = [alt.Tooltip("channel:N"), alt.Tooltip("range_label:N", title=x_title)]
+    tip = [alt.Tooltip("channel:N", title=t("Channel", ctx.lang)), alt.Tooltip("range_label:N", title=x_title)]
     bar = base.mark_bar(height=16, color=charts.ACCENT, opacity=0.85).encode(
         x=alt.X("low:Q", title=x_title, axis=alt.Axis(format=fmt)), x2="high:Q", tooltip=tip
     )
@@ -586,7 +586,7 @@ def trade_chart(ctx: Context, imp: ImpactParams, flows: pl.DataFrame) -> Figure:
     bars = base.mark_bar(height=18).encode(
         x=alt.X("value:Q", title=t("USD million", ctx.lang), axis=alt.Axis(format=",.0f")),
         color=alt.Color("use:N", title=None, scale=alt.Scale(domain=[yes, no], range=[charts.ACCENT, charts.PEER]), legend=alt.Legend(labelLimit=400)),
-        tooltip=[alt.Tooltip("label:N"), alt.Tooltip("value:Q", format=",.2f"), alt.Tooltip("year:O")],
+        tooltip=[alt.Tooltip("label:N", title=t("Trade flow", ctx.lang)), alt.Tooltip("value:Q", format=",.2f", title=t("USD million", ctx.lang)), alt.Tooltip("year:O", title=t("Year", ctx.lang))],
     )
     text = base.mark_text(align="left", dx=3, fontSize=10, color="#333").encode(x="value:Q", text=alt.Text("value:Q", format=",.2f"))
     year = df["year"][0] if df.height else ""
@@ -633,7 +633,7 @@ def country_sentences(ctx: Context, imp: ImpactParams, inputs: pl.DataFrame, nat
         values = dict(
             channel=r["channel"], indicator=r["indicator"], statistic=r["statistic"] or "", country=ctx.country_name,
             first=fmt_number(r["first_value"], lang, 1), latest=fmt_number(r["latest_value"], lang, 1),
-            first_period=r["first_period"], latest_period=r["latest_period"],
+            first_period=periods.label(r["first_period"], lang), latest_period=periods.label(r["latest_period"], lang),
             days=fmt_number(abs(r["days_saved"]), lang, 2), amount=amount,
             low=_usd(abs(r["low"]) if r["days_saved"] < 0 else r["low"], lang), high=_usd(abs(r["high"]) if r["days_saved"] < 0 else r["high"], lang),
         )

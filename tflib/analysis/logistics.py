@@ -20,7 +20,7 @@ from typing import Any
 import altair as alt
 import polars as pl
 
-from .. import charts, periods, reference
+from .. import charts, periods, reference, units
 from ..i18n import N_, fmt_date, fmt_number, fmt_percent, gettext, sentence, t, tn
 from ..inputs import indicator_precision
 from ..page import Block, Context, Figure, esc, figure, no_data, show
@@ -157,7 +157,7 @@ def _segments(frame: pl.DataFrame, position: dict[Any, int], at: str, by: list[s
 
 
 def unit_label(unit: str, lang: str) -> str:
-    return t(UNIT_LABELS[unit], lang) if unit in UNIT_LABELS else unit
+    return t(UNIT_LABELS[unit], lang) if unit in UNIT_LABELS else units.label(unit, lang)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -324,11 +324,11 @@ def indicator_chart(ctx: Context, frame: pl.DataFrame, indicator_id: str) -> alt
     target_note = None
     if target is not None:
         stat = gettext(STATISTIC_LABELS[target.statistic], lang) if target.statistic else None
-        values = dict(value=fmt_number(target.value, lang, 0 if float(target.value).is_integer() else digits), unit=unit, date=fmt_date(target.by, lang))
+        values = dict(value=units.amount(target.value, ind.unit, lang, 0 if float(target.value).is_integer() else digits), date=fmt_date(target.by, lang))
         target_note = (
-            t("Red dotted line: national target ({statistic}), {value} {unit} by {date}.", lang, statistic=stat, **values)
+            t("Red dotted line: national target ({statistic}), {value} by {date}.", lang, statistic=stat, **values)
             if stat
-            else t("Red dotted line: national target, {value} {unit} by {date}.", lang, **values)
+            else t("Red dotted line: national target, {value} by {date}.", lang, **values)
         )
         tdf = pl.DataFrame({"target": [target.value], "target_label": [t("national target", lang)]})
         rule = alt.Chart(tdf).mark_rule(color=TARGET_COLOUR, strokeDash=[2, 2], strokeWidth=1.5).encode(y=y("target"))

@@ -71,7 +71,8 @@ def timeline_chart(ctx: Context, items: pl.DataFrame) -> Figure:
             x=alt.X("start:T", title=t("Planned dates", ctx.lang)),
             x2="due:T",
             color=alt.Color("status_label:N", title=t("Status", ctx.lang), scale=charts.status_colour_scale(ctx.lang)),
-            tooltip=[alt.Tooltip("item_id:N"), alt.Tooltip("measure:N"), alt.Tooltip("agency_name:N"), alt.Tooltip("start:T"), alt.Tooltip("due:T"), alt.Tooltip("status_label:N"), alt.Tooltip("pct:Q", format=",.0f")],
+            tooltip=[alt.Tooltip("item_id:N", title=t("Action item", ctx.lang)), alt.Tooltip("measure:N", title=t("Measure", ctx.lang)), alt.Tooltip("agency_name:N", title=t("Responsible agency", ctx.lang)),
+                     alt.Tooltip("start:T", title=t("Start", ctx.lang)), alt.Tooltip("due:T", title=t("Due", ctx.lang)), alt.Tooltip("status_label:N", title=t("Status", ctx.lang)), alt.Tooltip("pct:Q", format=",.0f", title=t("% complete", ctx.lang))],
         )
         .properties(width=charts.WIDTH, height=alt.Step(12))
     )
@@ -89,7 +90,7 @@ def timeline_chart(ctx: Context, items: pl.DataFrame) -> Figure:
 
 
 def status_chart(ctx: Context, mix: pl.DataFrame, illustrative: bool) -> Figure:
-    chart = charts.bar_compare(mix, category="status_label", value="items", value_title=t("Action items", ctx.lang), value_format=",.0f", sort_descending=False)
+    chart = charts.bar_compare(mix, category="status_label", value="items", value_title=t("Action items", ctx.lang), value_format=",.0f", sort_descending=False, category_title=t("Status", ctx.lang))
     return figure(ctx, charts.finish(
         chart,
         lang=ctx.lang,

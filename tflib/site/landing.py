@@ -11,11 +11,13 @@ import re
 from typing import Any
 
 import polars as pl
+from babel.lists import format_list
 
 from .. import monitor, pages
-from ..i18n import fmt_date, fmt_number, fmt_percent, sentence, t
+from ..i18n import display_name, fmt_date, fmt_number, fmt_percent, sentence, t, tn
 from ..params import RegionParams
 from ..page import CAVEATS
+from .model import Revision
 from .shell import EXTERNAL_LINKS, Link, Site, language_name, relative
 
 def _score_row(site: Site, iso3: str) -> dict[str, Any] | None:
@@ -384,7 +386,7 @@ def cite(site: Site, lang: str) -> None:
     fields += [
         f"  title = {{{work}}},",
         f"  year = {{{release.as_of.year}}},",
-        "  note = {" + t("Release {release}, data as of {date}.", lang, release=release.release_id, date=release.as_of.isoformat()) + (f" {note}" if note else "") + "},",
+        "  note = {" + t("Release {release}, data as of {date}.", lang, release=release.release_id, date=fmt_date(release.as_of, lang, "long")) + (f" {note}" if note else "") + "},",
     ]
     if url:
         fields.append(f"  url = {{{url}}},")
@@ -417,7 +419,7 @@ def changes(site: Site, lang: str) -> None:
     order = {k: i for i, k in enumerate(pages.KINDS)}
     for (country, kind), langs in sorted(seen.items(), key=lambda kv: (kv[0][0] is not None, kv[0][0] or "", order.get(kv[0][1], len(order)))):
         who = site.params.short_name_of(country, lang) if country else site.region_name(lang)
-        label = f"{site.kind_title(kind, lang)}: {who} ({', '.join(sorted(langs))})"
+        label = f"{pages.titled(site.kind_title(kind, lang), who, lang)} ({_languages(sorted(langs), lang)})"
         target = pages.Address(site.params.id, kind, country, lang).html
         changed.append(Link(label, relative(rel_path, target) if target in site.planned else ""))
     site.render(
@@ -427,11 +429,27 @@ def changes(site: Site, lang: str) -> None:
         heading=title,
         previous=release.previous_release,
         as_of_long=fmt_date(release.as_of, lang, "long"),
-        notes=list(release.changes),
-        notes_in_english=lang != "en" and bool(release.changes),
+        notes=[revision_note(site, r, lang) for r in release.revisions],
         changed=changed,
         releases=release_list(site, lang, rel_path),
     )
+
+
+def _languages(codes: list[str], lang: str) -> str:
+    """Languages named in `lang` ("inglés y español")."""
+    return format_list([display_name(code, lang) for code in codes], locale=lang)
+
+
+def revision_note(site: Site, revision: Revision, lang: str) -> str:
+    """One release of the revision log in `lang`: its id, date and the pages it re-ran."""
+    changed = [pages.Address.from_page_id(site.params.id, p) for p in revision.changed_pages]
+    members = sorted({a.member for a in changed if a.member})
+    who = sorted(site.params.short_name_of(m, lang) for m in members) + ([site.region_name(lang)] if any(a.member is None for a in changed) else [])
+    values = dict(release=revision.release_id, date=fmt_date(revision.latest_report, lang, "long"))
+    if not changed:
+        return t("{release} ({date}): no page updated.", lang, **values)
+    return tn("{release} ({date}): {n} page updated, about {who}, in {languages}.", "{release} ({date}): {n} pages updated, about {who}, in {languages}.", len(changed), lang,
+              n=fmt_number(len(changed), lang, 0), who=format_list(who, locale=lang), languages=_languages(sorted({a.lang for a in changed}), lang), **values)
 
 
 def search(site: Site, lang: str) -> None:

@@ -36,6 +36,16 @@ class PageRecord:
 
 
 @dataclass(frozen=True)
+class Revision:
+    """One release of the revision log: its id, its date and the pages it re-ran (page ids),
+    which each page writes in its own language."""
+
+    release_id: str
+    latest_report: dt.date
+    changed_pages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Release:
     """Identity of a published release (for the cite page and the revision log). Everything in
     it comes from the data (never the clock): the same inputs give the same release."""
@@ -47,6 +57,6 @@ class Release:
     tflib_version: str
     changed_pages: list[str] = field(default_factory=list)  # page ids re-run in this build
     previous_release: str | None = None
-    changes: list[str] = field(default_factory=list)  # human-readable revision notes (English)
+    revisions: list[Revision] = field(default_factory=list)  # the revision log, newest first
     # Every release of the region so far, newest first: (release id, its latest progress report).
     releases: list[tuple[str, dt.date]] = field(default_factory=list)
