@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import textwrap
 from typing import Any
 
 import altair as alt
@@ -21,18 +22,43 @@ import vl_convert
 
 from .i18n import gettext, t
 
-# Colours: a calm, colour-blind-safe palette; the focus country always in the accent.
-ACCENT = "#0b6e99"
-PEER = "#9db4c0"
-COMPARATOR = "#c98c2b"
-NO_DATA = "#ececec"
+# Colours: the one home of every colour a chart draws with (tests/test_chart_readability.py).
+# Each has a contrast of at least 3:1 with the white page (WCAG 1.4.11), the sets stay apart
+# under the common colour-vision deficiencies, and status is never told by colour alone: each
+# status has its shape too (`STATUS_SHAPES`), and charts write "no data" out.
+ACCENT = "#0b6e99"       # the page's country
+PEER = "#7a929f"         # the other members
+COMPARATOR = "#b0741c"   # the comparators outside the region
+COMPARATORS = [COMPARATOR, "#8c5a14", "#6e4d99"]
+MEDIAN = "#555555"       # the median of the other members
+TARGET = "#b5446e"       # national targets and the data date
+EXTRA = "#2f7d4a"
+# One colour per series everywhere: a statistic keeps its colour from page to page.
+STATISTIC_COLOURS = {"median": ACCENT, "p90": "#6a4c93", "mean": EXTRA}
+# "No data" as a category (legends, maps): a neutral grey no status uses, drawn as a cross.
+NO_DATA = "#767676"
+# The ground of a cell or band that writes "no data" out (never a value's colour).
+NO_DATA_FILL = "#f2f2f2"
 STATUS_COLOURS = {
-    "not_applicable": "#a9a9a9",
-    "not_started": "#f1c6b8",
-    "pilot": "#f6dd8a",
-    "partial": "#9cc9a4",
-    "full": "#2f7d4a",
+    "not_applicable": "#4d4d4d",
+    "not_started": "#cc3d3d",
+    "pilot": "#8f7400",
+    "partial": "#2a8fbd",
+    "full": "#123f6e",
 }
+# A cross (x) in the unit square Vega's symbol paths use.
+NO_DATA_SHAPE = "M-1,-0.7L-0.7,-1L0,-0.3L0.7,-1L1,-0.7L0.3,0L1,0.7L0.7,1L0,0.3L-0.7,1L-1,0.7L-0.3,0Z"
+STATUS_SHAPES = {
+    "not_applicable": "triangle-down",
+    "not_started": "square",
+    "pilot": "triangle-up",
+    "partial": "diamond",
+    "full": "circle",
+}
+# Doing Business measures: export border, export documentary, import border, import documentary.
+DB_MEASURE_COLOURS = [ACCENT, "#6e4d99", COMPARATOR, "#8c5a14"]
+ROLE_COLOURS = {"focus": ACCENT, "peer": PEER, "comparator": COMPARATOR}
+CATEGORY_COLOURS = [ACCENT, COMPARATOR, "#6e4d99", EXTRA, TARGET, MEDIAN, "#3d5a80", "#8c5a14"]
 # Batch kernels (the build's runner sets this) build charts the lean way: see `lean_altair`.
 LEAN_ENV = "TFLIB_LEAN_CHARTS"
 
@@ -100,7 +126,18 @@ def spec_of(chart: Any) -> dict[str, Any]:
 
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
-WIDTH = 560
+# Single and layered charts take the width of the page's column: Vega fits plot, axes and
+# legend into it and follows the window, from a 360 px phone up. Composed charts (panels)
+# cannot ("container" works for single views only), so their panels are stacked, each
+# PANEL_WIDTH wide: that fits the narrowest column with its axis labels.
+WIDTH = "container"
+PANEL_WIDTH = 160
+# Vega does not wrap text: titles and subtitles are wrapped here to fit the narrowest column
+# (about 300 px: 14 px bold title type, 11 px subtitle type).
+TITLE_CHARS = 34
+SUBTITLE_CHARS = 48
+# Long axis labels are cut at this many pixels (their full text is in the tooltip and table).
+LABEL_LIMIT = 130
 
 _LOCALES = {"es": "es-ES", "en": "en-US", "fr": "fr-FR", "pt": "pt-BR"}
 
@@ -127,10 +164,11 @@ def theme_config(lang: str) -> dict[str, Any]:
         "font": FONT,
         "locale": vega_locale(lang),
         "view": {"stroke": None},
-        "title": {"anchor": "start", "fontSize": 15, "fontWeight": 600, "subtitleColor": "#555", "subtitleFontSize": 11, "offset": 10},
-        "axis": {"labelFontSize": 11, "titleFontSize": 11, "titleColor": "#333", "gridColor": "#eee", "domainColor": "#999"},
-        "legend": {"labelFontSize": 11, "titleFontSize": 11, "orient": "bottom"},
-        "range": {"category": [ACCENT, COMPARATOR, "#6a4c93", "#2f7d4a", "#b5446e", "#7a7a7a", "#3d5a80", "#98c1d9"]},
+        "title": {"anchor": "start", "fontSize": 14, "fontWeight": 600, "subtitleColor": "#555", "subtitleFontSize": 11, "offset": 10},
+        "axis": {"labelFontSize": 11, "titleFontSize": 11, "titleColor": "#333", "gridColor": "#eee", "domainColor": "#999", "labelLimit": 180},
+        # One entry a line unless a chart's legend says otherwise (`legend`): never wider than the column.
+        "legend": {"labelFontSize": 11, "titleFontSize": 11, "orient": "bottom", "direction": "vertical", "labelLimit": 200},
+        "range": {"category": CATEGORY_COLOURS},
         "bar": {"color": ACCENT},
         "line": {"color": ACCENT, "strokeWidth": 2},
         "point": {"color": ACCENT},
@@ -150,11 +188,46 @@ def subtitle_lines(lang: str, source: str, unit: str | None = None, illustrative
     return lines
 
 
+def wrap(text: str, width: int) -> list[str]:
+    """`text` as lines of at most `width` characters (a longer word keeps its own line)."""
+    return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [text]
+
+
+def legend(labels: list[str], **kw: Any) -> alt.Legend:
+    """A legend that fits the narrowest column: one entry a line (a legend starts where the
+    plot does, after the axis labels, so entries side by side would run off a phone)."""
+    return alt.Legend(columns=1, direction="vertical", **kw)
+
+
+def band_height(rows: int, step: int) -> int:
+    """The height of `rows` bands of `step` pixels. (A chart as wide as its column takes a
+    number here, not a Step, which Vega-Lite would report as dropping "fit-y".)"""
+    return max(rows, 1) * step
+
+
+def value_axis(fmt: str, **kw: Any) -> alt.Axis:
+    """A value axis in d3 format `fmt`; ticks no finer than its last digit, so no label repeats
+    (",.0f" over 0 to 4 would read 0, 1, 1, 2, 2)."""
+    import re
+
+    digits = re.search(r"\.(\d+)[f%]", fmt)
+    step = 10 ** -int(digits.group(1)) if digits else None
+    if step is not None and fmt.endswith("%"):
+        step /= 100
+    return alt.Axis(format=fmt, **({"tickMinStep": step} if step else {}), **kw)
+
+
+def integer_axis(**kw: Any) -> alt.Axis:
+    """An axis of counts: whole-number ticks, each once (never 0, 1, 1, 2)."""
+    return value_axis("d", tickMinStep=1, **kw)
+
+
 def finish(
     chart: alt.TopLevelMixin,
     *,
     lang: str,
     title: str,
+    summary: str,
     source: str,
     unit: str | None = None,
     illustrative: bool = False,
@@ -162,11 +235,21 @@ def finish(
     meta: dict[str, Any] | None = None,
     check: dict[str, Any] | None = None,
 ) -> alt.TopLevelMixin:
-    """Title, subtitle (unit, note, source, illustrative), theme and test metadata.
-    `check` (from `check_spec`) tells tests how to compare the chart's values with loaders."""
-    subtitle = subtitle_lines(lang, source, unit, illustrative, note)
-    usermeta = {"tflib": {"source": source, "unit": unit, "illustrative": illustrative, "check": check, **(meta or {})}}
-    return chart.properties(title=alt.Title(title, subtitle=subtitle), usermeta=usermeta).configure(**theme_config(lang))
+    """Title, subtitle (unit, note, source, illustrative), summary, theme and test metadata.
+    `summary` is one sentence in `lang` saying what the chart shows, built from the data it
+    draws: the SVG's accessible name (Vega's "description") and, for the page, in
+    ``usermeta.tflib.summary``. `check` (from `check_spec`) tells tests how to compare the
+    chart's values with loaders."""
+    if not summary or not summary.strip():
+        raise ValueError(f"chart {title!r} has no summary")
+    subtitle = [line for text in subtitle_lines(lang, source, unit, illustrative, note) for line in wrap(text, SUBTITLE_CHARS)]
+    usermeta = {"tflib": {"source": source, "unit": unit, "illustrative": illustrative, "summary": summary, "check": check, **(meta or {})}}
+    lines = wrap(title, TITLE_CHARS)
+    # A chart as wide as its column fits it across, and keeps the height its content asks for.
+    fluid = {"autosize": alt.AutoSizeParams(type="fit-x", contains="padding")} if getattr(chart, "width", None) == WIDTH else {}
+    return chart.properties(
+        title=alt.Title(lines if len(lines) > 1 else title, subtitle=subtitle), description=summary, usermeta=usermeta, **fluid
+    ).configure(**theme_config(lang))
 
 
 def check_spec(
@@ -207,15 +290,18 @@ def line_over_time(
     y_format: str = ",.1f",
     dash: str | None = None,
     focus: str | None = None,
+    colours: dict[str, str] | None = None,
 ) -> alt.Chart:
-    """Lines with points; `focus` (a value of `color`) is drawn thicker and in the accent."""
+    """Lines with points; `focus` (a value of `color`) is drawn thicker; `colours` maps the
+    values of `color` to their colours (the series' own, the same on every page)."""
     enc: dict[str, Any] = {
         "x": alt.X(f"{x}:{x_type}", title=x_title),
-        "y": alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format)),
+        "y": alt.Y(f"{y}:Q", title=y_title, axis=value_axis(y_format)),
         "tooltip": [alt.Tooltip(f"{x}:{x_type}", title=x_title), alt.Tooltip(f"{y}:Q", format=y_format, title=y_title)] + ([alt.Tooltip(f"{color}:N", title=" ")] if color else []),
     }
     if color:
-        enc["color"] = alt.Color(f"{color}:N", title=None)
+        scale = alt.Scale(domain=list(colours), range=list(colours.values())) if colours else alt.Undefined
+        enc["color"] = alt.Color(f"{color}:N", title=None, scale=scale, legend=legend(list(colours or df[color].unique(maintain_order=True).to_list())))
         if focus is not None:
             enc["strokeWidth"] = alt.condition(alt.datum[color] == focus, alt.value(3), alt.value(1.2))
             enc["opacity"] = alt.condition(alt.datum[color] == focus, alt.value(1), alt.value(0.6))
@@ -235,28 +321,28 @@ def bar_compare(
     sort_descending: bool = True,
     value_format: str = ",.1f",
     label: str | None = None,
+    integer: bool = False,
     category_title: str | None = None,
 ) -> alt.Chart:
-    """Horizontal bars, one per category, the focus in the accent, comparators in amber.
-    The tooltip names the category `category_title` and the value `value_title`."""
+    """Horizontal bars, one per category, the focus in the accent, comparators in amber;
+    `integer`: counts, whose axis has whole-number ticks only. The tooltip names the
+    category `category_title` and the value `value_title`."""
     colour: Any = alt.value(PEER)
     if role is not None:
-        colour = alt.Color(
-            f"{role}:N",
-            scale=alt.Scale(domain=["focus", "peer", "comparator"], range=[ACCENT, PEER, COMPARATOR]),
-            legend=None,
-        )
+        colour = alt.Color(f"{role}:N", scale=role_scale(), legend=None)
     elif focus is not None:
         colour = alt.condition(alt.datum[category] == focus, alt.value(ACCENT), alt.value(PEER))
     label_field = label or category
+    # The order as a list: layers sorting by a field make Vega drop the sort (a warning).
+    order = df.sort(value, descending=sort_descending, maintain_order=True)[label_field].to_list()
     base = alt.Chart(df).encode(
-        y=alt.Y(f"{label_field}:N", sort=alt.EncodingSortField(field=value, order="descending" if sort_descending else "ascending"), title=None),
-        x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=value_format)),
+        y=alt.Y(f"{label_field}:N", sort=order, scale=alt.Scale(domain=order), title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT + 30)),
+        x=alt.X(f"{value}:Q", title=value_title, axis=integer_axis() if integer else value_axis(value_format)),
         tooltip=[alt.Tooltip(label_field, title=category_title or ""), alt.Tooltip(value, format=value_format, title=value_title)],
     )
     bars = base.mark_bar().encode(color=colour)
     text = base.mark_text(align="left", dx=3, fontSize=10, color="#333").encode(text=alt.Text(f"{value}:Q", format=value_format))
-    return (bars + text).properties(width=WIDTH - 140, height=alt.Step(18))
+    return (bars + text).properties(width=WIDTH, height=band_height(len(order), 18))
 
 
 def choropleth(
@@ -303,14 +389,47 @@ def choropleth(
     return alt.layer(base, filled).project(type="mercator").properties(width=WIDTH, height=340)
 
 
-def status_colour_scale(lang: str) -> alt.Scale:
-    """Status labels in scale order, then "no data" in grey."""
-    from .status import STATUSES, label
+def role_scale(labels: dict[str, str] | None = None, present: Any = None) -> alt.Scale:
+    """Colours of the roles (focus, peer, comparator), keyed by their codes or by `labels`
+    (role -> label); `present`: only these roles (a legend lists only what is drawn)."""
+    roles = [r for r in ROLE_COLOURS if present is None or r in set(present)]
+    return alt.Scale(domain=[(labels or {}).get(r, r) for r in roles], range=[ROLE_COLOURS[r] for r in roles])
 
-    return alt.Scale(
-        domain=[label(s, lang) for s in STATUSES] + [no_data_label(lang)],
-        range=[STATUS_COLOURS[s] for s in STATUSES] + [NO_DATA],
-    )
+
+def status_codes(present: Any) -> list[str | None]:
+    """The statuses among `present` (codes; None is no data), in scale order, no data last."""
+    from .status import STATUSES
+
+    have = set(present)
+    return [s for s in STATUSES if s in have] + ([None] if None in have else [])
+
+
+def status_label_of(code: str | None, lang: str) -> str:
+    from .status import label
+
+    return no_data_label(lang) if code is None else label(code, lang)
+
+
+def status_colour_scale(lang: str, present: Any) -> alt.Scale:
+    """Status labels of the statuses a chart draws (`present`: codes, None = no data), in
+    scale order, then "no data": a legend lists only what is drawn."""
+    codes = status_codes(present)
+    return alt.Scale(domain=[status_label_of(c, lang) for c in codes], range=[STATUS_COLOURS[c] if c else NO_DATA for c in codes])
+
+
+def status_shape_scale(lang: str, present: Any) -> alt.Scale:
+    """The shapes of the statuses a chart draws, the second cue besides their colour."""
+    codes = status_codes(present)
+    return alt.Scale(domain=[status_label_of(c, lang) for c in codes], range=[STATUS_SHAPES[c] if c else NO_DATA_SHAPE for c in codes])
+
+
+def status_legend(lang: str, present: Any) -> alt.Legend:
+    return legend([status_label_of(c, lang) for c in status_codes(present)], symbolSize=90)
+
+
+def statistic_scale(statistics: list[str | None], labels: list[str]) -> alt.Scale:
+    """Colours of statistics (median, 90th percentile, mean), the same on every page."""
+    return alt.Scale(domain=labels, range=[STATISTIC_COLOURS.get(s or "", ACCENT) for s in statistics])
 
 
 def subset_topology(topology: dict[str, Any], iso3: list[str]) -> dict[str, Any]:

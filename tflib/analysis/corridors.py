@@ -11,6 +11,7 @@ no crossing charts, and the page says why."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 import altair as alt
@@ -152,23 +153,31 @@ def over_time_chart(ctx: Context, times: pl.DataFrame) -> Figure:
         "crossing_label", "direction_label", "_line",
     )
     hours = t("Median crossing time (hours)", ctx.lang)
+    directions = [_direction(d, ctx.lang) for d in DIRECTION_LABELS]
+    crossings_shown = df["crossing_label"].unique(maintain_order=True).to_list()
+    # One view (crossing by colour, direction by dash), not a panel per direction: a single view
+    # takes its column's width, from a phone up.
     chart = (
         alt.Chart(df)
         .mark_line(point=True)
         .encode(
             x=alt.X("period_start:T", title=t("Month", ctx.lang), axis=alt.Axis(format="%b %Y")),
-            y=alt.Y("value:Q", title=hours, axis=alt.Axis(format=",.1f")),
-            color=alt.Color("crossing_label:N", title=None, legend=alt.Legend(orient="bottom", columns=2, labelLimit=320)),
+            y=alt.Y("value:Q", title=hours, axis=charts.value_axis(",.1f")),
+            color=alt.Color("crossing_label:N", title=None, legend=charts.legend(crossings_shown, orient="top")),
+            strokeDash=alt.StrokeDash("direction_label:N", title=None, sort=directions, scale=alt.Scale(domain=directions, range=[[1, 0], [5, 3]]), legend=charts.legend(directions, symbolType="stroke")),
             detail="_line:N",
-            row=alt.Row("direction_label:N", title=None, sort=[_direction(d, ctx.lang) for d in DIRECTION_LABELS], header=alt.Header(labelFontWeight="bold", labelAngle=0, labelAlign="left")),
             tooltip=[alt.Tooltip("crossing_label:N", title=t("Crossing", ctx.lang)), alt.Tooltip("direction_label:N", title=t("Direction", ctx.lang)), alt.Tooltip("period_start:T", format="%b %Y", title=t("Month", ctx.lang)), alt.Tooltip("value:Q", format=",.1f", title=hours)],
         )
-        .properties(width=charts.WIDTH - 60, height=170)
+        .properties(width=charts.WIDTH, height=260)
     )
+    ind = ctx.params.indicators.get(df["indicator_id"][0]) if df.height else None
+    summary = (dim.crossing_summary(ctx, ind, df, hours) if ind is not None
+               else t("{indicator} {in_country}: no data.", ctx.lang, indicator=hours, in_country=ctx.in_country()))
     return figure(ctx, charts.finish(
         chart,
         lang=ctx.lang,
         title=t("Land-border crossing time of {country} by month", ctx.lang, country=ctx.country_name),
+        summary=summary,
         source=t(SOURCE, ctx.lang),
         unit=t("hours, median per month; a gap is a month with no report", ctx.lang),
         illustrative=bool(times["illustrative"].fill_null(False).any()),
@@ -225,13 +234,13 @@ def latest_chart(ctx: Context, times: pl.DataFrame) -> Figure:
         "crossing_label", "direction_label", note=pl.lit(gettext("no data", ctx.lang))
     )
     hours = t("Crossing time (hours)", ctx.lang)
-    y = alt.Y("crossing_label:N", title=None, sort=summary["crossing_label"].unique(maintain_order=True).to_list(), axis=alt.Axis(labelLimit=340))
+    y = alt.Y("crossing_label:N", title=None, sort=summary["crossing_label"].unique(maintain_order=True).to_list(), axis=alt.Axis(labelLimit=charts.LABEL_LIMIT))
     y_off = alt.YOffset("direction_label:N", sort=[_direction(d, ctx.lang) for d in DIRECTION_LABELS])
-    colour = alt.Color("direction_label:N", title=None, sort=[_direction(d, ctx.lang) for d in DIRECTION_LABELS], scale=alt.Scale(range=[charts.ACCENT, charts.COMPARATOR]))
+    colour = alt.Color("direction_label:N", title=None, sort=[_direction(d, ctx.lang) for d in DIRECTION_LABELS], scale=alt.Scale(range=[charts.ACCENT, charts.COMPARATOR]), legend=charts.legend([_direction(d, ctx.lang) for d in DIRECTION_LABELS]))
     tip = [alt.Tooltip("crossing_label:N", title=t("Crossing", ctx.lang)), alt.Tooltip("direction_label:N", title=t("Direction", ctx.lang)), alt.Tooltip("statistic_label:N", title=t("Statistic", ctx.lang)), alt.Tooltip("value:Q", format=",.1f", title=hours)]
     base = alt.Chart(cur)
     bars = base.transform_filter(alt.datum.statistic == "median").mark_bar(height=9).encode(
-        y=y, yOffset=y_off, x=alt.X("value:Q", title=hours, axis=alt.Axis(format=",.0f")), color=colour, tooltip=tip
+        y=y, yOffset=y_off, x=alt.X("value:Q", title=hours, axis=charts.value_axis(",.0f")), color=colour, tooltip=tip
     )
     ticks = base.transform_filter(alt.datum.statistic == "p90").mark_tick(color="#333", thickness=2, size=11).encode(
         y=y, yOffset=y_off, x="value:Q", tooltip=tip
@@ -243,12 +252,20 @@ def latest_chart(ctx: Context, times: pl.DataFrame) -> Figure:
                 y=y, yOffset=y_off, x=alt.datum(0), text="note:N"
             )
         )
-    chart = alt.layer(*layers).properties(width=charts.WIDTH - 180, height=alt.Step(11))
+    chart = alt.layer(*layers).properties(width=charts.WIDTH, height=charts.band_height(2 * summary["crossing_label"].n_unique(), 11))
     month = _month(last, ctx.lang) if last else gettext("no data", ctx.lang)
+    medians = summary.filter(pl.col("median").is_not_null()).sort("median")
+    if medians.height:
+        hi = medians.row(-1, named=True)
+        text = t("In {month}, the longest median crossing time {in_country} is {value} hours, at {crossing} ({direction}).", ctx.lang, month=month, in_country=ctx.in_country(),
+                 value=fmt_number(hi["median"], ctx.lang, 1), crossing=hi["crossing_label"], direction=hi["direction_label"])
+    else:
+        text = t("No crossing time {in_country} has been reported.", ctx.lang, in_country=ctx.in_country())
     return figure(ctx, charts.finish(
         chart,
         lang=ctx.lang,
         title=t("Crossing time at each border post of {country}, {month}", ctx.lang, country=ctx.country_name, month=month),
+        summary=text,
         source=t(SOURCE, ctx.lang),
         unit=t("hours; bar = median, tick = 90th percentile", ctx.lang),
         illustrative=bool(times["illustrative"].fill_null(False).any()),
@@ -364,23 +381,25 @@ def measure_chart(ctx: Context, status: pl.DataFrame) -> Figure:
         note=pl.when(pl.col("completion").is_null()).then(pl.lit(gettext("no data", ctx.lang))).otherwise(pl.col("status_label")),
     )
     pct = t("Completion (% of the measure's steps, weighted by duration)", ctx.lang)
-    y = alt.Y("measure:N", title=None, sort=status["measure"].to_list(), axis=alt.Axis(labelLimit=440))
+    y = alt.Y("measure:N", title=None, sort=status["measure"].to_list(), axis=alt.Axis(labelLimit=charts.LABEL_LIMIT + 30))
     base = alt.Chart(df).encode(
         y=y,
         tooltip=[alt.Tooltip("measure:N", title=t("Measure", ctx.lang)), alt.Tooltip("status_label:N", title=t("Status", ctx.lang)), alt.Tooltip("completion:Q", format=",.0f", title=t("% complete", ctx.lang)), alt.Tooltip("deadline:T", title=t("Deadline", ctx.lang))],
     )
     bars = base.mark_bar(height=14).encode(
-        x=alt.X("completion:Q", title=pct, scale=alt.Scale(domain=[0, 100]), axis=alt.Axis(format=",.0f")),
-        color=alt.Color("status_label:N", title=t("Status", ctx.lang), scale=charts.status_colour_scale(ctx.lang)),
+        x=alt.X("completion:Q", title=pct, scale=alt.Scale(domain=[0, 100]), axis=charts.value_axis(",.0f")),
+        color=alt.Color("status_label:N", title=t("Status", ctx.lang), scale=charts.status_colour_scale(ctx.lang, status["status"].to_list()),
+                        legend=charts.status_legend(ctx.lang, status["status"].to_list())),
     )
     text = base.mark_text(align="left", dx=4, fontSize=10, color="#333").encode(
         x=alt.X("_x:Q"), text="note:N"
     ).transform_calculate(_x="datum.completion == null ? 0 : datum.completion")
-    chart = (bars + text).properties(width=charts.WIDTH - 200, height=alt.Step(22))
+    chart = (bars + text).properties(width=charts.WIDTH, height=charts.band_height(status["measure"].n_unique(), 22))
     return figure(ctx, charts.finish(
         chart,
         lang=ctx.lang,
         title=t("Land-corridor measures {in_country}", ctx.lang, in_country=ctx.in_country()),
+        summary=measure_sentences(ctx, status)[0],
         source=t(SOURCE_STATUS, ctx.lang),
         unit=t("% complete as of the data date", ctx.lang),
         illustrative=True,
@@ -459,11 +478,11 @@ def db_latest_chart(ctx: Context, db: pl.DataFrame, kind: str) -> Figure:
     expr = charts.vega_map(labels, "measure")
     unit_fmt = ",.0f"
     value_title = t("Hours", ctx.lang) if kind == "time" else t("US dollars", ctx.lang)
-    y = alt.Y("name:N", title=None, sort=df.sort("_order")["name"].to_list())
-    colour = alt.Color("role:N", scale=alt.Scale(domain=["focus", "peer", "comparator"], range=[charts.ACCENT, charts.PEER, charts.COMPARATOR]), legend=None)
+    y = alt.Y("name:N", title=None, sort=df.sort("_order")["name"].to_list(), axis=alt.Axis(labelLimit=charts.LABEL_LIMIT - 20))
+    colour = alt.Color("role:N", scale=charts.role_scale(), legend=None)
     base = alt.Chart().encode(y=y)
     bars = base.mark_bar().encode(
-        x=alt.X("value:Q", title=value_title, axis=alt.Axis(format=unit_fmt)),
+        x=alt.X("value:Q", title=value_title, axis=charts.value_axis(unit_fmt)),
         color=colour,
         tooltip=[alt.Tooltip("name:N", title=t("Country", ctx.lang)), alt.Tooltip("measure_label:N", title=t("Measure", ctx.lang)), alt.Tooltip("value:Q", format=unit_fmt, title=value_title)],
     )
@@ -477,9 +496,17 @@ def db_latest_chart(ctx: Context, db: pl.DataFrame, kind: str) -> Figure:
         alt.layer(bars, text, data=df)
         .transform_fold(cols, as_=["measure", "value"])
         .transform_calculate(measure_label=expr, note=" : ".join(f"datum.measure == {charts.js_string(f)} ? datum[{charts.js_string(f + '_note')}]" for f in cols) + " : ''")
-        .properties(width=(charts.WIDTH - 200) // 2, height=alt.Step(16))
-        .facet(column=alt.Column("measure_label:N", title=None, sort=[labels[f] for f in cols], header=alt.Header(labelFontWeight="bold")))
+        .properties(width=charts.PANEL_WIDTH, height=alt.Step(16))
+        # Export above import (stacked panels fit a phone), on one scale.
+        .facet(row=alt.Row("measure_label:N", title=None, sort=[labels[f] for f in cols], header=alt.Header(labelFontWeight="bold", labelAngle=0, labelAlign="left", labelAnchor="start", labelOrient="top")))
+        .resolve_scale(x="shared")
     )
+    mine = df.filter(pl.col("iso3") == ctx.country)
+    values = "; ".join(
+        t("{measure}: {value}", ctx.lang, measure=labels[f], value=(fmt_number(mine[f][0], ctx.lang, 0) if mine.height and mine[f][0] is not None else (mine[f"{f}_note"][0] if mine.height else gettext("no data", ctx.lang))))
+        for f in cols
+    )
+    summary = t("DB{year}, {country}, in {unit}: {values}.", ctx.lang, year=DB_LATEST, country=ctx.country_name, unit=value_title.lower(), values=values)
     title = (
         t("Border compliance time in DB2020: {country}, landlocked comparators and the other members", ctx.lang, country=ctx.country_name)
         if kind == "time"
@@ -489,6 +516,7 @@ def db_latest_chart(ctx: Context, db: pl.DataFrame, kind: str) -> Figure:
         chart,
         lang=ctx.lang,
         title=title,
+        summary=summary,
         source=t(SOURCE_DB, ctx.lang),
         unit=(t("hours per shipment; DB2020 describes May 2019", ctx.lang) if kind == "time" else t("US dollars per shipment; DB2020 describes May 2019", ctx.lang)),
         note=t("Amber: landlocked comparators ({comparators}); blue: {country}; grey: other members.", ctx.lang, comparators=_and([ctx.name_of(c) for c in landlocked_comparators(ctx)], ctx.lang), country=ctx.country_name),
@@ -505,30 +533,42 @@ def db_trend_chart(ctx: Context, db: pl.DataFrame) -> Figure:
     labels = {f: t(v, ctx.lang) for f, v in fields.items()}
     units = {f: (gettext("hours", ctx.lang) if f.endswith("hours") else gettext("USD", ctx.lang)) for f in cols}
     expr = charts.vega_map({f: f"{labels[f]} ({units[f]})" for f in cols}, "measure")
+    # Panel headings on two lines where long: a panel is narrow enough for a phone.
+    wrapped = json.dumps({f"{labels[f]} ({units[f]})": "|".join(charts.wrap(f"{labels[f]} ({units[f]})", 34)) for f in cols}, ensure_ascii=False)
     x = alt.X("report_year:O", title=t("Report year (DB2020 = data for 2019)", ctx.lang), axis=alt.Axis(labelAngle=0))
-    y = alt.Y("value:Q", title=None, axis=alt.Axis(format=",.0f"))
+    y = alt.Y("value:Q", title=None, axis=charts.value_axis(",.0f"))
     tip = [alt.Tooltip("name:N", title=t("Country", ctx.lang)), alt.Tooltip("report_year:O", title=t("Report year", ctx.lang)), alt.Tooltip("measure_label:N", title=t("Measure", ctx.lang)), alt.Tooltip("value:Q", format=",.0f", title=t("Value", ctx.lang))]
     highlighted = [ctx.country, *landlocked_comparators(ctx)]
     names = [ctx.name_of(c) for c in highlighted]
     peers = alt.Chart().transform_filter(alt.datum.role == "peer").mark_line(color=charts.PEER, strokeWidth=1, opacity=0.6).encode(x=x, y=y, detail="name:N", tooltip=tip)
     main = alt.Chart().transform_filter(alt.datum.role != "peer").mark_line(point=True, strokeWidth=2.5).encode(
-        x=x, y=y, color=alt.Color("name:N", title=None, sort=names, scale=alt.Scale(domain=names, range=[charts.ACCENT, charts.COMPARATOR, "#6a4c93"][: len(names)])), tooltip=tip
+        x=x, y=y, color=alt.Color("name:N", title=None, sort=names, scale=alt.Scale(domain=names, range=[charts.ACCENT, *charts.COMPARATORS][: len(names)]), legend=charts.legend(names)), tooltip=tip
     )
     chart = (
         alt.layer(peers, main, data=df)
         .transform_fold(cols, as_=["measure", "value"])
         .transform_calculate(measure_label=expr)
-        .properties(width=(charts.WIDTH - 80) // 2, height=150)
-        .facet(facet=alt.Facet("measure_label:N", title=None, sort=[f"{labels[f]} ({units[f]})" for f in cols], header=alt.Header(labelFontWeight="bold")), columns=2)
+        .properties(width=charts.PANEL_WIDTH, height=130)
+        .facet(facet=alt.Facet("measure_label:N", title=None, sort=[f"{labels[f]} ({units[f]})" for f in cols],
+                               header=alt.Header(labelFontWeight="bold", labelAngle=0, labelAlign="left", labelAnchor="start", labelExpr=f"split({wrapped}[datum.value] || datum.value, '|')")), columns=1)
         .resolve_scale(y="independent")
     )
+    col = "export_border_hours"
+    mine = df.filter((pl.col("iso3") == ctx.country) & pl.col(col).is_not_null()).sort("report_year")
+    if mine.height:
+        a, b = mine.row(0, named=True), mine.row(-1, named=True)
+        summary = t("Export border compliance {in_country} took {first_value} hours in DB{first} and {last_value} hours in DB{last}.", ctx.lang, in_country=ctx.in_country(),
+                    first=a["report_year"], last=b["report_year"], first_value=fmt_number(a[col], ctx.lang, 0), last_value=fmt_number(b[col], ctx.lang, 0))
+    else:
+        summary = t("Doing Business has no export border compliance time {in_country} for DB{first}–DB{last}.", ctx.lang, in_country=ctx.in_country(), first=min(DB_YEARS), last=max(DB_YEARS))
     return figure(ctx, charts.finish(
         chart,
         lang=ctx.lang,
         title=t("Border compliance of {country} and the landlocked comparators, DB2016–DB2020", ctx.lang, country=ctx.country_name),
+        summary=summary,
         source=t(SOURCE_DB, ctx.lang),
         unit=t("hours and US dollars per shipment, by report year", ctx.lang),
-        note=t("Grey lines: the other members of the region.", ctx.lang),
+        note=[t("Grey lines: the other members of the region.", ctx.lang), t("Each panel has its own scale (hours, US dollars).", ctx.lang)],
         check=_db_check(fields, list(DB_YEARS)),
     ), "db_trend", df)
 

@@ -232,31 +232,35 @@ def readiness_view(ctx: Context, data: DigitalData) -> Figure | Block:
         return no_data(ctx, t("digital indicators of the members", lang))
     rows = [ctx.name_of(c) for c in ctx.params.region.member_codes]
     focus = ctx.country_name.replace("\\", "\\\\").replace("'", "\\'")
-    # Multi-line labels grow downwards from their first line: lift them by the extra lines.
-    depth = columns[0].count("|") + 1
+    # Headings upright, on one line: columns narrow enough for a phone leave no room across.
     x = alt.X("column:N", sort=columns, scale=alt.Scale(domain=columns), title=None,
-              axis=alt.Axis(orient="top", labelAngle=0, labelExpr="split(datum.value, '|')", labelBaseline="bottom",
-                            labelPadding=4 + 12 * (depth - 1), labelLineHeight=12, labelFontSize=10, labelLimit=0, domain=False, ticks=False))
+              axis=alt.Axis(orient="top", labelAngle=-90, labelAlign="left", labelBaseline="middle",
+                            labelExpr="trim(replace(datum.value, regexp('[|]+', 'g'), ' '))", labelFontSize=10, labelLimit=260, domain=False, ticks=False))
     y = alt.Y("name:N", sort=rows, scale=alt.Scale(domain=rows), title=None,
               axis=alt.Axis(domain=False, ticks=False, labelFontWeight=alt.ExprRef(expr=f"datum.value == {charts.js_string(focus)} ? 'bold' : 'normal'")))
     tip = [alt.Tooltip("name:N", title=t("Country", lang)), alt.Tooltip("_text:N", title=t("Value", lang)), alt.Tooltip("period_label:N", title=t("Period", lang))]
     rect = alt.Chart(cells).mark_rect(stroke="white", strokeWidth=2).encode(
         x=x, y=y, color=alt.Color("_shade:Q", scale=alt.Scale(scheme="tealblues", domain=[0, 1]), legend=None), tooltip=tip
     )
-    text = alt.Chart(cells).mark_text(fontSize=11).encode(
+    text = alt.Chart(cells).mark_text(fontSize=10).encode(
         x=x, y=y, text="_text:N", color=alt.condition("datum._shade > 0.55", alt.value("white"), alt.value("#222")), tooltip=tip
     )
     layers = [rect, text]
     if gaps.height:
-        layers.append(alt.Chart(gaps).mark_rect(fill=charts.NO_DATA, stroke="white", strokeWidth=2).encode(x=x, y=y))
+        layers.append(alt.Chart(gaps).mark_rect(fill=charts.NO_DATA_FILL, stroke="white", strokeWidth=2).encode(x=x, y=y))
         layers.append(alt.Chart(gaps).mark_text(fontSize=10, fontStyle="italic", color="#666").encode(x=x, y=y, text="_no_data:N"))
     # A frame around the page country's row.
     focus_row = pl.DataFrame({"name": [ctx.country_name]})
     layers.append(alt.Chart(focus_row).mark_rect(fill=None, stroke=charts.ACCENT, strokeWidth=2).encode(y=y))
-    chart = alt.layer(*layers).properties(width=alt.Step(120), height=alt.Step(26))
+    chart = alt.layer(*layers).properties(width=charts.WIDTH, height=charts.band_height(len(rows), 26))
+    mine = cells.filter(pl.col("country") == ctx.country)
+    best = mine.filter(pl.col("_shade") >= 1).height if mine.height else 0
+    summary = t("{country} has data on {k} of the {m} digital indicators in their latest period and the best value of the members on {best} of them.", lang,
+                country=ctx.country_name, k=mine.height, m=len(columns), best=best)
     return figure(ctx, charts.finish(
         chart, lang=lang,
         title=t("Digital readiness of the members, latest period", lang),
+        summary=summary,
         source=t("national indicator reports to the secretariat (tflib tracker)", lang),
         unit=_readiness_units(ctx, data),
         note=t("Darker cells are better relative to the other members on that indicator (where lower is better, lower). Grey: no data for that period.", lang),

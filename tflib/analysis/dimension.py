@@ -257,7 +257,7 @@ def _x_axis(s: Series, lang: str, title: str) -> alt.X:
     if s.indicator.frequency == "month" and len(labels) > 12:
         # One label a quarter keeps a monthly axis readable; every month keeps its slot.
         ticks = [periods.label(p, lang) for p in s.periods if int(p[5:7]) in (1, 4, 7, 10)]
-    return alt.X("period_label:O", title=title, scale=alt.Scale(domain=labels), sort=labels, axis=alt.Axis(values=ticks, labelAngle=0, labelOverlap=False))
+    return alt.X("period_label:O", title=title, scale=alt.Scale(domain=labels), sort=labels, axis=alt.Axis(values=ticks, labelAngle=0, labelOverlap="greedy", labelSeparation=6))
 
 
 def _x_title(s: Series, lang: str) -> str:
@@ -280,17 +280,19 @@ def series_chart(ctx: Context, s: Series, *, title: str, kind: str = "line", y_f
     tooltip = [alt.Tooltip("series:N", title=t("Series", lang)), alt.Tooltip("period_label:N", title=t("Period", lang)), alt.Tooltip("value:Q", title=y_title, format=",.1f")]
     several = len(s.statistics) > 1
     if kind == "line":
-        main = charts.line_over_time(data, x="period_label", y="value", color="series" if several else None, x_title=_x_title(s, lang), y_title=y_title, x_type="O", y_format=y_format)
-        main = main.encode(x=x, y=alt.Y("value:Q", title=y_title, scale=y_scale, axis=alt.Axis(format=y_format)), detail="_seg:N", tooltip=tooltip)
+        # Each statistic in its own colour, the same on every page (charts.STATISTIC_COLOURS).
+        colours = {s.names[st]: charts.STATISTIC_COLOURS.get(st or "", charts.ACCENT) for st in s.statistics} if several else None
+        main = charts.line_over_time(data, x="period_label", y="value", color="series" if several else None, x_title=_x_title(s, lang), y_title=y_title, x_type="O", y_format=y_format, colours=colours)
+        main = main.encode(x=x, y=alt.Y("value:Q", title=y_title, scale=y_scale, axis=charts.value_axis(y_format)), detail="_seg:N", tooltip=tooltip)
     else:
-        bars = alt.Chart(data).mark_bar(color=charts.ACCENT, width=alt.RelativeBandSize(0.6)).encode(x=x, y=alt.Y("value:Q", title=y_title, scale=y_scale, axis=alt.Axis(format=y_format)), tooltip=tooltip)
+        bars = alt.Chart(data).mark_bar(color=charts.ACCENT, width=alt.RelativeBandSize(0.6)).encode(x=x, y=alt.Y("value:Q", title=y_title, scale=y_scale, axis=charts.value_axis(y_format)), tooltip=tooltip)
         text = alt.Chart(data).mark_text(dy=-6, fontSize=10, color="#333").encode(x=x, y="value:Q", text=alt.Text("value:Q", format=",.1f"))
         main = bars + text
     layers = []
     if s.missing.height:
         nodata = charts.no_data_label(lang)
         gaps = s.missing.group_by("period_label", maintain_order=True).agg(pl.col("series").sort().str.join(", ").alias("series")).with_columns(_no_data=pl.lit(nodata))
-        band = alt.Chart(gaps).mark_bar(color=charts.NO_DATA, opacity=0.55, width=alt.RelativeBandSize(0.6)).encode(
+        band = alt.Chart(gaps).mark_bar(color=charts.NO_DATA_FILL, width=alt.RelativeBandSize(0.6)).encode(
             x=x, tooltip=[alt.Tooltip("period_label:N", title=t("Period", lang)), alt.Tooltip("_no_data:N", title=t("Value", lang)), alt.Tooltip("series:N", title=t("Series", lang))]
         )
         words = alt.Chart(gaps).mark_text(angle=270, align="left", baseline="middle", fontSize=9, color="#777").encode(x=x, y=alt.value(HEIGHT - 6), text="_no_data:N")
@@ -300,8 +302,8 @@ def series_chart(ctx: Context, s: Series, *, title: str, kind: str = "line", y_f
     if target is not None:
         text = t("National target: {value} by {by}", lang, value=fmt_value(target["value"], ind.unit, lang, 0), by=fmt_date(target["by"], lang))
         tdf = pl.DataFrame({"target": [target["value"]], "_label": [text]})
-        rule = alt.Chart(tdf).mark_rule(color="#b5446e", strokeDash=[5, 3]).encode(y="target:Q")
-        tlabel = alt.Chart(tdf).mark_text(align="right", baseline="bottom", dx=-2, dy=-3, fontSize=10, color="#b5446e").encode(y="target:Q", x=alt.value(charts.WIDTH), text="_label:N")
+        rule = alt.Chart(tdf).mark_rule(color=charts.TARGET, strokeDash=[5, 3]).encode(y="target:Q")
+        tlabel = alt.Chart(tdf).mark_text(align="right", baseline="bottom", dx=-2, dy=-3, fontSize=10, color=charts.TARGET).encode(y="target:Q", x=alt.value("width"), text="_label:N")
         layers += [rule, tlabel]
     chart = alt.layer(*layers).properties(width=charts.WIDTH, height=HEIGHT)
     note = t("Grey bands: periods with no data.", lang) if s.missing.height else None
@@ -309,12 +311,26 @@ def series_chart(ctx: Context, s: Series, *, title: str, kind: str = "line", y_f
         chart,
         lang=lang,
         title=title,
+        summary=series_summary(ctx, s),
         source=source_of(ctx, ind),
         unit=y_title,
         illustrative=s.illustrative,
         note=note,
         check=charts.check_spec("indicators", args={"country": s.country, "indicator": ind.id}, key=INDICATOR_KEY, value={"value": "value"}),
     ), f"series_{ind.id}", pl.concat([data.drop("_seg"), s.missing.with_columns(country=pl.lit(s.country), indicator_id=pl.lit(ind.id))], how="diagonal_relaxed"))
+
+
+def series_summary(ctx: Context, s: Series) -> str:
+    """A series chart in one sentence: the latest value reported (its first statistic)."""
+    lang, ind = ctx.lang, s.indicator
+    stat = s.statistics[0]
+    rows = s.frame.filter(pl.col("series") == s.names[stat]).sort("period")
+    name = ctx.text(ind.name) if stat is None else t("{indicator} ({statistic})", lang, indicator=ctx.text(ind.name), statistic=statistic_label(stat, lang))
+    if rows.is_empty():
+        return t("{indicator} {in_country}: no data.", lang, indicator=name, in_country=ctx.in_country())
+    last = rows.row(-1, named=True)
+    return t("{indicator} {in_country}: {value} in {period}, the latest period with data.", lang, indicator=name, in_country=ctx.in_country(),
+             value=fmt_value(last["value"], ind.unit, lang), period=last["period_label"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -421,9 +437,9 @@ def crossing_chart(ctx: Context, indicator: Indicator, obs: pl.DataFrame) -> Fig
     directions = [direction_label(d, lang) for d in DIRECTION_LABELS]
     lines = alt.Chart(df).mark_line(point=True).encode(
         x=alt.X("period_start:T", title=_x_title_of(indicator, lang), axis=alt.Axis(format="%b %Y")),
-        y=alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=True), axis=alt.Axis(format=",.0f")),
-        color=alt.Color("crossing_label:N", title=None, legend=alt.Legend(orient="bottom", columns=2, labelLimit=320)),
-        strokeDash=alt.StrokeDash("direction_label:N", title=None, sort=directions, scale=alt.Scale(domain=directions, range=[[1, 0], [5, 3]])),
+        y=alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=True), axis=charts.value_axis(",.0f")),
+        color=alt.Color("crossing_label:N", title=None, legend=charts.legend(df["crossing_label"].unique(maintain_order=True).to_list(), orient="top")),
+        strokeDash=alt.StrokeDash("direction_label:N", title=None, sort=directions, scale=alt.Scale(domain=directions, range=[[1, 0], [5, 3]]), legend=charts.legend(directions, symbolType="stroke")),
         detail="_line:N",
         tooltip=[alt.Tooltip("crossing_label:N", title=t("Crossing", lang)), alt.Tooltip("direction_label:N", title=t("Direction", lang)),
                  alt.Tooltip("period:N", title=t("Period", lang)), alt.Tooltip("value:Q", format=",.1f", title=y_title)],
@@ -433,8 +449,8 @@ def crossing_chart(ctx: Context, indicator: Indicator, obs: pl.DataFrame) -> Fig
     if target is not None and target["statistic"] in (None, stat):
         text = t("National target: {value} by {by}", lang, value=fmt_value(target["value"], indicator.unit, lang, 0), by=fmt_date(target["by"], lang))
         tdf = pl.DataFrame({"target": [target["value"]], "_label": [text]})
-        layers.append(alt.Chart(tdf).mark_rule(color="#b5446e", strokeDash=[2, 2]).encode(y="target:Q"))
-        layers.append(alt.Chart(tdf).mark_text(align="right", baseline="bottom", dx=-2, dy=-3, fontSize=10, color="#b5446e").encode(y="target:Q", x=alt.value(charts.WIDTH), text="_label:N"))
+        layers.append(alt.Chart(tdf).mark_rule(color=charts.TARGET, strokeDash=[2, 2]).encode(y="target:Q"))
+        layers.append(alt.Chart(tdf).mark_text(align="right", baseline="bottom", dx=-2, dy=-3, fontSize=10, color=charts.TARGET).encode(y="target:Q", x=alt.value("width"), text="_label:N"))
     unit_line = (
         t("{unit}; a gap is a period with no report", lang, unit=unit) if stat is None
         else t("{unit}, {statistic} per period; a gap is a period with no report", lang, unit=unit, statistic=statistic_label(stat, lang))
@@ -443,11 +459,31 @@ def crossing_chart(ctx: Context, indicator: Indicator, obs: pl.DataFrame) -> Fig
         alt.layer(*layers).properties(width=charts.WIDTH, height=HEIGHT),
         lang=lang,
         title=t("{indicator} {in_country}, by crossing and direction", lang, indicator=ctx.text(indicator.name), in_country=ctx.in_country()),
+        summary=crossing_summary(ctx, indicator, df, y_title),
         source=source_of(ctx, indicator),
         unit=unit_line,
         illustrative=bool(df.height and obs["illustrative"].fill_null(False).any()),
         check=charts.check_spec("indicators", args={"country": ctx.country, "indicator": indicator.id}, key={"obs_id": "obs_id"}, value=CROSSING_CHECK_FIELDS),
     ), f"crossing_{indicator.id}", df.drop("_line"))
+
+
+def crossing_summary(ctx: Context, indicator: Indicator, df: pl.DataFrame, what: str) -> str:
+    """The latest period of a per-crossing chart in one sentence: its lowest and highest value."""
+    lang = ctx.lang
+    last = df.filter(pl.col("value").is_not_null())
+    if last.is_empty():
+        return t("{indicator} {in_country}: no data.", lang, indicator=ctx.text(indicator.name), in_country=ctx.in_country())
+    last = last.filter(pl.col("period_start") == last["period_start"].max()).sort("value")
+    lo, hi = last.row(0, named=True), last.row(-1, named=True)
+
+    def where(r: dict[str, Any]) -> str:
+        return f"{r['crossing_label']} ({r['direction_label']})"
+
+    args = dict(what=what, period=periods.label(lo["period"], lang), in_country=ctx.in_country())
+    if last.height == 1:
+        return t("{what} {in_country}, {period}: {value} at {where}.", lang, value=fmt_value(lo["value"], indicator.unit, lang), where=where(lo), **args)
+    return t("{what} {in_country}, {period}: from {low} at {low_where} to {high} at {high_where}.", lang,
+             low=fmt_value(lo["value"], indicator.unit, lang), low_where=where(lo), high=fmt_value(hi["value"], indicator.unit, lang), high_where=where(hi), **args)
 
 
 def crossing_view(ctx: Context, indicator_id: str, obs: pl.DataFrame) -> Figure | Block:
@@ -541,9 +577,9 @@ def compare_chart(
     lack = frame.filter(pl.col(value).is_null())
     order = have["name"].to_list() + lack["name"].to_list()
     y = alt.Y("name:N", sort=order, scale=alt.Scale(domain=order), title=None)
-    colour = alt.Color("role:N", scale=alt.Scale(domain=["focus", "peer", "comparator"], range=[charts.ACCENT, charts.PEER, charts.COMPARATOR]), legend=None)
+    colour = alt.Color("role:N", scale=charts.role_scale(), legend=None)
     tip = [alt.Tooltip("name:N", title=t("Country", lang)), alt.Tooltip(f"{value}:Q", title=value_title, format=value_format)]
-    bars = alt.Chart(have).mark_bar().encode(y=y, x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=",~f")), color=colour, tooltip=tip)
+    bars = alt.Chart(have).mark_bar().encode(y=y, x=alt.X(f"{value}:Q", title=value_title, axis=charts.value_axis(",~f")), color=colour, tooltip=tip)
     text = alt.Chart(have).mark_text(align="left", dx=3, fontSize=10, color="#333").encode(y=y, x=f"{value}:Q", text=alt.Text(f"{value}:Q", format=value_format))
     layers = [bars, text]
     if lack.height:
@@ -551,8 +587,25 @@ def compare_chart(
         words = [(missing_text or {}).get(c, nodata) for c in lack["country"].to_list()]
         gaps = pl.DataFrame({"name": lack["name"].to_list(), "_no_data": words})
         layers.append(alt.Chart(gaps).mark_text(align="left", dx=3, fontSize=10, fontStyle="italic", color="#777").encode(y=y, x=alt.value(0), text="_no_data:N"))
-    chart = alt.layer(*layers).properties(width=charts.WIDTH - 160, height=alt.Step(20))
-    return figure(ctx, charts.finish(chart, lang=lang, title=title, source=source, unit=unit, illustrative=illustrative, note=note, check=check), name, frame)
+    chart = alt.layer(*layers).properties(width=charts.WIDTH, height=charts.band_height(len(order), 20))
+    summary = compare_summary(ctx, have, value, value_title, value_format, higher_better)
+    return figure(ctx, charts.finish(chart, lang=lang, title=title, summary=summary, source=source, unit=unit, illustrative=illustrative, note=note, check=check), name, frame)
+
+
+def compare_summary(ctx: Context, have: pl.DataFrame, value: str, what: str, value_format: str, higher_better: bool) -> str:
+    """A comparison in one sentence: the page country's value and the best one (`have` sorted best first)."""
+    lang = ctx.lang
+    digits = int(value_format.split(".")[-1][0]) if "." in value_format else 0
+    if have.is_empty():
+        return t("{what}: no country has data.", lang, what=what)
+    best = have.row(0, named=True)
+    args = dict(what=what, country=ctx.country_name, best=best["name"], best_value=fmt_number(best[value], lang, digits), n=have.height)
+    mine = have.filter(pl.col("country") == ctx.country)
+    if mine.is_empty():
+        return t("{what}: {country} has no data; the best of the {n} countries with data is {best}, {best_value}.", lang, **args)
+    rank = have["country"].to_list().index(ctx.country) + 1
+    return t("{what}: {country} {value}, rank {rank} of the {n} countries with data; the best is {best}, {best_value}.", lang,
+             value=fmt_number(mine[value][0], lang, digits), rank=rank, **args)
 
 
 def latest_chart(ctx: Context, lt: Latest, *, title: str, value_format: str = ",.1f") -> Figure:
@@ -662,8 +715,15 @@ def steps_chart(ctx: Context, steps: pl.DataFrame, *, title: str) -> Figure:
         ),
         _item=pl.col("item_id") + " · " + pl.col("step_name"),
     )
+    # Long step names on two lines (a phone's column has no room for one long line).
+    df = df.with_columns(_item=pl.col("_item").map_elements(lambda x: "|".join(charts.wrap(x, 30)[:2]) + ("…" if len(charts.wrap(x, 30)) > 2 else ""), return_dtype=pl.String))
+    two = df["_item"].str.contains("|", literal=True).any()
     order = df["_item"].to_list()
-    y = alt.Y("_item:N", sort=order, title=None, axis=alt.Axis(labelLimit=330, labelFontSize=10))
+    y = alt.Y("_item:N", sort=order, scale=alt.Scale(domain=order), title=None,
+              axis=alt.Axis(labelLimit=200, labelFontSize=10, labelExpr="split(datum.value, '|')", labelLineHeight=11))
+    present = df["status"].to_list()
+    status = t("Status", lang)
+    colour = alt.Color("status_label:N", title=status, scale=charts.status_colour_scale(lang, present), legend=charts.status_legend(lang, present))
     tip = [
         alt.Tooltip("measure:N", title=t("Measure", lang)), alt.Tooltip("step_name:N", title=t("Step", lang)),
         alt.Tooltip("agency_name:N", title=t("Responsible agency", lang)), alt.Tooltip("due:T", title=t("Due", lang)),
@@ -671,19 +731,22 @@ def steps_chart(ctx: Context, steps: pl.DataFrame, *, title: str) -> Figure:
     ]
     bars = alt.Chart(df).mark_bar(height=12).encode(
         y=y, x=alt.X("pct_complete:Q", title=t("% complete", lang), scale=alt.Scale(domain=[0, 100])),
-        color=alt.Color("status_label:N", title=t("Status", lang), scale=charts.status_colour_scale(lang)), tooltip=tip,
+        color=colour, tooltip=tip,
     )
-    # A dot in the status colour at the end of each bar, so 0 % and never-reported items
-    # (no bar; labelled "no data") still show their status.
-    dots = alt.Chart(df).mark_point(filled=True, size=60, stroke="#666", strokeWidth=0.5).encode(
-        y=y, x=alt.X("_x:Q"), color=alt.Color("status_label:N", title=t("Status", lang), scale=charts.status_colour_scale(lang)), tooltip=tip
+    # The status's shape in its colour at the end of each bar, so 0 % and never-reported items
+    # (no bar; labelled "no data") still show their status, and not by colour alone.
+    dots = alt.Chart(df).mark_point(filled=True, size=70, opacity=1, stroke="white", strokeWidth=0.8).encode(
+        y=y, x=alt.X("_x:Q"), color=colour, shape=alt.Shape("status_label:N", title=status, scale=charts.status_shape_scale(lang, present)), tooltip=tip
     ).transform_calculate(_x="datum.pct_complete == null ? 0 : datum.pct_complete")
     text = alt.Chart(df).mark_text(align="left", dx=7, fontSize=10, color="#333").encode(
         y=y, x=alt.X("_x:Q"), text="_label:N", tooltip=tip
     ).transform_calculate(_x="datum.pct_complete == null ? 0 : datum.pct_complete")
-    chart = alt.layer(bars, dots, text).properties(width=210, height=alt.Step(18))
+    chart = alt.layer(bars, dots, text).properties(width=charts.WIDTH, height=charts.band_height(len(order), 28 if two else 18))
+    n = df.height
+    summary = tn("{n} action item: {full} fully implemented, {none} with no progress reported.", "{n} action items: {full} fully implemented, {none} with no progress reported.", n, lang,
+                 n=n, full=df.filter(pl.col("status") == "full").height, none=df.filter(pl.col("pct_complete").is_null()).height)
     return figure(ctx, charts.finish(
-        chart, lang=lang, title=title, source=t(PROGRESS_SOURCE, lang),
+        chart, lang=lang, title=title, summary=summary, source=t(PROGRESS_SOURCE, lang),
         unit=t("% complete of each action item, as last reported", lang),
         illustrative=steps_illustrative(ctx, steps),
         check=charts.check_spec("progress", args={"country": ctx.country}, key=PROGRESS_KEY, value={"pct_complete": "pct_complete", "status": "status"}),

@@ -529,15 +529,25 @@ def _range_chart(ctx: Context, df: pl.DataFrame, *, million: bool, x_title: str)
         _x=pl.when(pl.col("high").is_null()).then(pl.lit(0.0)).otherwise(pl.max_horizontal(pl.col("high"), pl.lit(0.0))),
     )
     fmt = ",.0f"
-    y = alt.Y("channel:N", title=None, sort=df["channel"].to_list(), axis=alt.Axis(labelLimit=240))
+    y = alt.Y("channel:N", title=None, sort=df["channel"].to_list(), axis=alt.Axis(labelLimit=charts.LABEL_LIMIT + 30))
     base = alt.Chart(data).encode(y=y)
     tip = [alt.Tooltip("channel:N", title=t("Channel", ctx.lang)), alt.Tooltip("range_label:N", title=x_title)]
     bar = base.mark_bar(height=16, color=charts.ACCENT, opacity=0.85).encode(
-        x=alt.X("low:Q", title=x_title, axis=alt.Axis(format=fmt)), x2="high:Q", tooltip=tip
+        x=alt.X("low:Q", title=x_title, axis=charts.value_axis(fmt)), x2="high:Q", tooltip=tip
     )
     label = base.mark_text(align="left", dx=5, fontSize=10, color="#333").encode(x="_x:Q", text="range_label:N", tooltip=tip)
     zero = alt.Chart(pl.DataFrame({"zero": [0]})).mark_rule(color="#999").encode(x="zero:Q")
-    return alt.layer(zero, bar, label).properties(width=charts.WIDTH - 260, height=alt.Step(34))
+    return alt.layer(zero, bar, label).properties(width=charts.WIDTH, height=charts.band_height(df["channel"].n_unique(), 34))
+
+
+def _range_summary(ctx: Context, df: pl.DataFrame, million: bool) -> str:
+    """The largest estimate of a range chart in one sentence (or that there is none)."""
+    have = df.filter(pl.col("high").is_not_null()).sort("high", descending=True)
+    if have.is_empty():
+        return t("No channel has an estimate (no data).", ctx.lang)
+    top = have.row(0, named=True)
+    return t("The largest estimate is for {channel}: {low} to {high}.", ctx.lang, channel=top["channel"],
+             low=_usd(top["low"], ctx.lang, million), high=_usd(top["high"], ctx.lang, million))
 
 
 def country_range_chart(ctx: Context, imp: ImpactParams, inputs: pl.DataFrame) -> Figure:
@@ -548,6 +558,7 @@ def country_range_chart(ctx: Context, imp: ImpactParams, inputs: pl.DataFrame) -
         chart,
         lang=ctx.lang,
         title=t("Value of the time saved {in_country}, per USD {amount} of affected trade", ctx.lang, in_country=ctx.in_country(), amount=amount),
+        summary=_range_summary(ctx, inputs, million=False),
         source=t(SOURCE, ctx.lang),
         unit=t("US dollars; the bar spans {low} to {high} of the goods' value per day saved", ctx.lang, low=fmt_percent(pd.low, ctx.lang, 1), high=fmt_percent(pd.high, ctx.lang, 1)),
         illustrative=True,
@@ -563,6 +574,7 @@ def region_range_chart(ctx: Context, imp: ImpactParams, region: pl.DataFrame) ->
         chart,
         lang=ctx.lang,
         title=t("Value of the time saved across the region at {year} trade values", ctx.lang, year=year),
+        summary=_range_summary(ctx, region, million=True),
         source=t(SOURCE, ctx.lang) + "; " + trade_source(ctx, imp),
         unit=t("US dollar millions a year", ctx.lang),
         illustrative=True,
@@ -582,18 +594,22 @@ def trade_chart(ctx: Context, imp: ImpactParams, flows: pl.DataFrame) -> Figure:
     df = flows.select(*keys, "year", "indicator", "value", "unit", "label").with_columns(
         use=pl.when(pl.col("indicator").is_in(list(used))).then(pl.lit(yes)).otherwise(pl.lit(no))
     )
-    base = alt.Chart(df).encode(y=alt.Y("label:N", title=None, sort=df["label"].to_list(), axis=alt.Axis(labelLimit=300)))
+    base = alt.Chart(df).encode(y=alt.Y("label:N", title=None, sort=df["label"].to_list(), axis=alt.Axis(labelLimit=charts.LABEL_LIMIT + 30)))
     bars = base.mark_bar(height=18).encode(
-        x=alt.X("value:Q", title=t("USD million", ctx.lang), axis=alt.Axis(format=",.0f")),
-        color=alt.Color("use:N", title=None, scale=alt.Scale(domain=[yes, no], range=[charts.ACCENT, charts.PEER]), legend=alt.Legend(labelLimit=400)),
+        x=alt.X("value:Q", title=t("USD million", ctx.lang), axis=charts.value_axis(",.0f")),
+        color=alt.Color("use:N", title=None, scale=alt.Scale(domain=[yes, no], range=[charts.ACCENT, charts.PEER]), legend=charts.legend([yes, no])),
         tooltip=[alt.Tooltip("label:N", title=t("Trade flow", ctx.lang)), alt.Tooltip("value:Q", format=",.2f", title=t("USD million", ctx.lang)), alt.Tooltip("year:O", title=t("Year", ctx.lang))],
     )
     text = base.mark_text(align="left", dx=3, fontSize=10, color="#333").encode(x="value:Q", text=alt.Text("value:Q", format=",.2f"))
     year = df["year"][0] if df.height else ""
+    top = df.filter(pl.col("value").is_not_null()).sort("value", descending=True)
+    summary = (t("The largest flow in {year} is {flow}: USD {value} million.", ctx.lang, year=year, flow=top["label"][0], value=fmt_number(top["value"][0], ctx.lang, 2))
+               if top.height else t("No trade value (no data).", ctx.lang))
     return figure(ctx, charts.finish(
-        (bars + text).properties(width=charts.WIDTH - 180, height=alt.Step(30)),
+        (bars + text).properties(width=charts.WIDTH, height=charts.band_height(df["label"].n_unique(), 30)),
         lang=ctx.lang,
         title=t("{title} in {year}", ctx.lang, title=ctx.text(imp.trade.title), year=year),
+        summary=summary,
         source=trade_source(ctx, imp),
         unit=t("USD million", ctx.lang),
         check=charts.check_spec("trade", args={"path": imp.trade.file}, key={k: k for k in (*keys, "year", "indicator")}, value={"value": "value"}),

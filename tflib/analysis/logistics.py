@@ -14,6 +14,7 @@ members, national targets, labels) travel in datasets without a country key.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,10 +63,9 @@ DB_MEASURE_LABELS = {
 DB_KINDS = {"hours": N_("hours"), "usd": N_("US dollars")}
 DB_LATEST = 2020
 
-TARGET_COLOUR = "#b5446e"
-MEDIAN_COLOUR = "#555555"
-P90_COLOUR = "#6a4c93"
-COMPARATOR_COLOURS = ["#c98c2b", "#8c5a14", "#e3b45f"]
+# Colours are the charts' own (tflib.charts): one colour per series on every page.
+# The median's mark on the LPI components chart: a short upright bar, in the chart and its legend.
+TICK_SHAPE = "M-0.2,-1L0.2,-1L0.2,1L-0.2,1Z"
 
 # Section headings (kept here, not in the notebook, so the catalogs pick them up).
 SECTIONS = {
@@ -117,9 +117,9 @@ def _role_labels(ctx: Context) -> dict[str, str]:
     }
 
 
-def _role_scale(ctx: Context) -> alt.Scale:
-    labels = _role_labels(ctx)
-    return alt.Scale(domain=[labels["focus"], labels["peer"], labels["comparator"]], range=[charts.ACCENT, charts.PEER, charts.COMPARATOR])
+def _role_scale(ctx: Context, present: Any = None) -> alt.Scale:
+    """Role colours by label; `present` (role codes): only the roles the chart draws."""
+    return charts.role_scale(_role_labels(ctx), present)
 
 
 def _median_label(ctx: Context) -> str:
@@ -278,21 +278,21 @@ def indicator_chart(ctx: Context, frame: pl.DataFrame, indicator_id: str) -> alt
     axis_fmt = ",.0f"
     labels = list(period_labels.values())
     med_label = _median_label(ctx)
-    x = alt.X("period_label:O", scale=alt.Scale(domain=labels), title=t("Period", lang), axis=alt.Axis(labelAngle=0))
+    x = alt.X("period_label:O", scale=alt.Scale(domain=labels), title=t("Period", lang), axis=alt.Axis(labelAngle=0, labelOverlap="greedy", labelSeparation=6))
 
     def y(field: str) -> alt.Y:
-        return alt.Y(f"{field}:Q", title=unit, axis=alt.Axis(format=axis_fmt), scale=alt.Scale(zero=True))
+        return alt.Y(f"{field}:Q", title=unit, axis=charts.value_axis(axis_fmt), scale=alt.Scale(zero=True))
 
     dash = alt.StrokeDash(
         "series:N", title=None,
         scale=alt.Scale(domain=[ctx.country_name, med_label], range=[[1, 0], [5, 3]]),
-        legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=2, symbolSize=300, labelLimit=320),
+        legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=2, symbolSize=300, direction="vertical"),
     )
     if ind.statistics:
         stats = [gettext(STATISTIC_LABELS[s], lang) for s in ind.statistics]
-        colour = alt.Color("stat_label:N", title=None, scale=alt.Scale(domain=stats, range=[charts.ACCENT, P90_COLOUR, "#2f7d4a"][: len(stats)]), legend=alt.Legend(labelLimit=320))
+        colour = alt.Color("stat_label:N", title=None, scale=charts.statistic_scale(list(ind.statistics), stats), legend=charts.legend(stats, orient="top"))
     else:
-        colour = alt.Color("series:N", title=None, scale=alt.Scale(domain=[ctx.country_name, med_label], range=[charts.ACCENT, MEDIAN_COLOUR]), legend=alt.Legend(labelLimit=320))
+        colour = alt.Color("series:N", title=None, scale=alt.Scale(domain=[ctx.country_name, med_label], range=[charts.ACCENT, charts.MEDIAN]), legend=charts.legend([ctx.country_name, med_label], orient="top"))
     tip_stat = [alt.Tooltip("stat_label:N", title=t("Statistic", lang))] if ind.statistics else []
     mine_layer = (
         alt.Chart(mine.drop("illustrative"))
@@ -331,11 +331,12 @@ def indicator_chart(ctx: Context, frame: pl.DataFrame, indicator_id: str) -> alt
             else t("Red dotted line: national target, {value} by {date}.", lang, **values)
         )
         tdf = pl.DataFrame({"target": [target.value], "target_label": [t("national target", lang)]})
-        rule = alt.Chart(tdf).mark_rule(color=TARGET_COLOUR, strokeDash=[2, 2], strokeWidth=1.5).encode(y=y("target"))
+        rule = alt.Chart(tdf).mark_rule(color=charts.TARGET, strokeDash=[2, 2], strokeWidth=1.5).encode(y=y("target"))
         # The short label sits under the rule at the left, where the series usually start above it.
-        label = alt.Chart(tdf).mark_text(align="left", baseline="top", dx=4, dy=3, color=TARGET_COLOUR, fontSize=10).encode(y=y("target"), x=alt.value(0), text="target_label:N")
+        label = alt.Chart(tdf).mark_text(align="left", baseline="top", dx=4, dy=3, color=charts.TARGET, fontSize=10).encode(y=y("target"), x=alt.value(0), text="target_label:N")
         layers += [rule, label]
     chart = alt.layer(*layers).properties(width=charts.WIDTH, height=240)
+    summary = _indicator_summary(ctx, ind, mine, median, unit, digits)
     if ind.statistics:
         shown = " · ".join(gettext(STATISTIC_LABELS[s], lang) for s in ind.statistics)
         unit_line = t("{unit}; {statistics} per period", lang, unit=unit, statistics=shown)
@@ -346,6 +347,7 @@ def indicator_chart(ctx: Context, frame: pl.DataFrame, indicator_id: str) -> alt
         chart,
         lang=lang,
         title=t("{indicator}: {country}", lang, indicator=ctx.text(ind.name), country=ctx.country_name),
+        summary=summary,
         source=t(TRACKER_SOURCE, lang),
         unit=unit_line,
         note=note,
@@ -357,6 +359,20 @@ def indicator_chart(ctx: Context, frame: pl.DataFrame, indicator_id: str) -> alt
             value={"value": "value"},
         ),
     ), f"indicator_{indicator_id}", pl.concat([mine, median], how="diagonal_relaxed"), precision={"median": indicator_precision(ctx.params)})
+
+
+def _indicator_summary(ctx: Context, ind: Any, mine: pl.DataFrame, median: pl.DataFrame, unit: str, digits: int) -> str:
+    """The country's latest value of the indicator's first statistic, and the median beside it."""
+    lang = ctx.lang
+    stat = ind.statistics[0] if ind.statistics else None
+    rows = mine.filter(pl.col("value").is_not_null() & (pl.col("statistic").is_null() if stat is None else pl.col("statistic") == stat))
+    last = rows.row(-1, named=True)
+    what = ctx.text(ind.name) if stat is None else t("{indicator} ({statistic})", lang, indicator=ctx.text(ind.name), statistic=gettext(STATISTIC_LABELS[stat], lang))
+    args = dict(what=what, country=ctx.country_name, period=last["period_label"], value=fmt_number(last["value"], lang, digits), unit=unit)
+    med = median.filter((pl.col("period") == last["period"]) & (pl.col("statistic").is_null() if stat is None else pl.col("statistic") == stat))
+    if med.height and med["median"][0] is not None:
+        return t("{what}, {country}, {period}: {value} {unit}, against a median of {median} for the other members.", lang, median=fmt_number(med["median"][0], lang, digits), **args)
+    return t("{what}, {country}, {period}: {value} {unit}.", lang, **args)
 
 
 def indicator_view(ctx: Context, frame: pl.DataFrame, indicator_id: str) -> Figure | Block:
@@ -420,15 +436,16 @@ def lpi_trend_chart(ctx: Context, lpi: pl.DataFrame) -> alt.TopLevelMixin | None
     comp_names = [ctx.name_of(c) for c in _comparators(ctx)]
     colour = alt.Color(
         "name:N", title=None,
-        scale=alt.Scale(domain=[ctx.country_name, med_label, *comp_names], range=[charts.ACCENT, MEDIAN_COLOUR, *COMPARATOR_COLOURS[: len(comp_names)]]),
-        legend=alt.Legend(labelLimit=320),
+        scale=alt.Scale(domain=[ctx.country_name, *([med_label] if median.height else []), *comp_names],
+                        range=[charts.ACCENT, *([charts.MEDIAN] if median.height else []), *charts.COMPARATORS[: len(comp_names)]]),
+        legend=charts.legend([ctx.country_name, med_label, *comp_names]),
     )
     x = alt.X("year:Q", title=t("LPI wave", lang), axis=alt.Axis(format="d", values=waves), scale=alt.Scale(domain=[waves[0], waves[-1]]))
     y_title = t("LPI score (1 = worst, 5 = best)", lang)
     main = charts.line_over_time(lines, x="year", y="lpi_score", color="name", x_type="Q", x_title="", y_title=y_title, y_format=",.2f", focus=ctx.country_name)
     main = main.encode(
         x=x, color=colour, detail=alt.Detail("_seg:N"),
-        y=alt.Y("lpi_score:Q", title=y_title, scale=alt.Scale(zero=False), axis=alt.Axis(format=",.1f")),
+        y=alt.Y("lpi_score:Q", title=y_title, scale=alt.Scale(zero=False), axis=charts.value_axis(",.1f")),
         tooltip=[alt.Tooltip("name:N", title=t("Economy", lang)), alt.Tooltip("year:Q", title=t("LPI wave", lang)), alt.Tooltip("lpi_score:Q", format=",.2f", title=y_title)],
     )
     layers = [main]
@@ -438,7 +455,7 @@ def lpi_trend_chart(ctx: Context, lpi: pl.DataFrame) -> alt.TopLevelMixin | None
             .mark_line(strokeDash=[5, 3], strokeWidth=2, point=alt.OverlayMarkDef(size=20))
             .encode(
                 x=x,
-                y=alt.Y("median_score:Q", title=y_title, scale=alt.Scale(zero=False), axis=alt.Axis(format=",.1f")),
+                y=alt.Y("median_score:Q", title=y_title, scale=alt.Scale(zero=False), axis=charts.value_axis(",.1f")),
                 color=colour,
                 detail=alt.Detail("_seg:N"),
                 tooltip=[alt.Tooltip("name:N", title=t("Series", lang)), alt.Tooltip("year:Q", title=t("LPI wave", lang)), alt.Tooltip("median_score:Q", format=",.2f", title=y_title), alt.Tooltip("reporting:Q", title=t("Members with data", lang))],
@@ -446,10 +463,22 @@ def lpi_trend_chart(ctx: Context, lpi: pl.DataFrame) -> alt.TopLevelMixin | None
         )
     missing = [w for w in waves if w not in set(lines.filter(pl.col("iso3") == ctx.country)["year"].to_list())]
     note = t("Dashed: median of the other members with data. Waves without data for {country}: {waves}.", lang, country=ctx.country_name, waves=", ".join(str(w) for w in missing)) if missing else t("Dashed: median of the other members with data.", lang)
+    mine = lines.filter(pl.col("iso3") == ctx.country).sort("year").row(-1, named=True)
+    med = median.filter(pl.col("year") == mine["year"])
+    args = dict(country=ctx.country_name, year=mine["year"], score=fmt_number(mine["lpi_score"], lang, reference.LPI_PRECISION.of({"year": mine["year"]})))
+    if med.height:
+        m = med["median_score"][0]
+        args["median"] = fmt_number(m, lang, reference.LPI_PRECISION.of({"year": mine["year"]}))
+        summary = (t("{country} scores {score} in the {year} LPI, above the median of {median} for the other members.", lang, **args) if mine["lpi_score"] > m
+                   else t("{country} scores {score} in the {year} LPI, below the median of {median} for the other members.", lang, **args) if mine["lpi_score"] < m
+                   else t("{country} scores {score} in the {year} LPI, the median of the other members.", lang, **args))
+    else:
+        summary = t("{country} scores {score} in the {year} LPI.", lang, **args)
     return figure(ctx, charts.finish(
         alt.layer(*layers).properties(width=charts.WIDTH, height=260),
         lang=lang,
         title=t("Logistics Performance Index of {country}, {first}–{last}", lang, country=ctx.country_name, first=waves[0], last=waves[-1]),
+        summary=summary,
         source=t(LPI_SOURCE, lang),
         unit=t("score from 1 (worst) to 5 (best)", lang),
         note=note,
@@ -469,15 +498,27 @@ def _ranked_bars(ctx: Context, rows: pl.DataFrame, *, value: str, rank: str, val
     y = alt.Y("name:N", sort=order, title=None)
     base = alt.Chart(rows).encode(y=y)
     bars = base.mark_bar().encode(
-        x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=",~f"), scale=alt.Scale(domain=domain)),
-        color=alt.Color("role_label:N", title=None, scale=_role_scale(ctx)),
+        x=alt.X(f"{value}:Q", title=value_title, axis=charts.value_axis(",~f"), scale=alt.Scale(domain=domain)),
+        color=alt.Color("role_label:N", title=None, scale=_role_scale(ctx, [_role(ctx, c) for c in rows["iso3"].to_list()]), legend=charts.legend(list(_role_labels(ctx).values()))),
         tooltip=[alt.Tooltip("name:N", title=t("Economy", lang)), alt.Tooltip(f"{value}:Q", format=fmt, title=value_title), alt.Tooltip(f"{rank}:Q", title=rank_title)],
     )
     values = base.mark_text(align="left", dx=3, fontSize=10, color="#333").encode(x=f"{value}:Q", text=alt.Text(f"{value}:Q", format=fmt))
     layers: list[alt.Chart] = [bars, values]
     if gap_df.height:
         layers.append(alt.Chart(gap_df).mark_text(align="left", x=3, fontSize=10, fontStyle="italic", color="#777").encode(y=y, text="gap_label:N"))
-    return alt.layer(*layers).properties(width=charts.WIDTH - 140, height=alt.Step(18))
+    return alt.layer(*layers).properties(width=charts.WIDTH, height=charts.band_height(len(order), 18))
+
+
+def _ranked_summary(ctx: Context, rows: pl.DataFrame, value: str, rank: str, what: str, digits: int) -> str:
+    """Where the country stands in a ranked bar chart, or that it has no value there."""
+    lang = ctx.lang
+    mine = rows.filter(pl.col("iso3") == ctx.country)
+    best = rows.sort(value, descending=True).row(0, named=True)
+    args = dict(country=ctx.country_name, what=what, best=best["name"], best_value=fmt_number(best[value], lang, digits))
+    if mine.is_empty():
+        return t("{country} has no data in {what}; {best} scores highest, {best_value}.", lang, **args)
+    row = mine.row(0, named=True)
+    return t("In {what}, {country} scores {value} (rank {rank}); {best} scores highest, {best_value}.", lang, value=fmt_number(row[value], lang, digits), rank=row[rank], **args)
 
 
 def lpi_latest_chart(ctx: Context, lpi: pl.DataFrame) -> Figure:
@@ -492,6 +533,7 @@ def lpi_latest_chart(ctx: Context, lpi: pl.DataFrame) -> Figure:
         chart,
         lang=lang,
         title=t("Logistics Performance Index {year}: members and comparators", lang, year=wave),
+        summary=_ranked_summary(ctx, rows, "lpi_score", "lpi_rank", t("the {year} LPI", lang, year=wave), reference.LPI_PRECISION.of({"year": wave})),
         source=t(LPI_SOURCE, lang),
         unit=t("score from 1 (worst) to 5 (best)", lang),
         note=t("Small differences are not significant (survey estimates).", lang),
@@ -518,35 +560,49 @@ def lpi_components_chart(ctx: Context, lpi: pl.DataFrame) -> alt.TopLevelMixin |
         .with_columns(role_label=pl.lit(med_label), name=pl.lit(med_label), year=pl.lit(wave, dtype=pl.Int64))
     )
     labels = _role_labels(ctx)
-    colour = alt.Color(
-        "role_label:N", title=None,
-        scale=alt.Scale(domain=[labels["focus"], med_label, labels["peer"], labels["comparator"]], range=[charts.ACCENT, MEDIAN_COLOUR, charts.PEER, charts.COMPARATOR]),
-        legend=alt.Legend(labelLimit=320),
-    )
+    # The median is drawn as an upright bar, the economies as dots: the legend shows the same marks.
+    drawn = [("focus", labels["focus"], "circle")]
+    if median.height:
+        drawn.append(("median", med_label, TICK_SHAPE))
+    present = set(rows["role"].to_list())
+    drawn += [(r, labels[r], "circle") for r in ("peer", "comparator") if r in present]
+    colours = {"focus": charts.ACCENT, "median": charts.MEDIAN, **charts.ROLE_COLOURS}
+    domain = [label for _, label, _ in drawn]
+    colour = alt.Color("role_label:N", title=None, scale=alt.Scale(domain=domain, range=[colours[r] for r, _, _ in drawn]), legend=charts.legend(domain))
+    shape = alt.Shape("role_label:N", title=None, scale=alt.Scale(domain=domain, range=[s for _, _, s in drawn]))
     value_title = t("Score (1 = worst, 5 = best)", lang)
-    y = alt.Y("component:N", sort=list(comp_labels.values()), title=None)
-    x = alt.X("score:Q", title=value_title, scale=alt.Scale(zero=False, nice=True), axis=alt.Axis(format=",.1f"))
+    # Component names on two lines where long: the axis leaves room for the plot and legend.
+    wrapped = json.dumps({v: "|".join(charts.wrap(v, 18)) for v in comp_labels.values()}, ensure_ascii=False)
+    y = alt.Y("component:N", sort=list(comp_labels.values()), title=None, axis=alt.Axis(labelExpr=f"split({wrapped}[datum.value] || datum.value, '|')"))
+    x = alt.X("score:Q", title=value_title, scale=alt.Scale(zero=False, nice=True), axis=charts.value_axis(",.1f"))
     tooltip = [alt.Tooltip("name:N", title=t("Economy", lang)), alt.Tooltip("component:N", title=t("Component", lang)), alt.Tooltip("score:Q", format=fmt, title=value_title)]
 
     def folded(df: pl.DataFrame) -> alt.Chart:
         return alt.Chart(df).transform_fold(comps, as_=["component_id", "score"]).transform_calculate(component=charts.vega_map(comp_labels, "component_id"))
 
-    others = folded(rows).transform_filter(alt.datum.role != "focus").mark_circle(size=45, opacity=0.7).encode(x=x, y=y, color=colour, tooltip=tooltip)
+    others = folded(rows).transform_filter(alt.datum.role != "focus").mark_point(filled=True, size=45, opacity=0.8).encode(x=x, y=y, color=colour, shape=shape, tooltip=tooltip)
     focus = folded(rows).transform_filter(alt.datum.role == "focus")
     layers: list[alt.Chart] = [others]
     if median.height:
-        layers.append(folded(median).mark_tick(thickness=2.5, size=22).encode(x=x, y=y, color=colour, tooltip=tooltip))
+        layers.append(folded(median).mark_point(filled=True, size=220, opacity=1).encode(x=x, y=y, color=colour, shape=shape, tooltip=tooltip))
     layers += [
-        focus.mark_circle(size=150, opacity=1).encode(x=x, y=y, color=colour, tooltip=tooltip),
+        focus.mark_point(filled=True, size=150, opacity=1).encode(x=x, y=y, color=colour, shape=shape, tooltip=tooltip),
         focus.mark_text(dy=-12, fontSize=10, color=charts.ACCENT, fontWeight=600).encode(x=x, y=y, text=alt.Text("score:Q", format=fmt)),
     ]
+    mine = rows.filter(pl.col("iso3") == ctx.country).row(0, named=True)
+    ranked = sorted(((mine[c], comp_labels[c]) for c in comps if mine[c] is not None), reverse=True)
+    digits = reference.LPI_PRECISION.of({"year": wave})
+    summary = t("In the {year} LPI, the strongest component of {country} is {best} ({best_value}) and the weakest {worst} ({worst_value}).", lang,
+                year=wave, country=ctx.country_name, best=ranked[0][1], best_value=fmt_number(ranked[0][0], lang, digits),
+                worst=ranked[-1][1], worst_value=fmt_number(ranked[-1][0], lang, digits))
     return figure(ctx, charts.finish(
-        alt.layer(*layers).properties(width=charts.WIDTH - 160, height=alt.Step(38)),
+        alt.layer(*layers).properties(width=charts.WIDTH, height=charts.band_height(len(comps), 38)),
         lang=lang,
         title=t("LPI {year} components: {country} and its peers", lang, year=wave, country=ctx.country_name),
+        summary=summary,
         source=t(LPI_SOURCE, lang),
         unit=t("score from 1 (worst) to 5 (best)", lang),
-        note=t("Tick: median of the other members with data.", lang),
+        note=t("Tick: median of the other members with data.", lang) if median.height else None,
         check=charts.check_spec("lpi", key={"iso3": "iso3", "year": "year"}, value={c: c for c in comps}),
     ), "lpi_components", pl.concat([rows, median], how="diagonal_relaxed"))
 
@@ -607,13 +663,16 @@ def db_compare_chart(ctx: Context, db: pl.DataFrame, kind: str = "hours", report
     fmt = ",.0f"
     unit = t(DB_KINDS[kind], lang)
     panels = []
-    for i, (measure, label) in enumerate(DB_MEASURE_LABELS.items()):
+    # One scale for the four panels (all in `unit`), so bars compare across panels too.
+    top = max((v for c in _db_columns(kind) for v in rows[c].to_list() if v is not None), default=0) or 1
+    present = [_role(ctx, c) for c in rows["iso3"].to_list()]
+    for measure, label in DB_MEASURE_LABELS.items():
         col = f"{measure}_{kind}"
-        y = alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labels=i % 2 == 0, ticks=i % 2 == 0, domain=True))
+        y = alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=charts.LABEL_LIMIT))
         base = alt.Chart(rows).encode(y=y)
         bars = base.mark_bar().encode(
-            x=alt.X(f"{col}:Q", title=unit, axis=alt.Axis(format=fmt, tickCount=4)),
-            color=alt.Color("role_label:N", title=None, scale=_role_scale(ctx)),
+            x=alt.X(f"{col}:Q", title=unit, axis=charts.value_axis(fmt, tickCount=4), scale=alt.Scale(domain=[0, top], nice=True)),
+            color=alt.Color("role_label:N", title=None, scale=_role_scale(ctx, present), legend=charts.legend(list(_role_labels(ctx).values()))),
             tooltip=[alt.Tooltip("name:N", title=t("Economy", lang)), alt.Tooltip(f"{col}:Q", format=",.1f", title=unit)],
         )
         values = base.mark_text(align="left", dx=3, fontSize=10, color="#333").encode(x=f"{col}:Q", text=alt.Text(f"{col}:Q", format=fmt))
@@ -626,17 +685,30 @@ def db_compare_chart(ctx: Context, db: pl.DataFrame, kind: str = "hours", report
         layers = [bars, values, labels]
         if gap_df.height:
             layers.append(alt.Chart(gap_df).mark_text(align="left", x=3, fontSize=10, fontStyle="italic", color="#777").encode(y=y, text="gap_label:N"))
-        panels.append(alt.layer(*layers).properties(width=(charts.WIDTH - 190) // 2, height=alt.Step(16), title=alt.Title(t(label, lang), fontSize=12, fontWeight=500)))
-    grid = alt.vconcat(alt.hconcat(panels[0], panels[1]), alt.hconcat(panels[2], panels[3])).resolve_scale(x="independent", color="shared")
+        panels.append(alt.layer(*layers).properties(width=charts.PANEL_WIDTH, height=alt.Step(16), title=alt.Title(t(label, lang), fontSize=12, fontWeight=500)))
+    # Stacked, not side by side: composed charts cannot take the column's width, and stacked
+    # panels fit a phone.
+    grid = alt.vconcat(*panels, spacing=18).resolve_scale(x="shared", color="shared")
     title = (
         t("Time to export and import, DB{year}: {country} and its peers", lang, year=report_year, country=ctx.country_name)
         if kind == "hours"
         else t("Cost to export and import, DB{year}: {country} and its peers", lang, year=report_year, country=ctx.country_name)
     )
+    mine = rows.filter(pl.col("iso3") == ctx.country).row(0, named=True)
+    peers_rows = rows.filter(pl.col("iso3").is_in(_others(ctx)))
+    parts = []
+    for measure, label in DB_MEASURE_LABELS.items():
+        col = f"{measure}_{kind}"
+        parts.append(t("{measure}: {value}", lang, measure=t(label, lang), value=_db_number(mine[col], col, lang) if not mine[f"{col}_no_practice"] else t("no practice", lang)))
+    med = peers_rows["export_border_" + kind].median() if peers_rows.height else None
+    summary = t("DB{year}, {country}, in {unit}: {values}.", lang, year=report_year, country=ctx.country_name, unit=unit, values="; ".join(parts))
+    if med is not None:
+        summary += " " + t("Median of the other members for export border compliance: {median}.", lang, median=_db_number(med, "export_border_" + kind, lang))
     return figure(ctx, charts.finish(
         grid,
         lang=lang,
         title=title,
+        summary=summary,
         source=t(DB_SOURCE, lang),
         unit=unit,
         note=t("DB{year} describes conditions in May {data_year}. \"no practice\": the economy has no such procedure (not zero).", lang, year=report_year, data_year=report_year - 1),
@@ -659,6 +731,7 @@ def db_score_chart(ctx: Context, db: pl.DataFrame, report_year: int = DB_LATEST)
         chart,
         lang=lang,
         title=t("Trading across borders score, DB{year}: {country} and its peers", lang, year=report_year, country=ctx.country_name),
+        summary=_ranked_summary(ctx, rows, "db_score", "db_rank", f"DB{report_year}", 2),
         source=t(DB_SOURCE, lang),
         unit=t("score from 0 to 100 (100 = the best performance observed)", lang),
         note=t("DB{year} describes conditions in May {data_year}.", lang, year=report_year, data_year=report_year - 1),
@@ -696,10 +769,11 @@ def db_trend_chart(ctx: Context, db: pl.DataFrame) -> alt.TopLevelMixin | None:
     measure_labels = {m: t(label, lang) for m, label in DB_MEASURE_LABELS.items()}
     colour = alt.Color(
         "measure:N", title=None,
-        scale=alt.Scale(domain=list(measure_labels.values()), range=[charts.ACCENT, "#98c1d9", charts.COMPARATOR, "#e3b45f"]),
-        legend=alt.Legend(columns=2, labelLimit=320),
+        scale=alt.Scale(domain=list(measure_labels.values()), range=charts.DB_MEASURE_COLOURS),
+        legend=charts.legend(list(measure_labels.values())),
     )
-    x = alt.X("report_year:O", title=t("Doing Business report", lang), axis=alt.Axis(labelExpr="'DB' + datum.label", labelAngle=0))
+    # Report years as numbers ("2016", not "DB2016"): five labels fit a phone's panel.
+    x = alt.X("report_year:O", title=t("Doing Business report", lang), axis=alt.Axis(labelAngle=0))
     panels = []
     for kind in DB_KINDS:
         cols = _db_columns(kind)
@@ -708,7 +782,7 @@ def db_trend_chart(ctx: Context, db: pl.DataFrame) -> alt.TopLevelMixin | None:
         base = alt.Chart(rows.select("iso3", "report_year", "name", *DB_VALUE_COLUMNS, *DB_FLAG_COLUMNS)).transform_fold(cols, as_=["column", "value"]).transform_calculate(measure=charts.vega_map(mapping, "column"))
         lines = base.mark_line(point=alt.OverlayMarkDef(size=35, filled=True), invalid="break-paths-show-domains").encode(
             x=x,
-            y=alt.Y("value:Q", title=unit, axis=alt.Axis(format=",.0f"), scale=alt.Scale(zero=True)),
+            y=alt.Y("value:Q", title=unit, axis=charts.value_axis(",.0f"), scale=alt.Scale(zero=True)),
             color=colour,
             tooltip=[alt.Tooltip("measure:N", title=t("Measure", lang)), alt.Tooltip("report_year:O", title=t("Doing Business report", lang)), alt.Tooltip("value:Q", format=",.1f", title=unit)],
         )
@@ -722,15 +796,25 @@ def db_trend_chart(ctx: Context, db: pl.DataFrame) -> alt.TopLevelMixin | None:
                 .mark_text(align="left", baseline="top", dx=-4, fontSize=9, fontStyle="italic")
                 .encode(x=x, y=alt.Y("ypx:Q", scale=None), text="label:N", color=colour)
             )
-        panels.append(alt.layer(*layers).properties(width=(charts.WIDTH - 140) // 2, height=200, title=alt.Title(unit, fontSize=12, fontWeight=500)))
+        panels.append(alt.layer(*layers).properties(width=charts.PANEL_WIDTH, height=180, title=alt.Title(unit, fontSize=12, fontWeight=500)))
     first, last = years[0], years[-1]
+    col = "export_border_hours"
+    ends = rows.filter(pl.col(col).is_not_null()).sort("report_year")
+    if ends.height:
+        a, b = ends.row(0, named=True), ends.row(-1, named=True)
+        summary = t("Export border compliance {in_country} took {first_value} hours in DB{first} and {last_value} hours in DB{last}.", lang, in_country=ctx.in_country(),
+                    first=a["report_year"], last=b["report_year"], first_value=_db_number(a[col], col, lang), last_value=_db_number(b[col], col, lang))
+    else:
+        summary = t("Doing Business has no export border compliance time {in_country} for DB{first}–DB{last}.", lang, in_country=ctx.in_country(), first=first, last=last)
     return figure(ctx, charts.finish(
-        alt.hconcat(*panels).resolve_scale(y="independent", color="shared"),
+        alt.vconcat(*panels, spacing=18).resolve_scale(y="independent", color="shared"),
         lang=lang,
         title=t("Trading across borders {in_country}, DB{first}–DB{last}", lang, in_country=ctx.in_country(), first=first, last=last),
+        summary=summary,
         source=t(DB_SOURCE, lang),
         unit=t("hours and US dollars per shipment", lang),
-        note=t("Report years: DB{year} describes conditions in May {data_year}.", lang, year=last, data_year=last - 1),
+        note=[t("Report years: DB{year} describes conditions in May {data_year}.", lang, year=last, data_year=last - 1),
+              t("Each panel has its own scale (hours, US dollars).", lang)],
         check=_db_check(),
     ), "db_trend", rows.select("iso3", "report_year", "data_year", "name", *DB_VALUE_COLUMNS, *DB_FLAG_COLUMNS))
 

@@ -39,13 +39,16 @@ MAP_MARGIN = 1.0
 # Mercator has no north or south end: a frame stops at these latitudes.
 MAP_MAX_LAT = 85.0
 SHAPES = "tflib-boundaries"
+# The width a map's height is made for (it takes its column's width, its box kept whole).
+MAP_WIDTH = 560
 # Section titles of the page.
 MAPS_TITLE = N_("The members on the map")
 STATUS_TITLE = N_("Implementation status by measure and member")
 FUND_TITLE = N_("Ranking and incentive fund")
 RANKING_TITLE = N_("Ranking of the parties")
 WARNINGS_TITLE = N_("Early warnings by member")
-BASELINE_MARK = "●"
+# Not a dot: the heat map draws each status as a shape, "full" as a dot.
+BASELINE_MARK = "✓"
 ILLUSTRATIVE_MARK = "*"
 NON_PARTY_MARK = "†"
 # Measure names on the heatmap's axis are cut to this many characters (the tooltip has them whole).
@@ -295,14 +298,30 @@ def region_map(
     halo = text.mark_text(fontSize=10, fontWeight=600, stroke="white", strokeWidth=3, strokeOpacity=0.85, strokeJoin="round")
     ink = text.mark_text(fontSize=10, fontWeight=600, color="#222")
     x0, y0, x1, y1 = g.box
-    height = _map_height(g.box, charts.WIDTH)
+    height = _map_height(g.box, MAP_WIDTH)
     fit = {"type": "Feature", "properties": {}, "geometry": {"type": "MultiPoint", "coordinates": [[x0, y0], [x1, y1]]}}
     return (
         alt.layer(base, filled, halo, ink)
         .resolve_scale(color="independent")
-        .project(type="mercator", fit=fit, clipExtent=[[0, 0], [charts.WIDTH, height]], **({"rotate": [g.rotation, 0, 0]} if g.rotation else {}))
+        .project(type="mercator", fit=fit, clipExtent=alt.ExprRef("[[0, 0], [width, height]]"), **({"rotate": [g.rotation, 0, 0]} if g.rotation else {}))
         .properties(width=charts.WIDTH, height=height)
     )
+
+
+def map_summary(ctx: Context, data: pl.DataFrame, key: str, value: str, what: str, fmt: Any) -> str:
+    """A map in one sentence: the members' highest and lowest value, and those without one."""
+    own = data.filter(pl.col(key).is_in(members(ctx)))
+    have = own.filter(pl.col(value).is_not_null()).sort(value, key)
+    missing = own.filter(pl.col(value).is_null())[key].to_list()
+    lang = ctx.lang
+    if have.is_empty():
+        return t("{what}: no member has data.", lang, what=what)
+    lo, hi = have.row(0, named=True), have.row(-1, named=True)
+    out = t("{what} among the members: highest {high} ({high_value}), lowest {low} ({low_value}).", lang, what=what,
+            high=ctx.name_of(hi[key]), high_value=fmt(hi[value]), low=ctx.name_of(lo[key]), low_value=fmt(lo[value]))
+    if missing:
+        out += " " + t("No data: {countries}.", lang, countries=names(ctx, missing))
+    return out
 
 
 def with_shapes(chart: alt.TopLevelMixin, g: Geo) -> alt.TopLevelMixin:
@@ -336,6 +355,7 @@ def lpi_map(ctx: Context, g: Geo | None = None, data: pl.DataFrame | None = None
         chart,
         lang=ctx.lang,
         title=t("Logistics Performance Index {year}: the members and their neighbours", ctx.lang, year=LPI_YEAR),
+        summary=map_summary(ctx, data, "iso3", "lpi_score", t("LPI score {year}", ctx.lang, year=LPI_YEAR), lambda v: fmt_number(v, ctx.lang, reference.LPI_PRECISION.of({"year": LPI_YEAR}))),
         source=t(LPI_SOURCE, ctx.lang),
         unit=t("overall LPI score, 1 (worst) to 5 (best)", ctx.lang),
         note=t("Grey: no data ({countries} not covered by the LPI).", ctx.lang, countries=names(ctx, own_uncovered)) if own_uncovered else None,
@@ -372,6 +392,7 @@ def score_map(ctx: Context, g: Geo | None = None, data: pl.DataFrame | None = No
         chart,
         lang=ctx.lang,
         title=t("Implementation score of the parties", ctx.lang),
+        summary=map_summary(ctx, data.filter(pl.col("country").is_in(ctx.params.region.parties)), "country", "score", t("Implementation score", ctx.lang), lambda v: fmt_percent(v, ctx.lang)),
         source=t(SOURCE, ctx.lang),
         unit=t("% of maximum points (full 3, partial 2, pilot 1, not started 0)", ctx.lang),
         note=t("Only the parties are scored; grey countries are not scored (non-parties: {countries}).", ctx.lang, countries=names(ctx, non_parties(ctx)))
@@ -407,6 +428,7 @@ def db_map(ctx: Context, g: Geo | None = None, data: pl.DataFrame | None = None)
         chart,
         lang=ctx.lang,
         title=t("Border compliance time to export, Doing Business {report} (data {data})", ctx.lang, report=DB_REPORT_YEAR, data=DB_REPORT_YEAR - 1),
+        summary=map_summary(ctx, data, "iso3", "export_border_hours", t("Border compliance time to export, in hours", ctx.lang), lambda v: fmt_number(v, ctx.lang, 0)),
         source=t(DB_SOURCE, ctx.lang),
         unit=t("hours at the border to export a shipment (darker = slower)", ctx.lang),
         illustrative=False,
@@ -472,42 +494,52 @@ def status_heatmap(ctx: Context, status: pl.DataFrame) -> Figure:
         "country", "country_name", "country_order", "measure_id", "measure", "measure_name", "measure_order",
         "status", "status_label", "source_label", "completion_pct", "deadline", "mark",
     )
-    x = alt.X("country_name:N", sort=alt.EncodingSortField("country_order"), title=None, axis=alt.Axis(orient="top", labelAngle=-35, labelLimit=160))
-    y = alt.Y("measure:N", sort=alt.EncodingSortField("measure_order"), title=None, axis=alt.Axis(labelLimit=400))
-    cells = (
-        alt.Chart(df)
-        .mark_rect(stroke="white", strokeWidth=1)
-        .encode(
-            x=x, y=y,
-            color=alt.Color("status_label:N", title=t("Status", ctx.lang), scale=charts.status_colour_scale(ctx.lang)),
-            tooltip=[
-                alt.Tooltip("country_name:N", title=t("Country", ctx.lang)),
-                alt.Tooltip("measure_name:N", title=t("Measure", ctx.lang)),
-                alt.Tooltip("status_label:N", title=t("Status", ctx.lang)),
-                alt.Tooltip("source_label:N", title=t("Basis", ctx.lang)),
-                alt.Tooltip("completion_pct:Q", title=t("% complete", ctx.lang), format=",.0f"),
-                alt.Tooltip("deadline:T", title=t("Regional deadline", ctx.lang)),
-            ],
-        )
+    lang = ctx.lang
+    # One order per axis, given as lists: layers that sort by a field conflict in Vega.
+    countries = df.sort("country_order")["country_name"].unique(maintain_order=True).to_list()
+    measures = df.sort("measure_order")["measure"].unique(maintain_order=True).to_list()
+    x = alt.X("country_name:N", sort=countries, scale=alt.Scale(domain=countries), title=None, axis=alt.Axis(orient="top", labelAngle=-90, labelAlign="left", labelBaseline="middle", labelLimit=140, domain=False, ticks=False))
+    y = alt.Y("measure:N", sort=measures, scale=alt.Scale(domain=measures), title=None, axis=alt.Axis(labelLimit=charts.LABEL_LIMIT + 30, domain=False, ticks=False))
+    present = df["status"].to_list()
+    status_title = t("Status", lang)
+    tooltip = [
+        alt.Tooltip("country_name:N", title=t("Country", lang)),
+        alt.Tooltip("measure_name:N", title=t("Measure", lang)),
+        alt.Tooltip("status_label:N", title=status_title),
+        alt.Tooltip("source_label:N", title=t("Basis", lang)),
+        alt.Tooltip("completion_pct:Q", title=t("% complete", lang), format=",.0f"),
+        alt.Tooltip("deadline:T", title=t("Regional deadline", lang)),
+    ]
+    # Each status a shape in its colour (no data: a grey cross), so the legend shows the very
+    # marks the grid draws and status never rests on colour alone.
+    grid = alt.Chart(df).mark_rect(fill=charts.NO_DATA_FILL, stroke="white", strokeWidth=2).encode(x=x, y=y, tooltip=tooltip)
+    cells = alt.Chart(df).mark_point(filled=True, size=110, opacity=1).encode(
+        x=x, y=y,
+        color=alt.Color("status_label:N", title=status_title, scale=charts.status_colour_scale(lang, present), legend=charts.status_legend(lang, present)),
+        shape=alt.Shape("status_label:N", title=status_title, scale=charts.status_shape_scale(lang, present)),
+        tooltip=tooltip,
     )
     marks = (
-        alt.Chart(df)
-        .mark_text(fontSize=9)
-        .encode(
-            x=x, y=y, text="mark:N",
-            size=alt.condition(alt.datum.mark == BASELINE_MARK, alt.value(16), alt.value(9)),
-            color=alt.condition(alt.datum.status == "full", alt.value("white"), alt.value("#444")),
-        )
+        alt.Chart(df.filter(pl.col("mark") == BASELINE_MARK))
+        .mark_text(fontSize=10, dx=10, dy=-6, color="#222")
+        .encode(x=x, y=y, text="mark:N")
     )
     illustrative = bool(status["illustrative"].fill_null(False).any())
     note = t(
         "{baseline} implemented before the strategy · {star} illustrative measure · {dagger} not bound by the strategy",
         ctx.lang, baseline=BASELINE_MARK, star=ILLUSTRATIVE_MARK, dagger=NON_PARTY_MARK,
     )
+    layers = [grid, cells] + ([marks] if df.filter(pl.col("mark") == BASELINE_MARK).height else [])
+    n = df.height
+    summary = t(
+        "Status of {n} measures in {m} members: fully implemented {full} times, with no data {none} times.",
+        lang, n=len(measures), m=len(countries), full=df.filter(pl.col("status") == "full").height, none=df.filter(pl.col("status").is_null()).height,
+    )
     return figure(ctx, charts.finish(
-        (cells + marks).properties(width=alt.Step(52), height=alt.Step(22)),
+        alt.layer(*layers).properties(width=charts.WIDTH, height=charts.band_height(len(measures), 24)),
         lang=ctx.lang,
         title=t("Implementation status of each measure by member, {date}", ctx.lang, date=fmt_date(ctx.as_of, ctx.lang)),
+        summary=summary,
         source=t(SOURCE, ctx.lang),
         unit=t("status of the measure on the UN Global Survey scale", ctx.lang),
         note=note,

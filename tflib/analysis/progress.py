@@ -9,7 +9,7 @@ import altair as alt
 import polars as pl
 
 from .. import charts, monitor
-from ..i18n import N_, fmt_percent, gettext, sentence, t, tn
+from ..i18n import N_, fmt_date, fmt_number, fmt_percent, gettext, sentence, t, tn
 from ..page import Context, Figure, figure, release_table
 from ..status import STATUSES, label
 from ..tables import Table
@@ -60,29 +60,39 @@ def status_mix(ctx: Context) -> pl.DataFrame:
 
 def timeline_chart(ctx: Context, items: pl.DataFrame) -> Figure:
     df = items.select(
-        "item_id", "measure", "agency_name", "start", "due", "status_label",
+        "item_id", "measure", "agency_name", "start", "due", "status", "status_label",
         pct=pl.col("pct_complete"),
     )
-    chart = (
-        alt.Chart(df)
-        .mark_bar(cornerRadius=2, height=10)
-        .encode(
-            y=alt.Y("item_id:N", sort=alt.EncodingSortField("start"), title=None, axis=alt.Axis(labelFontSize=9)),
-            x=alt.X("start:T", title=t("Planned dates", ctx.lang)),
-            x2="due:T",
-            color=alt.Color("status_label:N", title=t("Status", ctx.lang), scale=charts.status_colour_scale(ctx.lang)),
-            tooltip=[alt.Tooltip("item_id:N", title=t("Action item", ctx.lang)), alt.Tooltip("measure:N", title=t("Measure", ctx.lang)), alt.Tooltip("agency_name:N", title=t("Responsible agency", ctx.lang)),
-                     alt.Tooltip("start:T", title=t("Start", ctx.lang)), alt.Tooltip("due:T", title=t("Due", ctx.lang)), alt.Tooltip("status_label:N", title=t("Status", ctx.lang)), alt.Tooltip("pct:Q", format=",.0f", title=t("% complete", ctx.lang))],
-        )
-        .properties(width=charts.WIDTH, height=alt.Step(12))
+    lang = ctx.lang
+    present = df["status"].to_list()
+    status = t("Status", lang)
+    # One order for every layer (by start): layers sorted differently make Vega drop the sort.
+    order = df.sort("start", "item_id")["item_id"].to_list()
+    y = alt.Y("item_id:N", sort=order, scale=alt.Scale(domain=order), title=None, axis=alt.Axis(labelFontSize=9))
+    tooltip = [alt.Tooltip("item_id:N", title=t("Action item", lang)), alt.Tooltip("measure:N", title=t("Measure", lang)), alt.Tooltip("agency_name:N", title=t("Responsible agency", lang)), alt.Tooltip("start:T", title=t("Start", lang)), alt.Tooltip("due:T", title=t("Due", lang)), alt.Tooltip("status_label:N", title=t("Status", lang)), alt.Tooltip("pct:Q", format=",.0f", title=t("% complete", lang))]
+    colour = alt.Color("status_label:N", title=status, scale=charts.status_colour_scale(lang, present), legend=charts.status_legend(lang, present))
+    bars = alt.Chart(df).mark_bar(cornerRadius=2, height=10).encode(y=y, x=alt.X("start:T", title=t("Planned dates", lang)), x2="due:T", color=colour, tooltip=tooltip)
+    # The status's shape at the end of each bar: status is not told by colour alone.
+    ends = alt.Chart(df).mark_point(filled=True, size=60, opacity=1, stroke="white", strokeWidth=0.8).encode(
+        y=y, x="due:T", color=colour, shape=alt.Shape("status_label:N", title=status, scale=charts.status_shape_scale(lang, present)), tooltip=tooltip,
     )
-    as_of_rule = alt.Chart(pl.DataFrame({"as_of": [ctx.as_of]})).mark_rule(color="#b5446e", strokeDash=[4, 3]).encode(x="as_of:T")
+    as_of_rule = alt.Chart(pl.DataFrame({"as_of": [ctx.as_of]})).mark_rule(color=charts.TARGET, strokeDash=[4, 3]).encode(x="as_of:T")
+    chart = alt.layer(bars, ends, as_of_rule).properties(width=charts.WIDTH, height=charts.band_height(len(order), 14))
+    n = df.height
+    late = items.filter((pl.col("due") < ctx.as_of) & ~pl.col("status").fill_null("").is_in(["full", "not_applicable"])).height
+    summary = tn(
+        "{country} has {n} action item, planned from {first} to {last}; {full} fully implemented, {late} past its due date and not fully implemented.",
+        "{country} has {n} action items, planned from {first} to {last}; {full} fully implemented, {late} past their due date and not fully implemented.",
+        n, lang, country=ctx.country_name, n=n, first=fmt_date(df["start"].min(), lang), last=fmt_date(df["due"].max(), lang),
+        full=df.filter(pl.col("status") == "full").height, late=late,
+    )
     return figure(ctx, charts.finish(
-        chart + as_of_rule,
-        lang=ctx.lang,
-        title=t("Action items of {country} over time", ctx.lang, country=ctx.country_name),
-        source=t(SOURCE, ctx.lang),
-        unit=t("dates; the dashed line is the data date", ctx.lang),
+        chart,
+        lang=lang,
+        title=t("Action items of {country} over time", lang, country=ctx.country_name),
+        summary=summary,
+        source=t(SOURCE, lang),
+        unit=t("dates; the dashed line is the data date", lang),
         illustrative=bool(items["illustrative"].fill_null(False).any()),
         check=charts.check_spec("action_items", args={"country": ctx.country}, key={"item_id": "item_id"}, value={"start": "start", "due": "due"}),
     ), "action_items", items.select("item_id", "measure_id", "measure", "step_name", "agency_name", "start", "due", "planned_due", "on_critical_path",
@@ -90,11 +100,13 @@ def timeline_chart(ctx: Context, items: pl.DataFrame) -> Figure:
 
 
 def status_chart(ctx: Context, mix: pl.DataFrame, illustrative: bool) -> Figure:
-    chart = charts.bar_compare(mix, category="status_label", value="items", value_title=t("Action items", ctx.lang), value_format=",.0f", sort_descending=False, category_title=t("Status", ctx.lang))
+    chart = charts.bar_compare(mix, category="status_label", value="items", value_title=t("Action items", ctx.lang), value_format=",.0f", sort_descending=False, integer=True, category_title=t("Status", ctx.lang))
+    counts = "; ".join(f"{r['status_label']}: {fmt_number(r['items'], ctx.lang, 0)}" for r in mix.iter_rows(named=True))
     return figure(ctx, charts.finish(
         chart,
         lang=ctx.lang,
         title=t("Status of the action items of {country}", ctx.lang, country=ctx.country_name),
+        summary=t("Action items of {country} by status: {counts}.", ctx.lang, country=ctx.country_name, counts=counts),
         source=t(SOURCE, ctx.lang),
         unit=t("number of action items", ctx.lang),
         illustrative=illustrative,
@@ -118,17 +130,32 @@ def score_chart(ctx: Context, history: pl.DataFrame) -> Figure:
             history.select("date", pl.col("median_others").alias("value"), pl.lit(med).alias("series")),
         ]
     ).with_columns((pl.col("value") * 100).alias("value"))
-    chart = charts.line_over_time(long, x="date", y="value", color="series", x_title=t("Month", ctx.lang), y_title=t("Implementation score (% of maximum points)", ctx.lang), y_format=",.0f", focus=me)
+    chart = charts.line_over_time(long, x="date", y="value", color="series", x_title=t("Month", ctx.lang), y_title=t("Implementation score (% of maximum points)", ctx.lang), y_format=",.0f", focus=me,
+                                  colours={me: charts.ACCENT, med: charts.MEDIAN})
     return figure(ctx, charts.finish(
         chart,
         lang=ctx.lang,
         title=t("Implementation score of {country} against the median of the other parties", ctx.lang, country=ctx.country_name),
+        summary=score_summary(ctx, history),
         source=t(SOURCE, ctx.lang),
         unit=t("% of maximum points (full 3, partial 2, pilot 1, not started 0)", ctx.lang),
         note=peers.note(ctx, parties=True),
         illustrative=True,
         check=charts.check_spec(None, why="monthly scores recomputed from the progress history (tflib.scores.score_series)"),
     ), "score_history", history)
+
+
+def score_summary(ctx: Context, history: pl.DataFrame) -> str:
+    """The score chart in one sentence: the latest month's score and the median beside it."""
+    lang = ctx.lang
+    scored = history.filter(pl.col("score").is_not_null())
+    if scored.is_empty():
+        return t("{country} has no implementation score yet.", lang, country=ctx.country_name)
+    last = scored.row(-1, named=True)
+    args = dict(country=ctx.country_name, date=fmt_date(last["date"], lang, "long"), score=fmt_percent(last["score"], lang))
+    if last["median_others"] is None:
+        return t("Implementation score of {country} on {date}: {score}.", lang, **args)
+    return t("Implementation score of {country} on {date}: {score}, against a median of {median} for the other parties.", lang, median=fmt_percent(last["median_others"], lang), **args)
 
 
 def warnings_frame(ctx: Context) -> pl.DataFrame:

@@ -288,15 +288,17 @@ def growth_view(ctx: Context, data: SmeData) -> Figure | Block:
     labels = [periods.label(p, lang) for p in shown]
     x = alt.X("period_label:O", title=t("Year", lang), scale=alt.Scale(domain=labels), sort=labels, axis=alt.Axis(labelAngle=0))
     offset = alt.XOffset("series:N", scale=alt.Scale(domain=[sme_label, large_label]))
-    colour = alt.Color("series:N", title=None, scale=alt.Scale(domain=[sme_label, large_label], range=[charts.ACCENT, charts.COMPARATOR]), legend=alt.Legend(symbolType="square"))
+    colour = alt.Color("series:N", title=None, scale=alt.Scale(domain=[sme_label, large_label], range=[charts.ACCENT, charts.COMPARATOR]), legend=charts.legend([sme_label, large_label], symbolType="square"))
     unit = t("% change in export value on the year before", lang)
     y_title = t("% change on a year earlier", lang)
     tip = [alt.Tooltip("series:N", title=t("Series", lang)), alt.Tooltip("period_label:N", title=t("Year", lang)), alt.Tooltip("value:Q", title="%", format="+,.1f")]
-    bars = alt.Chart(df).mark_bar().encode(x=x, xOffset=offset, y=alt.Y("value:Q", title=y_title), color=colour, tooltip=tip)
-    # Labels above positive bars, below negative ones.
+    bars = alt.Chart(df).mark_bar().encode(x=x, xOffset=offset, y=alt.Y("value:Q", title=y_title, axis=charts.value_axis(",.0f")), color=colour, tooltip=tip)
+    # Labels above positive bars, below negative ones (a layer only where it has rows: an empty
+    # layer gives Vega an infinite extent).
     labels = [
-        alt.Chart(df).transform_filter(test).mark_text(fontSize=10, color="#333", dy=dy).encode(x=x, xOffset=offset, y="value:Q", text=alt.Text("value:Q", format="+,.1f"))
-        for test, dy in (("datum.value >= 0", -6), ("datum.value < 0", 8))
+        alt.Chart(part).mark_text(fontSize=10, color="#333", dy=dy).encode(x=x, xOffset=offset, y="value:Q", text=alt.Text("value:Q", format="+,.1f"))
+        for part, dy in ((df.filter(pl.col("value") >= 0), -6), (df.filter(pl.col("value") < 0), 8))
+        if part.height
     ]
     zero = alt.Chart(pl.DataFrame({"zero": [0]})).mark_rule(color="#999").encode(y="zero:Q")
     layers = [bars, *labels, zero]
@@ -310,15 +312,33 @@ def growth_view(ctx: Context, data: SmeData) -> Figure | Block:
     if missing.height:
         layers.append(alt.Chart(missing).mark_text(angle=270, align="left", fontSize=10, fontStyle="italic", color="#777", dx=4).encode(
             x=x, xOffset=offset, y=alt.YDatum(0), text="_no_data:N", color=colour))
-    chart = alt.layer(*layers).properties(width=charts.WIDTH - 160, height=dim.HEIGHT)
+    chart = alt.layer(*layers).properties(width=charts.WIDTH, height=dim.HEIGHT)
     ind = a.indicator
     return figure(ctx, charts.finish(
         chart, lang=lang,
         title=t("Export growth of SMEs and large firms {in_country}", lang, in_country=ctx.in_country()),
+        summary=growth_summary(ctx, df, sme_label, large_label),
         source=dim.source_of(ctx, ind), unit=unit,
         illustrative=a.illustrative or b.illustrative,
         check=charts.check_spec("indicators", args={"country": ctx.country}, key=dim.INDICATOR_KEY, value={"value": "value"}),
     ), "export_growth", pl.concat([df, missing.drop("_no_data").with_columns(country=pl.lit(ctx.country))], how="diagonal_relaxed"))
+
+
+def growth_summary(ctx: Context, df: pl.DataFrame, sme_label: str, large_label: str) -> str:
+    """The latest year with a value in the growth chart, in one sentence."""
+    lang = ctx.lang
+    rows = df.filter(pl.col("value").is_not_null())
+    if rows.is_empty():
+        return t("Export growth by firm size {in_country}: no data.", lang, in_country=ctx.in_country())
+    last = rows.sort("period")["period"][-1]
+    year = rows.filter(pl.col("period") == last)
+
+    def of(label: str) -> str:
+        v = year.filter(pl.col("series") == label)["value"]
+        return gettext("no data", lang) if v.is_empty() else dim.fmt_signed_percent(v[0], lang)
+
+    return t("In {year}, exports of SMEs {in_country} changed by {sme} and those of large firms by {large}.", lang,
+             year=periods.label(last, lang), in_country=ctx.in_country(), sme=of(sme_label), large=of(large_label))
 
 
 def steps_view(ctx: Context, data: SmeData) -> Figure | Block:
