@@ -47,11 +47,7 @@ MEMBERS = {"sica": ["GTM", "DOM"], "eac": ["KEN", "SOM"]}
 
 # Pages whose words are known to reach the reader untranslated, with the work that removes
 # them. Each entry: site path -> why. Remove an entry once that work is merged.
-KNOWN = {
-    # The methods page's provenance notes are written in English (the "pages" part of issue 12
-    # rewrites that page for readers): remove these once it is merged.
-    f"{lang}/methods.html": "provenance notes in English (pages helper)" for lang in ("es", "en", "fr")
-}
+KNOWN: dict[str, str] = {}  # pages exempted from the check, with why (none)
 
 # Codes written the same in every language: file formats, and the Doing Business editions
 # (DB2020: the World Bank's name of the report).
@@ -184,6 +180,7 @@ def _datasets(spec: dict) -> dict[str, list]:
 
 
 def _string_literals(expr: str) -> list[str]:
+    expr = re.sub(r"(regexp\((?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")),\s*'[a-z]*'\)", r"\1)", expr)  # a regexp's flags draw nothing
     return [m[1] or m[2] for m in re.finditer(r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"", expr)]
 
 
@@ -199,6 +196,10 @@ def chart_texts(spec: dict) -> list[tuple[str, str]]:
             for v in value:
                 shown(v, where)
 
+    def lines(value):
+        # A title or subtitle wrapped to the chart's width: its lines read as one text.
+        return " ".join(v for v in value if isinstance(v, str)) if isinstance(value, list) else value
+
     def walk(node, path):
         if isinstance(node, list):
             for item in node:
@@ -210,10 +211,10 @@ def chart_texts(spec: dict) -> list[tuple[str, str]]:
             if key in ("datasets", "data", "usermeta", "config", "$schema"):
                 continue
             if key in ("title", "subtitle", "description") and isinstance(value, (str, list)):
-                shown(value, f"{path}.{key}")
+                shown(lines(value), f"{path}.{key}")
             elif key == "title" and isinstance(value, dict):
-                shown(value.get("text"), f"{path}.title")
-                shown(value.get("subtitle"), f"{path}.subtitle")
+                shown(lines(value.get("text")), f"{path}.title")
+                shown(lines(value.get("subtitle")), f"{path}.subtitle")
             elif key == "labelExpr" and isinstance(value, str):
                 shown(_string_literals(value), f"{path}.labelExpr")
             elif key == "encoding" and isinstance(value, dict):
@@ -297,6 +298,13 @@ def data_values(params: RegionParams, work: Path, lang: str) -> tuple[list[str],
                 if col in frame.columns:
                     values.update(v for v in frame[col].drop_nulls().unique().to_list() if v)
     values.update(m.id for m in params.measures)
+    values.update(step.id for m in params.measures for step in m.steps)  # S1, S2: the steps' codes
+    # The reference data's publications, cited by their titles (kept in the language of publication).
+    from tflib.site.landing import _reference_sources
+
+    for source in _reference_sources(lang):
+        values.update(v for v in (source["author"], source["title"]) if v)
+        values.update(label for label, _ in source["links"])
     manifest = json.loads((work / "manifest.json").read_text(encoding="utf-8"))
     values.update(r["release_id"] for r in manifest["releases"])
     locale = Locale.parse(lang)
@@ -304,7 +312,8 @@ def data_values(params: RegionParams, work: Path, lang: str) -> tuple[list[str],
     for code in params.languages:
         for name in (Locale.parse(code).get_display_name(code), locale.languages.get(code, "")):
             values.update({name, i18n.sentence(name)})
-    tokens = set(CODES) | set(params.region.member_codes) | set(params.region.comparators) | {params.region.currency}
+    # ISO 3166 codes name economies in the reference data's tables (maps of every economy in view).
+    tokens = set(CODES) | {c.alpha_3 for c in pycountry.countries} | set(params.region.comparators) | {params.region.currency}
     tokens.add(params.id)
     # Money and lists as CLDR writes them in the language ("300,00 US$", "Belice y Guatemala").
     for currency in {params.region.currency, "USD"}:

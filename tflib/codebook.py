@@ -140,6 +140,28 @@ DESCRIPTIONS: dict[str, str] = {
     "days": N_("Days overdue, late, or without a report (by kind of warning)"),
     "reference": N_("Value compared with: the previous period or the national target"),
     "message": N_("The warning in words"),
+    # Chart tables
+    "country_name": N_("Country name"),
+    "measure_name": N_("Measure name"),
+    "completion_pct": N_("Completion of the measure, in percent (duration-weighted mean of its steps)"),
+    "source_label": N_("What the status rests on"),
+    "median_score": N_("Median score of the economies compared"),
+    "median_others": N_("Median score of the other parties"),
+    "parties_reporting": N_("Parties with at least one progress report by that date"),
+    "overdue": N_("True where the action item is overdue"),
+    "at_risk": N_("True where the action item is projected to finish after its due date"),
+    "stalled": N_("True where the action item has had no progress report for too long"),
+    "first_period": N_("First reporting period"),
+    "latest_period": N_("Latest reporting period"),
+    "first_value": N_("Value in the first reporting period"),
+    "latest_value": N_("Value in the latest reporting period"),
+    "hours_saved": N_("Hours saved between the first and the latest period (negative: the time rose)"),
+    "days_saved": N_("Days saved between the first and the latest period (negative: the time rose)"),
+    "channel": N_("Channel of the estimate: the procedure whose time is measured"),
+    "indicator": N_("Indicator"),
+    "flow_value": N_("Value of the trade flow"),
+    "affected": N_("Value of the trade affected by the channel"),
+    "members": N_("Members whose data the estimate uses"),
 }
 
 # The same column name can mean something else in another source.
@@ -165,6 +187,16 @@ DESCRIPTIONS_BY_SOURCE: dict[str, dict[str, str]] = {
         "due": N_("Due date (item warnings), deadline of the missing report, or date of the national target"),
         "value": N_("Indicator value (indicator regressions)"),
     },
+    "country_estimate": {
+        "low": N_("Value of the time saved, low end of the range (US dollars)"),
+        "high": N_("Value of the time saved, high end of the range (US dollars)"),
+    },
+    "region_estimate": {
+        "share": N_("Share of the trade flow the channel affects (0 to 1)"),
+        "low": N_("Value of the time saved, low end of the range (the trade flow's unit)"),
+        "high": N_("Value of the time saved, high end of the range (the trade flow's unit)"),
+    },
+    "trade": {"label": N_("Trade flow"), "use": N_("Whether the estimate uses the flow")},
     "progress_current": {"illustrative": N_("True for an illustrative progress report; empty where the item was never reported (no data)")},
 }
 

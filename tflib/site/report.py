@@ -26,6 +26,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from .. import fingerprint
 from ..i18n import t
 from ..params import RegionParams
@@ -119,6 +121,12 @@ def _cell(tab: Table, column: str, dtype: Any, value: Any, row: dict[str, Any], 
         return fmt_date(value, lang), False
     if isinstance(value, (list, tuple)):
         return "; ".join("" if v is None else str(v) for v in value), False
+    if column == "unit":
+        return gettext(str(value), lang), False  # a unit as the catalogs write it in the language
+    if column == "period" or column.endswith("_period"):
+        from ..periods import label
+
+        return label(str(value), lang), False  # T3 2026, not 2026-Q3
     return str(value), False
 
 
@@ -128,27 +136,56 @@ def scroll_box(inner: str, label: str) -> str:
     return f'<div aria-label="{_attr(label)}" class="tf-scroll" role="region" tabindex="0">{inner}</div>'
 
 
+# A value written as a code (snake_case or one lower-case word: "median", "not_started"):
+# the reader's form of it is in a label column or the table's title.
+_CODE = re.compile(r"^[a-z][a-z0-9]*(?:[_-][a-z0-9]+)*$")
+
+
+def reader_columns(tab: Table, lang: str) -> dict[str, str]:
+    """The columns a reader is shown, with their headers: those the codebook describes in
+    the page's language, a code column replaced by its label column (`status` by
+    `status_label`, shown under the code's description), and no column of codes. The
+    downloads keep every column."""
+    frame = tab.frame
+    out: dict[str, str] = {}
+    for c, d in frame.schema.items():
+        if f"{c}_label" in frame.columns:
+            continue  # its label stands in its place
+        base = c[: -len("_label")] if c.endswith("_label") else None
+        header = tab.describe(c, lang) or (tab.describe(base, lang) if base else "")
+        if not header:
+            continue  # a chart's own layout column (order, mark, facet label)
+        if d == pl.String and not (c == "period" or c.endswith("_period")):
+            values = [v for v in frame[c].drop_nulls().unique().to_list() if v]
+            if values and all(_CODE.match(v) for v in values):
+                continue
+        out[c] = header
+    return out or {c: c for c in frame.columns}
+
+
 def data_table_html(tab: Table, lang: str) -> str:
     """A release table as an HTML table to read: caption (title and unit), a header per
     column (its description in the page language, else its name), numbers right-aligned."""
-    from ..i18n import fmt_number
+    from ..i18n import fmt_number, gettext
 
     frame = tab.frame
-    shown = max(1, TABLE_CELLS // max(1, frame.width))
+    columns = reader_columns(tab, lang)
+    shown = max(1, TABLE_CELLS // max(1, len(columns)))
     schema = frame.schema
     head = "".join(
-        ('<th class="tf-num" scope="col">' if d.is_numeric() else '<th scope="col">') + f"{_text(tab.describe(c, lang) or c)}</th>"
-        for c, d in schema.items()
+        ('<th class="tf-num" scope="col">' if schema[c].is_numeric() else '<th scope="col">') + f"{_text(header)}</th>"
+        for c, header in columns.items()
     )
     body = []
     for row in frame.head(shown).iter_rows(named=True):
         cells = []
-        for c, d in schema.items():
+        for c in columns:
+            d = schema[c]
             text, num = _cell(tab, c, d, row[c], row, lang)
             classes = " ".join(x for x in ("tf-num" if num else "", "tf-nodata" if row[c] is None else "") if x)
             cells.append(f'<td class="{classes}">{_text(text)}</td>' if classes else f"<td>{_text(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    unit = f' <span class="tf-unit">({_text(tab.unit)})</span>' if tab.unit else ""
+    unit = f' <span class="tf-unit">({_text(gettext(tab.unit, lang))})</span>' if tab.unit else ""
     table = (
         f'<table class="tf-table tf-data"><caption>{_text(tab.title)}{unit}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
