@@ -197,7 +197,7 @@ def data_table_html(tab: Table, lang: str) -> str:
     return scroll_box(table, t("Data table: {title}", lang, title=tab.title)) + note
 
 
-def data_tables_html(tables: list[Table], lang: str, title: str) -> str:
+def data_tables_html(tables: list[Table], lang: str, title: str, n: int | None = None) -> str:
     """A chart's data, as tables in a disclosure under it: the keyboard and screen-reader
     alternative to reading values off the chart or its tooltips."""
     from ..i18n import tn
@@ -207,7 +207,8 @@ def data_tables_html(tables: list[Table], lang: str, title: str) -> str:
     summary = _text(tn("Data table", "Data tables", len(tables), lang))
     named = f'<span class="tf-visually-hidden">: {_text(title)}</span>' if title else ""
     inner = "".join(data_table_html(tab, lang) for tab in tables)
-    return f'<details class="tf-chart-data" data-pagefind-ignore=""><summary>{summary}{named}</summary>{inner}</details>'
+    anchor = f' id="chart-{n}-data"' if n is not None else ""
+    return f'<details class="tf-chart-data" data-pagefind-ignore=""{anchor}><summary>{summary}{named}</summary>{inner}</details>'
 
 
 def figure_html(
@@ -230,11 +231,14 @@ def figure_html(
         f'<figcaption class="tf-chart-caption"><p class="tf-chart-summary" id="chart-{n}-summary">{_text(summary)}</p>'
         f'<p class="tf-downloads" data-pagefind-ignore=""><span>{label}:</span> {exports} {items}</p></figcaption>'
     )
+    # The figure is named by its title and points to its data table (aria-details), so a
+    # screen reader announces the chart and where its values are.
+    details = f' aria-details="chart-{n}-data"' if tables else ""
     return (
-        f'<figure class="tf-chart" id="chart-{n}">'
+        f'<figure{details} aria-label="{_attr(title)}" class="tf-chart" id="chart-{n}">'
         f'<div aria-describedby="chart-{n}-summary" aria-label="{_attr(title)}" class="tf-vega" role="img"><p class="tf-chart-fallback">{_text(title)}</p></div>'
         f'<script class="tf-spec" type="application/json">{spec_json(spec)}</script>'
-        f"{caption}</figure>{data_tables_html(list(tables or []), lang, title)}"
+        f"{caption}</figure>{data_tables_html(list(tables or []), lang, title, n)}"
     )
 
 
