@@ -146,7 +146,7 @@ def _composite(spec) -> bool:
 
 
 def test_every_chart_says_what_it_shows_in_one_sentence_of_its_language(built):
-    """The summary is the SVG's accessible name (description) and in usermeta; it is made of
+    """The summary is the spec's description and in usermeta (the page shows it); it is made of
     the data (it names a number or a date) and, on a page not in English, it is not the
     English sentence."""
     _, _, found = built

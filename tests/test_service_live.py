@@ -49,6 +49,8 @@ def built(tmp_path_factory):
 
 def test_a_submission_reaches_the_published_page(built):
     token, _ = Tokens(built, "sica").create("country", "CRI")
+    progress_page = built.reports_dir / "_site" / "sica" / "es" / "CRI" / "progress.html"
+    assert "Último envío recibido" not in progress_page.read_text(encoding="utf-8")  # illustrative data: no receipt time
     used: set[str] = set()
     first, second = an_open_item(built, "CRI", used), an_open_item(built, "CRI", used)
     with running(built, "--countries", "CRI", "--lang", "es", "--debounce", "0.2") as (base, _):
@@ -69,6 +71,13 @@ def test_a_submission_reaches_the_published_page(built):
         assert set(states.values()) == {"published"}, states
         page = httpx.get(f"{base}/sica/es/CRI/progress.html").text
         assert page_value(first, 81).search(page) and page_value(second, 83).search(page)
+        # The page says when the latest submission was received (from the store), not when it was built.
+        import datetime as dt
+
+        from tflib.i18n import fmt_date
+
+        received = dt.datetime.fromisoformat(later.json()["received_at"])
+        assert f"Último envío recibido: {fmt_date(received.date(), 'es', 'long')}, {received:%H:%M} UTC" in page
 
 
 def test_the_upload_page_takes_a_good_file_and_explains_a_bad_one(built, tmp_path):

@@ -310,7 +310,7 @@ def build(
     report.site = site_dir
     if publish and (force or published.get("digest") != site_digest or not (site_dir / "index.html").exists()):
         # Pages re-run by an earlier build that was stopped before it published count too.
-        release = _release(params, manifest, release_id(params, site_digest), latest_report(data), sorted(set(report.ran) | set(manifest.get("unpublished", []))))
+        release = _release(params, manifest, release_id(params, site_digest), latest_report(data), sorted(set(report.ran) | set(manifest.get("unpublished", []))), last_submission(params, proj))
         if engine == "quarto":
             from .site import quarto
 
@@ -356,13 +356,32 @@ def latest_report(data: RegionData) -> dt.date:
     return min(latest, data.as_of) if isinstance(latest, dt.date) else data.as_of
 
 
+def last_submission(params: RegionParams, project: Project) -> dt.datetime | None:
+    """When the latest real submission whose rows the release holds was received (UTC, to the
+    minute): what live pages show instead of a build time, so builds stay reproducible. The
+    store records it; an illustrative data set's receipt times say nothing about the data
+    (they are the times it was generated or ingested), so it gives none."""
+    import polars as pl
+
+    from .store import Store, store_path
+
+    if not store_path(params.id, project).exists():
+        return None
+    with Store.open(params, project, read_only=True) as store:
+        log = store.submission_log()
+    real = log.filter(~pl.col("illustrative") & (pl.col("rows_stored") > 0) & ~pl.col("voided"))
+    if not real.height:
+        return None
+    return real["received_at"].max().replace(second=0, microsecond=0)
+
+
 def release_id(params: RegionParams, site_digest: str) -> str:
     """`<region>-<as_of>-<digest>`: named by what it publishes (the digest of every input of
     the site), so the same inputs give the same id and any change gives another."""
     return f"{params.id}-{params.as_of.isoformat()}-{site_digest[:10]}"
 
 
-def _release(params: RegionParams, manifest: dict, rid: str | None, dated: dt.date | None, changed: list[str]) -> Release:
+def _release(params: RegionParams, manifest: dict, rid: str | None, dated: dt.date | None, changed: list[str], received: dt.datetime | None = None) -> Release:
     """The release being published as `rid` (a new entry of the revision log unless it is the
     latest one: a rebuild that changes nothing makes no release), or the latest (`rid` None)."""
     releases = manifest.setdefault("releases", [])
@@ -371,13 +390,15 @@ def _release(params: RegionParams, manifest: dict, rid: str | None, dated: dt.da
         langs = sorted({c.split("/")[0] for c in changed})
         countries = sorted({c.split("/")[1] for c in changed})
         notes = [f"{len(changed)} page(s) re-run" + (f" ({', '.join(countries)}; {', '.join(langs)})" if changed else "")]
-        releases.append({"release_id": rid, "latest_report": dated.isoformat(), "changed_pages": changed, "notes": notes})
+        releases.append({"release_id": rid, "latest_report": dated.isoformat(), "changed_pages": changed, "notes": notes,
+                         **({"last_submission": received.isoformat(timespec="minutes")} if received else {})})
     entry = releases[-1]
     return Release(
         release_id=entry["release_id"],
         region=params.id,
         as_of=params.as_of,
         latest_report=dt.date.fromisoformat(_dated(entry)),
+        last_submission=dt.datetime.fromisoformat(entry["last_submission"]) if entry.get("last_submission") else None,
         tflib_version=__version__,
         changed_pages=entry["changed_pages"],
         previous_release=releases[-2]["release_id"] if len(releases) > 1 else None,

@@ -237,8 +237,8 @@ def finish(
 ) -> alt.TopLevelMixin:
     """Title, subtitle (unit, note, source, illustrative), summary, theme and test metadata.
     `summary` is one sentence in `lang` saying what the chart shows, built from the data it
-    draws: the SVG's accessible name (Vega's "description") and, for the page, in
-    ``usermeta.tflib.summary``. `check` (from `check_spec`) tells tests how to compare the
+    draws: the spec's top-level "description" and ``usermeta.tflib.summary``, which the page
+    shows with the chart for readers who cannot see it. `check` (from `check_spec`) tells tests how to compare the
     chart's values with loaders."""
     if not summary or not summary.strip():
         raise ValueError(f"chart {title!r} has no summary")

@@ -271,7 +271,8 @@ def region_map(
         .encode(
             color=alt.Color(
                 "legend:N", title=None, scale=alt.Scale(domain=[legend_missing], range=[charts.NO_DATA]),
-                legend=alt.Legend(orient="bottom") if blank.height else None,
+                # A square swatch: the map draws areas, not dots.
+                legend=alt.Legend(orient="bottom", symbolType="square") if blank.height else None,
             ),
             tooltip=[alt.Tooltip("name:N", title=None), alt.Tooltip("detail:N", title=None)],
         )

@@ -55,6 +55,7 @@ TEMPLATE_MESSAGES = (
     N_("Download the data of this page"),
     N_("Data as of {date}"),
     N_("Latest progress report: {date}"),
+    N_("Last submission received: {when}"),
     N_("Methods and sources"),
     N_("How to cite"),
     N_("Revision log"),
@@ -282,6 +283,9 @@ class Site:
             "release": self.release,
             "as_of": fmt_date(self.params.as_of, lang, "long"),
             "latest_report": fmt_date(self.release.latest_report, lang, "long"),
+            "last_submission": None if self.release.last_submission is None else t(
+                "{date}, {time} UTC", lang, date=fmt_date(self.release.last_submission.date(), lang, "long"), time=self.release.last_submission.strftime("%H:%M")
+            ),
             "asset": lambda name: link(f"assets/{name}"),
             "root": link("index.html"),
             "home": link(pages.home_path(lang)),
