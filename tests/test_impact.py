@@ -293,10 +293,14 @@ def test_region_without_trade_gives_the_per_amount_figure_and_says_why(tmp_path,
     assert impact.national_estimates(ctx, imp, channels) is None
     assert impact.region_estimates(ctx, imp).is_empty()
     assert impact.trade_flows(ctx, imp).is_empty()
+    # The page says why there is no national total and no regional value (and names no file).
     country = " ".join(impact.country_sentences(ctx, imp, channels, None))
-    assert "No sourced trade values are configured for this region in impact.yaml" in country
+    assert (f"No sourced trade values are held for this region, so the estimate for {ctx.country_name} is given per USD 1,000,000 "
+            "of affected trade, not as a national total.") in country
     region = " ".join(impact.region_sentences(ctx, imp, impact.region_estimates(ctx, imp), impact.trade_flows(ctx, imp)))
-    assert "No sourced trade values are configured for this region in impact.yaml" in region
+    assert ("No sourced trade values are held for this region, so no value of the time saved is estimated for the region; "
+            "the estimates above are per USD 1,000,000 of affected trade.") in region
+    assert ".yaml" not in country + region
     # The page's trade table is empty, not missing.
     assert tables_mod.RegionData(ctx.params, proj).table("trade", "en").frame.is_empty()
 
@@ -338,7 +342,10 @@ def test_region_totals_only_say_why_there_is_no_national_range():
     channels = impact.channel_inputs(ctx, imp)
     assert impact.national_estimates(ctx, imp, channels) is None
     text = " ".join(impact.country_sentences(ctx, imp, channels, None))
-    assert "holds region totals only" in text
+    assert impact.trade_source(ctx, imp)
+    assert (f"The sourced trade values ({impact.trade_source(ctx, imp)}) are region totals only, so the estimate for {ctx.country_name} "
+            "is given per USD 1,000,000 of affected trade, not as a national total.") in text
+    assert ".yaml" not in text and ".csv" not in text
 
 
 def test_shipped_trade_section_names_the_sieca_file():

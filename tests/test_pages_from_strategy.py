@@ -166,14 +166,17 @@ def _chart_checklist(spec, lang="en"):
     assert any(s.startswith(i18n.t("Source: {source}", lang, source="").strip()) for s in subtitle), title
     assert any(s.startswith(i18n.t("Unit: {unit}", lang, unit="").strip()) for s in subtitle), title
     if spec.get("usermeta", {}).get("tflib", {}).get("illustrative"):
-        assert i18n.t("Illustrative data (generated), not real figures", lang) in subtitle, title
+        assert i18n.t("Illustrative data (generated), not real figures", lang) in " ".join(subtitle), title  # wrapped into short lines
 
 
 def _titled(nb, words):
     """The chart specs of an executed page whose title names `words`."""
     import chartcheck
 
-    return [s for s in chartcheck.chart_specs(nb) if words in s["title"]["text"]]
+    def text(title):  # a long title is wrapped into a list of short lines
+        return " ".join(title) if isinstance(title, list) else title
+
+    return [s for s in chartcheck.chart_specs(nb) if words in text(s["title"]["text"])]
 
 
 def _table_names(nb):

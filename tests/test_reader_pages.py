@@ -173,7 +173,7 @@ def test_glossary_defines_every_term_and_explains_item_codes(sites, region, lang
         assert monitor.kind_label(kind, lang) in page.text
     # The example item code is a real action item of the region (the first of the first party
     # with a plan), read from its parts.
-    items = pl.read_csv(site / "downloads" / "action_items.csv", infer_schema=False)
+    items = pl.read_csv(site / pages.BULK_DIR / "action_items.csv", infer_schema=False)
     country = next(c for c in params.region.parties if items.filter(pl.col("country") == c).height)
     row = items.filter(pl.col("country") == country).row(0, named=True)
     assert row["item_id"] == item_id(country, row["measure_id"], row["step_id"])
@@ -228,8 +228,9 @@ def test_the_impact_assumptions_name_their_publication(sites):
 
     params = sites["sica"]["params"]
     imp = load_impact(params, check_file=False)
-    text = (sites["sica"]["site"] / "en" / "CRI" / "impact.html").read_text(encoding="utf-8")
-    book = (sites["sica"]["site"] / "en" / "CRI" / "downloads" / "impact" / "codebook.md").read_text(encoding="utf-8")
+    address = pages.Address("sica", "impact", "CRI", "en")
+    text = (sites["sica"]["site"] / address.html).read_text(encoding="utf-8")
+    book = (sites["sica"]["site"] / address.downloads / "codebook.md").read_text(encoding="utf-8")
     assert html.escape(params.text(imp.trade.source, "en"), quote=False) in text
     assert "Hummels and Schaur (2013)" in book
 
@@ -255,7 +256,7 @@ def test_one_release_id_everywhere(sites, region):
         pdf = pypdf.PdfReader(site / lang / COUNTRY[region] / "brief.pdf")
         pdf_text = " ".join(p.extract_text() for p in pdf.pages)
         assert set(re.findall(r"[a-z]+-\d{4}-\d{2}-\d{2}-[0-9a-f]{10}", pdf_text)) == {rid}
-    readme = (site / "downloads" / "README.txt").read_text(encoding="utf-8")
+    readme = (site / pages.BULK_DIR / "README.txt").read_text(encoding="utf-8")
     assert f"Release: {rid}" in readme
     archive = site / pages.release_archive_path(rid)
     with zipfile.ZipFile(archive) as zf:

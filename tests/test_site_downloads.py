@@ -315,7 +315,8 @@ def _output(frame: pl.DataFrame, **kw) -> Output:
     import altair as alt
 
     table = Table("prueba", frame, title="Prueba", source="a test source", unit="unidades", **kw)
-    chart = charts.finish(alt.Chart(pl.DataFrame({"x": [1.0]})).mark_point().encode(x="x:Q"), lang="es", title="Prueba", source="a test source",
+    chart = charts.finish(alt.Chart(pl.DataFrame({"x": [1.0]})).mark_point().encode(x="x:Q"), lang="es", title="Prueba",
+                          summary="Un punto de prueba en x = 1.", source="a test source",
                           check=charts.check_spec(None, why="test"))
     return Output(chart.to_dict(), [table])
 

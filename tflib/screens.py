@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .pages import KINDS, REGION_FOLDER, SITE_PAGES, home_path, landing_path, site_dir
+from .pages import KINDS, SITE_PAGES, Address, home_path, landing_path, site_dir, site_page_path
 from .params import RegionParams
 from .paths import Project, resolve
 
@@ -74,7 +74,8 @@ def chromium_path() -> Path:
 def page_kinds(site: Path, lang: str) -> list[str]:
     """The kinds of page of a built site in `lang`, in reading order: the home page, a
     member's landing page, the report kinds, then the site pages (methods, cite, ...)."""
-    extra = sorted(p.stem for p in (site / lang).glob("*.html") if p.stem != "index" and p.stem not in SITE_PAGES)
+    folder = (site / home_path(lang)).parent  # the language's folder, where its site pages are
+    extra = sorted(p.stem for p in folder.glob("*.html") if site_page_path(lang, p.stem) != home_path(lang) and p.stem not in SITE_PAGES)
     return [HOME, COUNTRY, *KINDS, *SITE_PAGES, *extra]
 
 
@@ -101,10 +102,10 @@ def _first_page(params: RegionParams, site: Path, lang: str, kind: str) -> str |
     elif kind == COUNTRY:
         candidates = [landing_path(lang, m) for m in params.region.member_codes]
     elif kind in KINDS:
-        folders = [REGION_FOLDER] if KINDS[kind].scope == "region" else list(params.region.member_codes)
-        candidates = [f"{lang}/{folder}/{kind}.html" for folder in folders]
+        members = [None] if KINDS[kind].scope == "region" else list(params.region.member_codes)
+        candidates = [Address(params.id, kind, member, lang).html for member in members]
     else:
-        candidates = [f"{lang}/{kind}.html"]
+        candidates = [site_page_path(lang, kind)]
     return next((c for c in candidates if (site / c).is_file()), None)
 
 

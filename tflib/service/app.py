@@ -450,14 +450,15 @@ def create_app(project: Project | None = None, limits: Limits | None = None, sit
     def collect_region(region: str):
         return RedirectResponse(f"/collect/{region}/{service.region(region).params.region.default_language}/")
 
-    @app.get("/collect/{region}/{lang}/", include_in_schema=False)
-    def collect_page(region: str, lang: str):
+    # The service's own form page (not a page of the published site, whose paths tflib.pages holds).
+    @app.get("/collect/{region}/{language}/", include_in_schema=False)
+    def collect_page(region: str, language: str):
         from .collect import page
 
         params = service.region(region).params
-        if lang not in params.languages:
+        if language not in params.languages:
             raise Problem(404, "unknown_language", f"{region} is published in {', '.join(params.languages)}")
-        return HTMLResponse(page(params, lang), headers={"content-security-policy": csp, "cache-control": "no-store", "referrer-policy": "no-referrer"})
+        return HTMLResponse(page(params, language), headers={"content-security-policy": csp, "cache-control": "no-store", "referrer-policy": "no-referrer"})
 
     folder = site or sites_dir(proj)
     folder.mkdir(parents=True, exist_ok=True)

@@ -2,13 +2,15 @@
 """Send a progress or indicator file to a tflib submission service: a national system's
 client, standard library only (copy this file; it needs nothing else).
 
-    python3 example_client.py --url https://tracker.example.org --region sica \\
+    python3 example_client.py --url https://tracker.example.org --region REGION \\
         --token "$TFLIB_TOKEN" progress.csv
 
-The token comes from the secretariat (`tflib token create`); pass it with --token or the
-TFLIB_TOKEN environment variable. The answer is printed as JSON. A file sent twice is
-stored once: on a network error, simply send it again. Exit status: 0 all rows accepted,
-1 some or all rows set aside (see "problems"), 2 refused (token, size, type) or unreadable.
+REGION is the region's id, which the secretariat gives with the token (the file is sent to
+<url>/api/v1/regions/REGION/submissions). The token comes from the secretariat (`tflib token
+create`); pass it with --token or the TFLIB_TOKEN environment variable. The answer is
+printed as JSON. A file sent twice is stored once: on a network error, simply send it again.
+Exit status: 0 all rows accepted, 1 some or all rows set aside (see "problems"), 2 refused
+(token, size, type) or unreadable.
 """
 
 from __future__ import annotations
