@@ -54,8 +54,8 @@ class Release:
     region: str
     as_of: dt.date
     latest_report: dt.date  # its latest progress report (the release's date)
-    last_submission: dt.datetime | None = None  # receipt of its latest real submission (UTC), from the store
     tflib_version: str
+    last_submission: dt.datetime | None = None  # receipt of its latest real submission (UTC), from the store
     changed_pages: list[str] = field(default_factory=list)  # page ids re-run in this build
     previous_release: str | None = None
     revisions: list[Revision] = field(default_factory=list)  # the revision log, newest first
