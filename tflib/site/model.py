@@ -55,6 +55,7 @@ class Release:
     as_of: dt.date
     latest_report: dt.date  # its latest progress report (the release's date)
     tflib_version: str
+    last_submission: dt.datetime | None = None  # receipt of its latest real submission (UTC), from the store
     changed_pages: list[str] = field(default_factory=list)  # page ids re-run in this build
     previous_release: str | None = None
     revisions: list[Revision] = field(default_factory=list)  # the revision log, newest first
