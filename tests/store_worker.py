@@ -6,16 +6,18 @@
         hold the store SECONDS (or until RELEASE_FILE exists), print `releasing <unix time>`
         and close it. Exit 3 on StoreBusy.
 
-    python store_worker.py PROJECT REGION read-loop STOP_FILE
+    python store_worker.py PROJECT REGION read-loop STOP_FILE [READS_FILE]
         Read the row counts over and over until STOP_FILE exists, printing `reading` once
-        started; then print a JSON line {"reads": n, "errors": [...], "counts": [...]} (each
-        distinct counts seen) and exit 1 if any read failed.
+        started (and, when given, replacing READS_FILE with the number of reads so far after
+        each read); then print a JSON line {"reads": n, "errors": [...], "counts": [...]}
+        (each distinct counts seen) and exit 1 if any read failed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -56,7 +58,7 @@ def hold(project: Path, region: str, seconds: float, wait: float, tag: str | Non
     return 0
 
 
-def read_loop(project: Path, region: str, stop: Path) -> int:
+def read_loop(project: Path, region: str, stop: Path, reads_file: Path | None = None) -> int:
     reads, errors, seen = 0, [], []
     params = load_region(region, project)
     print("reading", flush=True)
@@ -69,6 +71,10 @@ def read_loop(project: Path, region: str, stop: Path) -> int:
             reads += 1
             if counts not in seen:
                 seen.append(counts)
+            if reads_file:
+                tmp = reads_file.with_name(reads_file.name + ".tmp")
+                tmp.write_text(str(reads), encoding="utf-8")
+                os.replace(tmp, reads_file)  # the test reads a whole number, never half of one
         time.sleep(0.01)  # a busy reader, not a spinning one
     print(json.dumps({"reads": reads, "errors": errors, "counts": seen}), flush=True)
     return 1 if errors else 0
@@ -83,7 +89,7 @@ def main(argv: list[str]) -> int:
         release = Path(rest[3]) if len(rest) > 3 else None
         return hold(Path(project), region, seconds, wait, tag, release)
     if mode == "read-loop":
-        return read_loop(Path(project), region, Path(rest[0]))
+        return read_loop(Path(project), region, Path(rest[0]), Path(rest[1]) if len(rest) > 1 else None)
     raise SystemExit(f"unknown mode {mode!r}")
 
 

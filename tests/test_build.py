@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import time
 
 import nbformat
 import polars as pl
@@ -167,6 +168,48 @@ def test_pages_run_on_a_dask_cluster_without_the_store(project):
     nb = nbformat.read(out, as_version=4)
     text = json.dumps([c.get("outputs", []) for c in nb.cells])
     assert "Panama" in text and "Traceback" not in text
+
+
+def test_a_page_whose_worker_is_lost_runs_again_and_the_build_loses_no_page(project, tmp_path, monkeypatch):
+    """A worker dies in the middle of a page (as one killed for its memory would): the cluster
+    starts another, which gets the build's params again and runs the page; none is lost."""
+    from distributed import Client, LocalCluster
+
+    import tflib.build as build_mod
+
+    died = tmp_path / "died"
+
+    def dies_once(*args):
+        import importlib
+        import os
+
+        try:
+            os.close(os.open(died, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return importlib.import_module("tflib.build")._run_remote(*args)  # the worker's own, unpatched
+        os._exit(1)
+
+    monkeypatch.setattr(build_mod, "_run_remote", dies_once)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
+        report = build("sica", project=project, publish=False, scheduler=client, countries=["PAN"], kinds=["progress"], langs=["en", "es"])
+    assert died.exists()  # a worker did die mid-page
+    assert report.failures == [] and report.pages_run == 2
+    for lang in ("en", "es"):
+        nb = nbformat.read(pages.Address("sica", "progress", "PAN", lang).executed(pages.work_dir(project, "sica")), as_version=4)
+        assert "Traceback" not in json.dumps([c.get("outputs", []) for c in nb.cells])
+
+
+def test_a_cluster_with_no_worker_left_fails_the_pages_instead_of_waiting_forever(project, monkeypatch):
+    from distributed import Client, LocalCluster
+
+    import tflib.build as build_mod
+
+    monkeypatch.setattr(build_mod, "NO_WORKERS_WAIT", 2.0)
+    with LocalCluster(n_workers=0, processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
+        started = time.monotonic()
+        report = build("sica", project=project, publish=False, scheduler=client, countries=["PAN"], kinds=["progress"], langs=["en"])
+    assert time.monotonic() - started < 60
+    assert [(a.page_id, error) for a, error in report.failures] == [("en/PAN/progress", "no worker left on the cluster for 2 s")]
 
 
 def test_releases_are_named_by_content_and_dated_by_the_data(project):

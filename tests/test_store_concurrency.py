@@ -152,13 +152,38 @@ def _ingest_some(proj, tmp_path) -> None:
     assert all(r.exit_code == 0 for r in results), [r.problems for r in results]
 
 
-def test_a_backup_taken_while_readers_run_restores_the_same_rows(project, tmp_path):
+def _reads_so_far(reads_file: Path) -> int:
+    try:
+        return int(reads_file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return 0
+
+
+READS_DURING_A_COPY = 3
+
+
+def test_a_backup_taken_while_readers_run_restores_the_same_rows(project, tmp_path, monkeypatch):
     _ingest_some(project, tmp_path)
     before = tflib.counts("sica", project)
-    stop, release = tmp_path / "stop", tmp_path / "release"
+    stop, release, reads_file = tmp_path / "stop", tmp_path / "release", tmp_path / "reads"
+    # Each backup copies the store (under its write lock) only once the reader has read it a
+    # few more times since the copy began: readers go on while a backup is taken, however
+    # slow the machine (a reader held back would hold the backup back, and the test fails).
+    real_copy, during = store_mod._copy, []
+
+    def copy_once_readers_read(source: Path, target: Path) -> None:
+        if stop.exists():  # the reader is done (the restores below)
+            return real_copy(source, target)
+        start, deadline = _reads_so_far(reads_file), time.monotonic() + 30
+        while _reads_so_far(reads_file) < start + READS_DURING_A_COPY and time.monotonic() < deadline:
+            time.sleep(0.01)
+        during.append(_reads_so_far(reads_file) - start)
+        real_copy(source, target)
+
+    monkeypatch.setattr(store_mod, "_copy", copy_once_readers_read)
     # A reader reading over and over, and a writer mid-way (its row committed, the file still
     # held read-write) when the backup starts.
-    reader = _worker(project, "read-loop", str(stop))
+    reader = _worker(project, "read-loop", str(stop), str(reads_file))
     writer = _worker(project, "hold", "60", "60", "during-backup", str(release))
     try:
         _first_line(reader, "reading")
@@ -171,6 +196,7 @@ def test_a_backup_taken_while_readers_run_restores_the_same_rows(project, tmp_pa
         assert job.is_alive() and not out.exists()  # the backup waits for the writer
         release.touch()
         job.join(60)
+        assert during and during[0] >= READS_DURING_A_COPY, during  # the reader read on while the backup held the store
         assert done["copy"].path == out and out.exists()
         written, _ = writer.communicate(timeout=60)
         assert writer.returncode == 0
@@ -185,7 +211,9 @@ def test_a_backup_taken_while_readers_run_restores_the_same_rows(project, tmp_pa
         _stop(writer)
     assert reader.returncode == 0, (stdout, stderr)
     report = json.loads(stdout.splitlines()[-1])
-    assert report["errors"] == [] and report["reads"] > 3, report
+    # Both backups (the call and the command) were copied while the reader read on.
+    assert len(during) == 2 and min(during) >= READS_DURING_A_COPY, during
+    assert report["errors"] == [] and report["reads"] >= sum(during), report
     after = tflib.counts("sica", project)
     assert after["progress_updates"] == before["progress_updates"] + 1
     assert report["counts"] in ([before, after], [after]), report  # readers saw whole commits only

@@ -23,6 +23,7 @@ replaced whole (`tflib.runner.settle`), and the site is swapped in whole (`tflib
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import json
 import math
@@ -149,13 +150,34 @@ def _tar(folders: dict[str, Path]) -> bytes:
     return buf.getvalue()
 
 
-def _run_remote(params_tar: bytes, inputs_tar: bytes, notebook: bytes, notebook_name: str, parameters: dict, timeout: float) -> tuple[bool, bytes | None, str | None, float]:
+# Tries of a page whose worker was lost (killed, out of memory, cut off) before it finished:
+# the page is sent again, to whichever workers the cluster has then.
+REMOTE_TRIES = 3
+# How long a build waits for a cluster left with no worker before its remaining pages fail.
+NO_WORKERS_WAIT = 60.0
+
+
+@functools.cache
+def _code_here() -> str:
+    return fingerprint.code_digest()
+
+
+def _blob(data: bytes) -> bytes:
+    """The params archive as a task of its own: unlike scattered data, which is gone for good
+    once the workers holding it leave, the scheduler makes it again on another worker."""
+    return data
+
+
+def _run_remote(params_tar: bytes, inputs_tar: bytes, notebook: bytes, notebook_name: str, parameters: dict, timeout: float, code: str | None = None) -> tuple[bool, bytes | None, str | None, float]:
     """A page job on a Dask worker: unpack the params and the page's inputs, run the page on
-    a fresh kernel, return the executed notebook. The worker needs no store or reference data."""
+    a fresh kernel, return the executed notebook. The worker needs no store or reference data,
+    but the build's tflib (`code`, its digest): pages made by other code are refused."""
     import tempfile
 
     from .runner import kernel_environment, run_one
 
+    if code is not None and (here := _code_here()) != code:
+        return False, None, f"the worker runs other tflib code than the build (tflib {__version__}, code {here[:12]}, not {code[:12]}); install the build's tflib on the workers", 0.0
     with tempfile.TemporaryDirectory(prefix="tflib-job-") as tmp:
         root = Path(tmp)
         for blob in (params_tar, inputs_tar):
@@ -172,35 +194,72 @@ def _run_remote(params_tar: bytes, inputs_tar: bytes, notebook: bytes, notebook_
 
 def run_on_cluster(scheduler: str | object, jobs: list[tuple[Address, Job]], params_tar: bytes, root: Path, timeout: float, on_done: Callable[[JobResult], None] | None = None) -> list[JobResult]:
     """Run page jobs on a Dask distributed cluster; each job carries its params and inputs
-    (at their place relative to the project `root`, as the page's parameters name them)."""
-    from distributed import Client, as_completed
+    (at their place relative to the project `root`, as the page's parameters name them).
+
+    A page that fails runs no second time (its failure is the page's), but a page whose
+    worker was lost is sent again, up to `REMOTE_TRIES` times in all: a build on a cluster
+    whose workers come and go loses no pages; only a cluster left with no worker at all for
+    `NO_WORKERS_WAIT` seconds fails the pages still to run."""
+    from concurrent.futures import CancelledError
+
+    from distributed import Client, KilledWorker, as_completed
 
     client = scheduler if hasattr(scheduler, "submit") else Client(scheduler)
+    code = fingerprint.code_digest()
     try:
-        shared = client.scatter(params_tar, broadcast=True)
-        futures = {}
+        shared = client.submit(_blob, params_tar, key=f"params-{time.time_ns()}", pure=False)
+        futures: dict = {}
+        tries: dict[str, int] = {}
+
+        def send(address: Address, job: Job, inputs_tar: bytes):
+            tries[address.page_id] = tries.get(address.page_id, 0) + 1
+            fut = client.submit(_run_remote, shared, inputs_tar, job.notebook.read_bytes(), job.notebook.name, job.parameters, timeout, code,
+                                key=f"page-{address.page_id}-{time.time_ns()}", pure=False)
+            futures[fut] = (address, job, inputs_tar)
+            return fut
+
         for address, job in jobs:
-            inputs_tar = _tar({job.parameters["inputs"]: root / job.parameters["inputs"]})
-            fut = client.submit(_run_remote, shared, inputs_tar, job.notebook.read_bytes(), job.notebook.name, job.parameters, timeout, key=f"page-{address.page_id}-{time.time_ns()}", pure=False)
-            futures[fut] = job
+            send(address, job, _tar({job.parameters["inputs"]: root / job.parameters["inputs"]}))
         results = []
-        for fut in as_completed(futures):
-            job = futures[fut]
-            try:
-                ok, nb_bytes, error, seconds = fut.result()
-            except Exception as exc:  # noqa: BLE001 - a lost worker is a failed page, not a failed build
-                ok, nb_bytes, error, seconds = False, None, f"{type(exc).__name__}: {exc}", 0.0
-            written = None
-            if nb_bytes is not None:
-                job.output.parent.mkdir(parents=True, exist_ok=True)
-                written = job.output.with_name(f".{job.output.stem}.remote.ipynb")
-                written.write_bytes(nb_bytes)
-            ok = ok and written is not None
-            settle(job.output, written, ok)
-            res = JobResult(job, ok, seconds, error)
-            results.append(res)
-            if on_done:
-                on_done(res)
+        pending = as_completed(list(futures))
+        no_workers_since, checked, gave_up = None, 0.0, False
+        while not pending.is_empty():
+            if not pending.has_ready():
+                # Lost workers' pages wait for others; with none left for long, stop waiting.
+                now = time.monotonic()
+                if not gave_up and now - checked >= 1.0:
+                    checked = now
+                    no_workers_since = None if client.nthreads() else (no_workers_since or now)
+                    if no_workers_since is not None and now - no_workers_since >= NO_WORKERS_WAIT:
+                        gave_up = True
+                        client.cancel([f for f in futures if not f.done()])
+                time.sleep(0.05)
+                continue
+            for fut in pending.next_batch(block=False):
+                address, job, inputs_tar = futures.pop(fut)
+                try:
+                    ok, nb_bytes, error, seconds = fut.result()
+                except (KilledWorker, CancelledError) as exc:  # the page never finished: its workers were lost
+                    if gave_up:
+                        ok, nb_bytes, error, seconds = False, None, f"no worker left on the cluster for {NO_WORKERS_WAIT:g} s", 0.0
+                    elif tries[address.page_id] < REMOTE_TRIES:
+                        pending.add(send(address, job, inputs_tar))
+                        continue
+                    else:
+                        ok, nb_bytes, error, seconds = False, None, f"{type(exc).__name__}: {exc} (tried {tries[address.page_id]} times)", 0.0
+                except Exception as exc:  # noqa: BLE001 - a page that could not run is a failed page, not a failed build
+                    ok, nb_bytes, error, seconds = False, None, f"{type(exc).__name__}: {exc}", 0.0
+                written = None
+                if nb_bytes is not None:
+                    job.output.parent.mkdir(parents=True, exist_ok=True)
+                    written = job.output.with_name(f".{job.output.stem}.remote.ipynb")
+                    written.write_bytes(nb_bytes)
+                ok = ok and written is not None
+                settle(job.output, written, ok)
+                res = JobResult(job, ok, seconds, error)
+                results.append(res)
+                if on_done:
+                    on_done(res)
         return results
     finally:
         if not hasattr(scheduler, "submit"):
