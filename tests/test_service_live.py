@@ -143,6 +143,15 @@ def test_the_upload_page_takes_a_good_file_and_explains_a_bad_one(built, tmp_pat
         assert latest["pct_complete"][0] == 71
         # The token stays in this tab only; no cookie; nothing fetched from elsewhere.
         assert page.evaluate("sessionStorage.length") == 1 and page.evaluate("document.cookie") == ""
+        # Belize's focal point who opens the Spanish page is taken to the English one (Belize's language).
+        blz, _ = Tokens(built, "sica").create("country", "BLZ")
+        other = browser.new_context().new_page()
+        other.goto(f"{base}/collect/sica/es/")
+        other.fill("#token", blz)
+        other.click("#token-form button[type=submit]")
+        other.wait_for_url(f"{base}/collect/sica/en/")
+        other.wait_for_selector("#items tbody tr")
+        assert other.locator("html").get_attribute("lang") == "en" and "Belize" in other.inner_text("#who")
         assert all(u.startswith(base) for u in requests), [u for u in requests if not u.startswith(base)]
         assert page.evaluate("document.scrollingElement.scrollWidth <= document.scrollingElement.clientWidth")
         # axe-core on the page with its items and a result shown, at phone and desktop widths
