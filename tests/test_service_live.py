@@ -4,6 +4,7 @@ before the secretariat approves."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -47,16 +48,23 @@ def built(tmp_path_factory):
     return proj
 
 
-def test_a_submission_reaches_the_published_page(built):
+def test_a_submission_reaches_the_published_page(built, tmp_path):
     token, _ = Tokens(built, "sica").create("country", "CRI")
     progress_page = built.reports_dir / "_site" / "sica" / "es" / "CRI" / "progress.html"
     assert "Último envío recibido" not in progress_page.read_text(encoding="utf-8")  # illustrative data: no receipt time
     used: set[str] = set()
     first, second = an_open_item(built, "CRI", used), an_open_item(built, "CRI", used)
     with running(built, "--countries", "CRI", "--lang", "es", "--debounce", "0.2") as (base, _):
-        answer = post(base, token, csv_bytes([["CRI", first, "2026-09-30", "partial", "81", "live"]]))
-        assert answer.status_code == 201, answer.text
-        assert answer.json()["publish"]["state"] in ("queued", "building")
+        # A national system's POST, through the example client (standard library only).
+        sent = tmp_path / "cri-progress.csv"
+        sent.write_bytes(csv_bytes([["CRI", first, "2026-09-30", "partial", "81", "live"]]))
+        client = subprocess.run(
+            [sys.executable, "-I", str(REPO / "tflib" / "service" / "example_client.py"), str(sent), "--url", base, "--region", "sica", "--token", token],
+            capture_output=True, text=True, timeout=120,
+        )
+        assert client.returncode == 0, client.stdout + client.stderr
+        answer = json.loads(client.stdout)
+        assert answer["status"] == 201 and answer["publish"]["state"] in ("queued", "building")
         # A second submission while the first build may be running: it is never lost.
         time.sleep(1.0)
         later = post(base, token, csv_bytes([["CRI", second, "2026-09-30", "partial", "83", "live"]]))
@@ -64,7 +72,7 @@ def test_a_submission_reaches_the_published_page(built):
         deadline = time.monotonic() + 300
         states = {}
         while time.monotonic() < deadline:
-            states = {sha: get(base, token, f"submissions/{sha}").json()["publish"]["state"] for sha in (answer.json()["submission"], later.json()["submission"])}
+            states = {sha: get(base, token, f"submissions/{sha}").json()["publish"]["state"] for sha in (answer["submission"], later.json()["submission"])}
             if set(states.values()) == {"published"}:
                 break
             time.sleep(0.5)
@@ -84,15 +92,16 @@ def test_the_upload_page_takes_a_good_file_and_explains_a_bad_one(built, tmp_pat
     playwright = pytest.importorskip("playwright.sync_api")
     if not shutil.which("chromium"):
         pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
-    token, _ = Tokens(built, "sica").create("country", "GTM")
+    token, _ = Tokens(built, "sica").create("country", "CRI")
     used: set[str] = set()
-    item, typed = an_open_item(built, "GTM", used), an_open_item(built, "GTM", used)
+    item, typed = an_open_item(built, "CRI", used), an_open_item(built, "CRI", used)
+    # A date of its own: the other test reports on these items on 2026-09-30.
     good = tmp_path / "avance.csv"
-    good.write_bytes(csv_bytes([["GTM", item, "2026-09-30", "partial", "64", "desde la página"]]))
+    good.write_bytes(csv_bytes([["CRI", item, "2026-09-29", "partial", "64", "desde la página"]]))
     bad = tmp_path / "avance-malo.csv"
-    bad.write_bytes(csv_bytes([["GTM", item, "2026-09-29", "partial", "140", ""], ["GTM", "GTM-NOPE-S1", "2026-09-29", "pilot", "5", ""]]))
+    bad.write_bytes(csv_bytes([["CRI", item, "2026-09-28", "partial", "140", ""], ["CRI", "CRI-NOPE-S1", "2026-09-28", "pilot", "5", ""]]))
     before = stored(built)
-    with running(built, "--no-rebuild") as (base, _), playwright.sync_playwright() as p:
+    with running(built, "--countries", "CRI", "--lang", "es", "--debounce", "0.2") as (base, _), playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"])
         page = browser.new_page(viewport={"width": 390, "height": 900})
         requests: list[str] = []
@@ -102,12 +111,19 @@ def test_the_upload_page_takes_a_good_file_and_explains_a_bad_one(built, tmp_pat
         page.fill("#token", token)
         page.click("#token-form button[type=submit]")
         page.wait_for_selector("#items tbody tr")
-        assert "Guatemala" in page.inner_text("#who")
+        assert "Costa Rica" in page.inner_text("#who")
         # A good file: accepted, stored.
         page.set_input_files("#file", str(good))
         page.click("#file-form button[type=submit]")
         page.wait_for_selector("#result .ok")
         assert stored(built) == before + 1
+        # The page follows the submission until it is on the published site, which then shows it.
+        deadline = time.monotonic() + 300  # the page's own CSP refuses evaluated strings: polled from here
+        while "Ya está en el sitio publicado" not in (page.text_content("#published") or "") and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert "Ya está en el sitio publicado" in (page.text_content("#published") or "")
+        published = httpx.get(f"{base}/sica/es/CRI/progress.html").text
+        assert page_value(item, 64).search(published)
         # A bad one: each row set aside, said in Spanish with how to fix it.
         page.set_input_files("#file", str(bad))
         page.click("#file-form button[type=submit]")
@@ -123,12 +139,39 @@ def test_the_upload_page_takes_a_good_file_and_explains_a_bad_one(built, tmp_pat
         page.click("#items-form button[type=submit]")
         page.wait_for_selector("#result .ok")
         assert stored(built) == before + 2
-        latest = tflib.progress("sica", country="GTM", project=built).filter(tflib.progress("sica", country="GTM", project=built)["item_id"] == typed)
+        latest = tflib.progress("sica", country="CRI", project=built).filter(tflib.progress("sica", country="CRI", project=built)["item_id"] == typed)
         assert latest["pct_complete"][0] == 71
         # The token stays in this tab only; no cookie; nothing fetched from elsewhere.
         assert page.evaluate("sessionStorage.length") == 1 and page.evaluate("document.cookie") == ""
+        # Belize's focal point who opens the Spanish page is taken to the English one (Belize's language).
+        blz, _ = Tokens(built, "sica").create("country", "BLZ")
+        other = browser.new_context().new_page()
+        other.goto(f"{base}/collect/sica/es/")
+        other.fill("#token", blz)
+        other.click("#token-form button[type=submit]")
+        other.wait_for_url(f"{base}/collect/sica/en/")
+        other.wait_for_selector("#items tbody tr")
+        assert other.locator("html").get_attribute("lang") == "en" and "Belize" in other.inner_text("#who")
         assert all(u.startswith(base) for u in requests), [u for u in requests if not u.startswith(base)]
         assert page.evaluate("document.scrollingElement.scrollWidth <= document.scrollingElement.clientWidth")
+        # axe-core on the page with its items and a result shown, at phone and desktop widths
+        # (injected in a context that lets the test add its script; the page itself allows none).
+        from test_a11y import AXE, AXE_JS, TAGS
+
+        if AXE.exists():  # test_a11y says why when it is not installed
+            checked = browser.new_context(bypass_csp=True).new_page()
+            checked.goto(f"{base}/collect/sica/es/")
+            checked.fill("#token", token)
+            checked.click("#token-form button[type=submit]")
+            checked.wait_for_selector("#items tbody tr")
+            checked.set_input_files("#file", str(bad))
+            checked.click("#file-form button[type=submit]")
+            checked.wait_for_selector("#result .bad")
+            checked.add_script_tag(path=str(AXE))
+            for width in (390, 1300):
+                checked.set_viewport_size({"width": width, "height": 900})
+                serious = [(v["id"], v["nodes"][:3]) for v in checked.evaluate(AXE_JS, TAGS) if v["impact"] in ("serious", "critical")]
+                assert not serious, (width, serious)
         browser.close()
 
 

@@ -44,6 +44,12 @@
         return;
       }
       grant = res.data;
+      // The page in the country's language, unless the reader chose another one here.
+      var chosen = sessionStorage.getItem(key + ":language");
+      if (grant.language && grant.language !== lang && chosen !== lang) {
+        location.replace("/collect/" + encodeURIComponent(region) + "/" + encodeURIComponent(grant.language) + "/");
+        return;
+      }
       forget.hidden = false;
       who.textContent = grant.role === "country" ? fill(M.signed_in, { country: M.countries[grant.country] || grant.country }) : M.signed_in_secretariat;
       if (grant.role === "country") { loadItems(); }
@@ -189,5 +195,8 @@
       });
     }, 1000);
   }
+  document.querySelectorAll("header nav a[hreflang]").forEach(function (link) {
+    link.addEventListener("click", function () { sessionStorage.setItem(key + ":language", link.getAttribute("hreflang")); });
+  });
   signIn();
 })();
