@@ -348,7 +348,7 @@ def test_language_fallback_loads_and_pages_say_so(tmp_path, fresh_fallbacks, fal
     assert reg.region.language_fallbacks == {"vi": fallback}
 
     site = Site(
-        params=reg, release=types.SimpleNamespace(latest_report=dt.date(2026, 9, 28), release_id="sica-2026-09-30-5e1f0c2a9b"), project=Project(tmp_path),
+        params=reg, release=types.SimpleNamespace(latest_report=dt.date(2026, 9, 28), last_submission=None, release_id="sica-2026-09-30-5e1f0c2a9b"), project=Project(tmp_path),
         out=tmp_path / "site", records={}, tables=None, env=environment(),
     )
     expected = {
