@@ -48,16 +48,21 @@ def _region_id(region: str | None) -> str:
         _bad_input(exc)
 
 
-def _load(region: str | None):
+def _params(region: str | None):
+    """The region's validated params (exit 2 naming the problem), without touching its store."""
     region = _region_id(region)
     known = available_regions()
     if region not in known:  # only a folder listed there: a region id never names a path
         _refuse("--region", f"no region {region!r} (known: {', '.join(known) or 'none'})")
     try:
-        params = load_region(region)
+        return load_region(region)
     except ParamsError as exc:
         err_console.print(f"[red]params error[/red]\n{escape(str(exc))}", markup=True, highlight=False)
         raise typer.Exit(2) from None
+
+
+def _load(region: str | None):
+    params = _params(region)
     # An ingest killed half-way is completed or undone before anything reads the store.
     try:
         for line in ingest_mod.recover(params):
@@ -489,7 +494,7 @@ def token_create(
     """Issue a token. It is printed once: only its argon2 hash is kept."""
     from .service.access import TokenError, Tokens
 
-    params = _load(region)
+    params = _params(region)  # tokens live outside the store
     if role not in ("country", "secretariat"):
         _refuse("--role", f"{role!r}: give country or secretariat")
     code = country.upper() if country else None
@@ -510,7 +515,7 @@ def token_list(region: RegionOpt = None, fmt: Annotated[str, typer.Option("--for
 
     from .service.access import Tokens
 
-    params = _load(region)
+    params = _params(region)  # tokens live outside the store
     grants = Tokens(resolve(None), params.id).list()
     if _format(fmt) == "json":
         print(json.dumps([asdict(g) for g in grants], ensure_ascii=False, indent=1))
@@ -526,7 +531,7 @@ def token_revoke(token_id: Annotated[str, typer.Argument(help="The token's id (s
     """Revoke a token: the service refuses it from the next request on."""
     from .service.access import TokenError, Tokens
 
-    params = _load(region)
+    params = _params(region)  # tokens live outside the store
     try:
         grant = Tokens(resolve(None), params.id).revoke(token_id)
     except TokenError as exc:
@@ -544,15 +549,7 @@ def screens(
     in each language: reports/screens/<region>/<lang>/<kind>-<width>.png (Debian's chromium)."""
     from . import screens as screens_mod
 
-    name = _region_id(region)
-    known = available_regions()
-    if name not in known:
-        _refuse("--region", f"no region {name!r} (known: {', '.join(known) or 'none'})")
-    try:
-        params = load_region(name)
-    except ParamsError as exc:
-        err_console.print(f"[red]params error[/red]\n{escape(str(exc))}", markup=True, highlight=False)
-        raise typer.Exit(2) from None
+    params = _params(region)  # the built site is read, never the store
     split = lambda values: [v.strip() for item in (values or []) for v in item.split(",") if v.strip()] or None  # noqa: E731
     langs = split(lang)
     for code in langs or []:
