@@ -72,6 +72,13 @@ def _load(region: str | None):
     return params
 
 
+def _names(values: str | list[str] | None) -> list[str] | None:
+    """Names given comma-separated, in one option or repeated ones ("CRI,GTM" or --x CRI --x
+    GTM); None when none is given."""
+    items = [values] if isinstance(values, str) else values or []
+    return [v.strip() for item in items for v in item.split(",") if v.strip()] or None
+
+
 def _language(params, lang: str | None) -> str:
     if lang is None:
         return params.region.default_language
@@ -221,7 +228,7 @@ def build(
 
     started = time.perf_counter()
     params = _load(region)
-    split = lambda values: [v.strip() for item in (values or []) for v in item.split(",") if v.strip()] or None  # noqa: E731
+    split = _names
     # Options are checked before any ingest or hashing.
     try:
         build_mod.check_options(workers, timeout, engine, scheduler)
@@ -395,8 +402,7 @@ def serve(
     from .service.app import Limits, create_app
     from .service.rebuild import Rebuilder
 
-    split = lambda text: [v.strip() for v in text.split(",") if v.strip()] if text else None  # noqa: E731
-    rebuilder = Rebuilder(proj, debounce=debounce, countries=split(countries), langs=split(lang)) if rebuild else None
+    rebuilder = Rebuilder(proj, debounce=debounce, countries=_names(countries), langs=_names(lang)) if rebuild else None
     application = create_app(proj, Limits(max_bytes=max_bytes, per_minute=rate), site=folder, rebuilder=rebuilder)
     console.print(f"serving {folder} and the submission service on http://{host}:{port}/ (API: /api/v1, upload page: /collect/; Ctrl-C to stop)", markup=False)
     uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False, server_header=False)
@@ -550,7 +556,7 @@ def screens(
     from . import screens as screens_mod
 
     params = _params(region)  # the built site is read, never the store
-    split = lambda values: [v.strip() for item in (values or []) for v in item.split(",") if v.strip()] or None  # noqa: E731
+    split = _names
     langs = split(lang)
     for code in langs or []:
         _language(params, code)
