@@ -34,9 +34,10 @@ from ..paths import Project
 from ..rules import IngestResult
 from ..safety import safe_filename
 from .access import AuditLog, Grant, Tokens, access_dir
-from .collect import ASSETS, explain
+from . import answers
+from .answers import API
+from .collect import ASSETS
 
-API = "/api/v1"
 SUBMISSION_FORMAT = "tflib-submission/1"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # What a submission may be sent as: the body's content type, and the file type it is read as.
@@ -68,6 +69,7 @@ class RegionState:
     tokens: Tokens
     audit: AuditLog
     results: Path  # the answer to each submission, by sha256 (a retry gets it again)
+    items: dict[str, str]  # the plan's action items and their countries (the params do not change)
     locks: dict[str, threading.Lock] = field(default_factory=lambda: defaultdict(threading.Lock))
     calls: dict[str, deque] = field(default_factory=lambda: defaultdict(deque))
 
@@ -88,7 +90,10 @@ class Service:
                     params = load_region(region, self.project)
                 except ParamsError as exc:
                     raise Problem(500, "params", str(exc)) from None
-                state = RegionState(params, Tokens(self.project, region), AuditLog(self.project, region), access_dir(self.project, region) / "results")
+                from ..plan import allocate
+
+                items = dict(allocate(params).select("item_id", "country").iter_rows())
+                state = RegionState(params, Tokens(self.project, region), AuditLog(self.project, region), access_dir(self.project, region) / "results", items)
                 self._regions[region] = state
             return state
 
@@ -164,8 +169,7 @@ class Service:
             path = incoming / name
             path.write_bytes(data)
             try:
-                items = dict(self.items_by_country(params))
-                checked = ingest_mod.check_file(path, params, items, data=data)
+                checked = ingest_mod.check_file(path, params, state.items, data=data)
                 others = sorted(set(checked.result.countries) - {grant.country})
                 if others:
                     raise Problem(403, "another_country", f"the file has rows for {', '.join(others)}; this token submits for {grant.country} only. Nothing was stored")
@@ -188,11 +192,6 @@ class Service:
             self.keep(state, sha, answer)
             return status, answer
 
-    def items_by_country(self, params: RegionParams):
-        from ..plan import allocate
-
-        return allocate(params).select("item_id", "country").iter_rows()
-
     def answer(self, params: RegionParams, result: IngestResult, grant: Grant) -> dict[str, Any]:
         lang = params.country(grant.country).language if grant.country else params.region.default_language
         feedback = [Path(p) for p in result.feedback_paths]
@@ -204,26 +203,8 @@ class Service:
                 text = found.read_text(encoding="utf-8")
                 lang = found.name.rsplit(".", 2)[-2]
                 break
-        return {
-            "submission": result.sha256,
-            "region": params.id,
-            "country": grant.country,
-            "file": result.file,
-            "kind": result.kind,
-            "outcome": result.repeat_of or result.outcome,
-            "rows_in": result.rows_in,
-            "accepted": result.accepted,
-            "inserted": result.inserted,
-            "quarantined": result.quarantined,
-            "problems": [
-                {"file": p.file, "row": p.row, "column": p.column, "rule": p.rule, "message": p.message, "value": p.value, "text": str(p), **dict(zip(("explanation", "fix"), explain(p.rule, lang)))}
-                for p in result.problems
-                if p.rule != "already_ingested"
-            ],
-            "received_at": result.received_at.isoformat() if result.received_at else None,
-            "feedback": {"language": lang, "text": text},
-            "links": {"self": f"{API}/regions/{params.id}/submissions/{result.sha256}"},
-        }
+        received = result.received_at.isoformat() if result.received_at else None
+        return answers.answer(params, result, grant.country, lang, text, outcome=result.repeat_of or result.outcome, inserted=result.inserted, received_at=received)
 
     def result_of(self, state: RegionState, sha: str) -> dict[str, Any] | None:
         path = state.results / f"{sha}.json"

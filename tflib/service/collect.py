@@ -10,7 +10,6 @@ import jinja2
 
 from ..i18n import N_, gettext, t
 from ..params import RegionParams
-from ..rules import RULES
 from ..status import STATUSES, label
 
 HERE = Path(__file__).resolve().parent
@@ -72,12 +71,6 @@ PAGE_MESSAGES = (
     N_("Result"),
     N_("Nothing sent yet."),
 )
-
-
-def explain(rule: str, lang: str) -> tuple[str, str]:
-    """What a problem means and how to fix it, in `lang` (the feedback file's words)."""
-    what, how = RULES.get(rule, ("", ""))
-    return (gettext(what, lang) if what else "", gettext(how, lang) if how else "")
 
 
 def page(params: RegionParams, lang: str) -> str:

@@ -21,6 +21,7 @@ import polars as pl
 
 from ..params import RegionParams
 from ..paths import Project
+from . import answers
 from .access import AuditLog, Grant, access_dir
 
 
@@ -42,7 +43,6 @@ class Staged:
 def stage(project: Project, params: RegionParams, path: Path, checked: Any, grant: Grant) -> dict[str, Any]:
     """Keep a checked file for review; the answer a sender gets (nothing stored yet)."""
     from ..feedback import write_feedback
-    from .collect import explain
 
     result = checked.result
     folder = staged_dir(project, params.id) / result.sha256
@@ -56,26 +56,8 @@ def stage(project: Project, params: RegionParams, path: Path, checked: Any, gran
     rejected = [item for p in checked.parts for item in p.rejected]
     feedback = write_feedback(result, params, tmp, accepted, rejected, dt.date.today())
     text = next((f.read_text(encoding="utf-8") for f in feedback if f".{grant.country}." in f.name), feedback[0].read_text(encoding="utf-8") if feedback else "")
-    answer = {
-        "submission": result.sha256,
-        "region": params.id,
-        "country": grant.country,
-        "file": result.file,
-        "kind": result.kind,
-        "outcome": result.outcome,
-        "rows_in": result.rows_in,
-        "accepted": result.accepted,
-        "inserted": 0,
-        "quarantined": result.quarantined,
-        "problems": [
-            {"file": p.file, "row": p.row, "column": p.column, "rule": p.rule, "message": p.message, "value": p.value, "text": str(p), **dict(zip(("explanation", "fix"), explain(p.rule, lang)))}
-            for p in result.problems
-        ],
-        "received_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None).isoformat(),
-        "feedback": {"language": lang, "text": text},
-        "publish": {"state": "staged"},
-        "links": {"self": f"/api/v1/regions/{params.id}/submissions/{result.sha256}"},
-    }
+    received = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None).isoformat()
+    answer = answers.answer(params, result, grant.country, lang, text, outcome=result.outcome, inserted=0, received_at=received, publish={"state": "staged"})
     meta = {"stored_as": stored_as, "file": result.file, "by": grant.who, "token": grant.token_id, "answer": answer}
     (tmp / "staged.json").write_text(json.dumps(meta, ensure_ascii=False, sort_keys=True), encoding="utf-8")
     if folder.exists():  # staged before (a retry): the same bytes, the same check
