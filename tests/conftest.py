@@ -285,18 +285,16 @@ def pytest_collection_modifyitems(config, items):
 def region_build(tmp_path_factory):
     """`region_build(region)`: the region's whole site built once from the shipped data, in a
     temporary project of its own (cached for the session)."""
-    from projects import make_project
+    from projects import ingested_project
 
     from tflib.build import build
-    from tflib.ingest import ingest
 
     builds: dict = {}
 
     def get(region: str):
         if region not in builds:
             root = tmp_path_factory.mktemp(f"site-{region}") / "proj"
-            proj = make_project(root, with_submissions=True)
-            ingest([proj.submissions_dir / region], region, proj)
+            proj = ingested_project(root, region)
             builds[region] = (proj, build(region, project=proj, workers=2))
         return builds[region]
 
@@ -312,13 +310,9 @@ def site_build(region_build):
 @pytest.fixture(scope="session")
 def shipped_project(tmp_path_factory):
     """A temporary project holding the shipped data, ingested (a fresh clone has no store)."""
-    from projects import make_project
+    from projects import ingested_project
 
-    from tflib.ingest import ingest
-
-    proj = make_project(tmp_path_factory.mktemp("shipped") / "proj", with_submissions=True)
-    ingest([proj.submissions_dir / "sica"], "sica", proj)
-    return proj
+    return ingested_project(tmp_path_factory.mktemp("shipped") / "proj")
 
 
 @pytest.fixture(scope="module")

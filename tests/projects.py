@@ -22,6 +22,15 @@ def make_project(root: Path, with_submissions: bool = False) -> Project:
     return Project(root)
 
 
+def ingested_project(root: Path, region: str = "sica") -> Project:
+    """`make_project` with the shipped submissions, the region's ingested (a fresh clone has no store)."""
+    from tflib.ingest import ingest
+
+    proj = make_project(root, with_submissions=True)
+    ingest([proj.submissions_dir / region], region, proj)
+    return proj
+
+
 def write_csv(path: Path, header: list[str], rows: list[list]) -> Path:
     """A UTF-8 CSV submission file (folders made as needed)."""
     path.parent.mkdir(parents=True, exist_ok=True)

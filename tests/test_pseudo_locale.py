@@ -33,10 +33,9 @@ from babel import Locale
 
 from tflib import i18n, pages, units
 from tflib.build import build
-from tflib.ingest import ingest
 from tflib.params import RegionParams, load_region
 
-from projects import make_project
+from projects import ingested_project
 
 pytestmark = pytest.mark.xdist_group("pseudo")
 
@@ -70,8 +69,7 @@ def sites(tmp_path_factory):
     marked text is left in this process's caches for the tests that follow."""
     out = {}
     for region, members in MEMBERS.items():
-        proj = make_project(tmp_path_factory.mktemp(f"pseudo-{region}") / "proj", with_submissions=True)
-        ingest([proj.submissions_dir / region], region, proj)
+        proj = ingested_project(tmp_path_factory.mktemp(f"pseudo-{region}") / "proj", region)
         env = {**os.environ, "TFLIB_ROOT": str(proj.root), i18n.PSEUDO_ENV: "1"}
         done = subprocess.run([sys.executable, "-m", "tflib", "build", "--region", region, "--countries", ",".join(members), "--workers", "2"],
                               capture_output=True, text=True, timeout=900, env=env)

@@ -29,7 +29,7 @@ from tflib.params import ParamsError, load_region
 from tflib.plan import item_id
 from tflib.site import builtin
 
-from projects import make_project, write_csv
+from projects import ingested_project, make_project, write_csv
 
 SCOPES = {
     "sica": dict(countries=["CRI"], kinds=["progress", "sme", "impact"]),
@@ -104,8 +104,7 @@ def sites(tmp_path_factory):
     """Each region's small site, built from the shipped data in a project of its own."""
     out = {}
     for region, scope in SCOPES.items():
-        proj = make_project(tmp_path_factory.mktemp(f"reader-{region}") / "proj", with_submissions=True)
-        ingest([proj.submissions_dir / region], region, proj)
+        proj = ingested_project(tmp_path_factory.mktemp(f"reader-{region}") / "proj", region)
         report = build(region, project=proj, workers=2, **scope)
         assert report.failures == [] and report.artefact_failures == [] and report.published
         out[region] = {"proj": proj, "params": load_region(region, proj), "report": report, "site": pages.site_dir(proj, region),

@@ -83,13 +83,9 @@ def stored(project) -> int:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    from projects import make_project
+    from projects import ingested_project
 
-    from tflib.ingest import ingest
-
-    proj = make_project(tmp_path_factory.mktemp("service") / "proj", with_submissions=True)
-    ingest([proj.submissions_dir / "sica"], "sica", proj)
-    return proj
+    return ingested_project(tmp_path_factory.mktemp("service") / "proj")
 
 
 @pytest.fixture(scope="module")

@@ -37,13 +37,11 @@ def an_open_item(project, country: str, used: set[str]) -> str:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """A project with the shipped data and Costa Rica's Spanish pages published."""
-    from projects import make_project
+    from projects import ingested_project
 
     from tflib.build import build
-    from tflib.ingest import ingest
 
-    proj = make_project(tmp_path_factory.mktemp("live") / "proj", with_submissions=True)
-    ingest([proj.submissions_dir / "sica"], "sica", proj)
+    proj = ingested_project(tmp_path_factory.mktemp("live") / "proj")
     build("sica", countries=["CRI"], langs=["es"], project=proj)
     return proj
 
