@@ -73,8 +73,8 @@ def _load(region: str | None):
 
 
 def _names(values: str | list[str] | None) -> list[str] | None:
-    """Names given comma-separated, in one option or repeated ones ("CRI,GTM" or --x CRI --x
-    GTM); None when none is given."""
+    """Names given comma-separated, in one option or repeated ones ("A,B" or --x A --x B);
+    None when none is given."""
     items = [values] if isinstance(values, str) else values or []
     return [v.strip() for item in items for v in item.split(",") if v.strip()] or None
 
